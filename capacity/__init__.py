@@ -1,0 +1,56 @@
+"""capacity: turn datacenter power into hardware capacity.
+
+Facility power → IT power → accelerators → peak and delivered FLOP/s → average power, annual
+energy → share of a grid, for sourced hardware profiles (see MODEL.md and the README).
+
+>>> import capacity
+>>> result = capacity.convert("30 GW", chip="h100")
+>>> f"{result.accelerators.magnitude:,.0f}"
+'19,607,843'
+"""
+
+from capacity.convert import (
+    Conversion,
+    GridShare,
+    convert,
+    convert_accelerators,
+    parse_mix,
+)
+from capacity.errors import (
+    CapacityError,
+    InputError,
+    ProfileError,
+    UnitError,
+    UnknownChipError,
+    UnknownGridError,
+)
+from capacity.grids import Grid, GridSet, load_grids
+from capacity.profiles import PRECISIONS, Profile, ProfileSet, load_profile, load_profiles
+from capacity.units import Quantity, ureg
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "PRECISIONS",
+    "CapacityError",
+    "Conversion",
+    "Grid",
+    "GridSet",
+    "GridShare",
+    "InputError",
+    "Profile",
+    "ProfileError",
+    "ProfileSet",
+    "Quantity",
+    "UnitError",
+    "UnknownChipError",
+    "UnknownGridError",
+    "__version__",
+    "convert",
+    "convert_accelerators",
+    "load_grids",
+    "load_profile",
+    "load_profiles",
+    "parse_mix",
+    "ureg",
+]

@@ -1,0 +1,1 @@
+"""Command-line interface (typer): parse, call the public API, format."""

@@ -1,0 +1,163 @@
+"""``capacity chips``, ``capacity show ID`` and ``capacity grids``: what the data holds."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from capacity.cli.app import app, reports_errors
+from capacity.cli.format import human, to_json
+from capacity.cli.options import FormatOption, GridFileOption, ProfilesOption, check_format
+from capacity.figures import Figure, weakest_confidence
+from capacity.grids import load_grids
+from capacity.profiles import Profile, load_profiles
+
+_POWER_FIELDS = ("system.power", "system.accelerators")
+
+
+def _power_confidence(profile: Profile) -> str:
+    return weakest_confidence(*(profile.figures()[f].confidence for f in _POWER_FIELDS))
+
+
+def _flops_confidence(profile: Profile) -> str:
+    return weakest_confidence(*(f.confidence for f in profile.peak.values()))
+
+
+def _figure_text(figure: Figure | None, unit: str) -> str:
+    return "–" if figure is None else human(figure.value, unit)
+
+
+def _chip_row(profile: Profile) -> dict[str, Any]:
+    watts = profile.system.power.si / profile.system.accelerators.si * (
+        1 + profile.cluster_overhead.si
+    )
+    return {
+        "id": profile.id,
+        "aliases": list(profile.aliases),
+        "name": profile.name,
+        "vendor": profile.vendor,
+        "year": profile.year,
+        "tdp_w": None if profile.tdp is None else profile.tdp.si,
+        "system": profile.system.name,
+        "system_accelerators": profile.system.accelerators.si,
+        "system_power_w": profile.system.power.si,
+        "provisioned_power_per_accelerator_w": watts,
+        "peak_flop_per_s": {p: f.si for p, f in profile.peak.items()},
+        "memory_bytes": None if profile.memory_capacity is None else profile.memory_capacity.si,
+        "memory_bandwidth_bytes_per_s": (
+            None if profile.memory_bandwidth is None else profile.memory_bandwidth.si
+        ),
+        "power_confidence": _power_confidence(profile),
+        "flops_confidence": _flops_confidence(profile),
+    }
+
+
+@app.command()
+@reports_errors
+def chips(
+    profiles: ProfilesOption = None,
+    output_format: FormatOption = "table",
+) -> None:
+    """List every hardware profile with its key figures and how sure they are."""
+    check_format(output_format, ("table", "json"))
+    known = load_profiles(profiles)
+    if output_format == "json":
+        typer.echo(to_json({profile_id: _chip_row(known[profile_id]) for profile_id in known}))
+        return
+    table = Table(title="Hardware profiles (dense peaks; W per accelerator = system power ÷ count)")
+    for column in ("id", "name", "TDP", "W/accel", "BF16", "FP8", "FP4", "memory", "power", "FLOP/s"):
+        table.add_column(column, justify="right" if column in ("TDP", "W/accel") else "left")
+    for profile_id in known:
+        profile = known[profile_id]
+        row = _chip_row(profile)
+        ident = profile.id + (f" ({', '.join(profile.aliases)})" if profile.aliases else "")
+        table.add_row(
+            ident,
+            f"{profile.name} [{profile.year}]",
+            _figure_text(profile.tdp, "W"),
+            human(row["provisioned_power_per_accelerator_w"], "W"),
+            _figure_text(profile.peak.get("bf16"), "FLOP/s"),
+            _figure_text(profile.peak.get("fp8"), "FLOP/s"),
+            _figure_text(profile.peak.get("fp4"), "FLOP/s"),
+            _figure_text(profile.memory_capacity, "B"),
+            row["power_confidence"],
+            row["flops_confidence"],
+        )
+    Console(width=200).print(table)
+    typer.echo("power / FLOP/s: the least sure grade among the figures behind them.")
+
+
+@app.command()
+@reports_errors
+def show(
+    chip: Annotated[str, typer.Argument(help="Profile id or alias, e.g. h100 or gb300.")],
+    profiles: ProfilesOption = None,
+    output_format: FormatOption = "table",
+) -> None:
+    """Every field of one profile with its unit, confidence and source."""
+    check_format(output_format, ("table", "json"))
+    profile = load_profiles(profiles)[chip]
+    figures = profile.figures()
+    if output_format == "json":
+        document = {
+            "id": profile.id, "aliases": list(profile.aliases), "name": profile.name,
+            "vendor": profile.vendor, "year": profile.year, "system": profile.system.name,
+            "memory_kind": profile.memory_kind, "notes": profile.notes,
+            "file": str(profile.path) if profile.path else None,
+            "figures": {
+                name: {"value": f.display(), "si": f.si, "confidence": f.confidence,
+                       "source": f.source, "note": f.note}
+                for name, f in figures.items()
+            },
+        }  # fmt: skip
+        typer.echo(to_json(document))
+        return
+    console = Console(width=200)
+    console.print(f"[bold]{profile.id}[/bold] — {profile.name} ({profile.vendor}, {profile.year})")
+    if profile.aliases:
+        console.print(f"aliases: {', '.join(profile.aliases)}")
+    console.print(f"reference system: {profile.system.name}")
+    if profile.memory_kind:
+        console.print(f"memory: {profile.memory_kind}")
+    if profile.path:
+        console.print(f"file: {profile.path}")
+    table = Table(show_lines=True)
+    for column in ("field", "value", "confidence", "source", "note"):
+        table.add_column(column, overflow="fold")
+    for name, figure in figures.items():
+        table.add_row(name, figure.display(), figure.confidence, figure.source, figure.note)
+    console.print(table)
+    if profile.notes:
+        console.print(profile.notes)
+
+
+@app.command()
+@reports_errors
+def grids(
+    grid_files: GridFileOption = None,
+    output_format: FormatOption = "table",
+) -> None:
+    """List the reference grids used for grid share."""
+    check_format(output_format, ("table", "json"))
+    known = load_grids(grid_files)
+    if output_format == "json":
+        typer.echo(to_json({
+            g.id: {"name": g.name, "year": g.year, "annual_energy_twh": g.annual_energy.si / 3.6e15,
+                   "capacity_w": None if g.capacity is None else g.capacity.si,
+                   "source": g.annual_energy.source}
+            for g in known.values()
+        }))  # fmt: skip
+        return
+    table = Table(title="Reference grids")
+    for column in ("id", "name", "year", "annual energy", "capacity", "confidence", "source"):
+        table.add_column(column, overflow="fold")
+    for grid in known.values():
+        table.add_row(
+            grid.id, grid.name, str(grid.year or ""), grid.annual_energy.display(),
+            grid.capacity.display() if grid.capacity else "–", grid.annual_energy.confidence,
+            grid.annual_energy.source,
+        )  # fmt: skip
+    Console(width=200).print(table)

@@ -1,0 +1,36 @@
+"""Options shared by several commands."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from capacity.errors import InputError
+
+ProfilesOption = Annotated[
+    list[Path] | None,
+    typer.Option(
+        "--profiles",
+        help="Directory of extra or replacement profile TOML files (repeatable; "
+        "also $CAPACITY_PROFILES).",
+        file_okay=False,
+    ),
+]
+GridFileOption = Annotated[
+    list[Path] | None,
+    typer.Option(
+        "--grid-file",
+        help="TOML file of extra reference grids (repeatable; also $CAPACITY_GRIDS).",
+        dir_okay=False,
+    ),
+]
+FormatOption = Annotated[
+    str, typer.Option("--format", help="Output format: table, json (or csv where offered).")
+]
+
+
+def check_format(output_format: str, allowed: tuple[str, ...]) -> None:
+    if output_format not in allowed:
+        raise InputError(f"--format must be one of {', '.join(allowed)}; got {output_format!r}")

@@ -1,0 +1,535 @@
+"""The public conversion: a power (or a number of accelerators) to capacity, with units.
+
+:func:`convert` goes from power to accelerators, :func:`convert_accelerators` from
+accelerators to power; both return a :class:`Conversion`. They check every input at the
+boundary, look the chips up in the hardware profiles, and compute through the plain
+functions of :mod:`capacity.chain`.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pint
+
+from capacity import chain
+from capacity.errors import InputError, UnitError
+from capacity.grids import Grid, GridSet, load_grids
+from capacity.profiles import PRECISIONS, Profile, ProfileSet, load_profiles
+from capacity.units import parse_count, to_si, ureg
+
+__all__ = [
+    "BASES",
+    "METHODS",
+    "MIX_BASES",
+    "PROVISIONS",
+    "REFERENCE_CHIP",
+    "Conversion",
+    "GridShare",
+    "convert",
+    "convert_accelerators",
+    "parse_mix",
+]
+
+BASES = ("facility", "it")
+PROVISIONS = ("nameplate", "busy")
+METHODS = ("system", "epoch")
+MIX_BASES = ("power", "count")
+# Epoch AI's unit of compute: H100-equivalents at the same precision.
+REFERENCE_CHIP = "h100-sxm"
+# Shares typed by hand ("0.33,0.33,0.34") sum to 1 only to a few digits.
+MIX_SUM_TOLERANCE = 1e-6
+
+
+@dataclass(frozen=True)
+class GridShare:
+    """Share of one reference grid taken by the converted capacity."""
+
+    energy: pint.Quantity
+    """Average facility draw over the grid's average load (annual energy ÷ 1 year)."""
+    capacity: pint.Quantity | None
+    """Facility power over the grid's capacity; None where the grid has no capacity figure."""
+
+
+@dataclass(frozen=True)
+class Conversion:
+    """What a power or a fleet of accelerators amounts to. Every number is a pint quantity.
+
+    Per-chip mappings are keyed by profile id. Counts are real numbers; round them down only
+    for presentation (:func:`capacity.units.format_count`).
+    """
+
+    inputs: Mapping[str, Any]
+    chips: tuple[str, ...]
+    mix: Mapping[str, Any]
+    accelerators: pint.Quantity
+    accelerators_by_chip: Mapping[str, pint.Quantity]
+    systems_by_chip: Mapping[str, pint.Quantity]
+    power_per_accelerator: Mapping[str, pint.Quantity]
+    """Provisioned IT power per accelerator, W_k."""
+    it_power: pint.Quantity
+    facility_power: pint.Quantity
+    average_facility_power: pint.Quantity
+    average_facility_power_by_chip: Mapping[str, pint.Quantity]
+    annual_energy: pint.Quantity
+    peak_flops: pint.Quantity
+    peak_flops_by_chip: Mapping[str, pint.Quantity]
+    delivered_flops: pint.Quantity
+    flop_per_year: pint.Quantity
+    h100_equivalents: pint.Quantity
+    precision_by_chip: Mapping[str, str | None]
+    grid_share: Mapping[str, GridShare]
+    assumptions: tuple[str, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict of SI numbers, keys naming their unit (the CLI's ``--format json``)."""
+        return {
+            "inputs": _jsonable(dict(self.inputs)),
+            "accelerators": _si(self.accelerators, ""),
+            "accelerators_by_chip": {k: _si(v, "") for k, v in self.accelerators_by_chip.items()},
+            "systems_by_chip": {k: _si(v, "") for k, v in self.systems_by_chip.items()},
+            "it_power_w": _si(self.it_power, "W"),
+            "facility_power_w": _si(self.facility_power, "W"),
+            "average_facility_power_w": _si(self.average_facility_power, "W"),
+            "annual_energy_twh": _si(self.annual_energy, "TWh"),
+            "peak_flop_per_s": _si(self.peak_flops, "FLOP/s"),
+            "delivered_flop_per_s": _si(self.delivered_flops, "FLOP/s"),
+            "flop_per_year": _si(self.flop_per_year, "FLOP"),
+            "grid_share": {
+                grid_id: {
+                    "energy": _si(share.energy, ""),
+                    "capacity": None if share.capacity is None else _si(share.capacity, ""),
+                }
+                for grid_id, share in self.grid_share.items()
+            },
+            "assumptions": list(self.assumptions),
+        }
+
+
+def _si(quantity: pint.Quantity, unit: str) -> Any:
+    return _jsonable(quantity.to(unit).magnitude)
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, np.ndarray):
+        return value.tolist() if value.ndim else float(value)
+    if isinstance(value, np.floating | np.integer):
+        return value.item()
+    return value
+
+
+def parse_mix(mix: str | Mapping[str, Any]) -> dict[str, Any]:
+    """A mix from ``"gb300=0.5,mi355x=0.3,openai-broadcom-xpu=0.2"`` or a mapping."""
+    if isinstance(mix, Mapping):
+        return dict(mix)
+    if not isinstance(mix, str):
+        raise InputError(f"mix must be 'ID=SHARE,...' or a mapping of chip → share, got {mix!r}")
+    parsed: dict[str, Any] = {}
+    for item in (part.strip() for part in mix.split(",")):
+        chip, equals, share = item.partition("=")
+        if not equals or not chip.strip() or not share.strip():
+            raise InputError(f"mix entry {item!r} must be ID=SHARE, e.g. gb300=0.5")
+        if chip.strip() in parsed:
+            raise InputError(f"mix names {chip.strip()!r} twice")
+        parsed[chip.strip()] = share.strip()
+    return parsed
+
+
+def _check_choice(value: str, choices: tuple[str, ...], name: str) -> str:
+    if value not in choices:
+        raise InputError(f"{name} must be one of {', '.join(choices)}; got {value!r}")
+    return value
+
+
+def _fraction_input(value: Any, name: str, low: float, high: float) -> Any:
+    if isinstance(value, str):
+        try:
+            value = float(value)
+        except ValueError:
+            raise InputError(f"{name} must be a number, got {value!r}") from None
+    if isinstance(value, pint.Quantity):
+        value = to_si(value, "dimensionless", name)
+    try:
+        array = np.asarray(value, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise InputError(f"{name} must be a number or an array of numbers, got {value!r}") from None
+    bad = ~np.isfinite(array) | (array < low) | (array > high)
+    if np.any(bad):
+        got = array[bad].flat[0] if array.ndim else float(array)
+        limits = f"≥ {low:g}" if math.isinf(high) else f"in [{low:g}, {high:g}]"
+        raise InputError(f"{name} must be {limits}, got {got:g}")
+    return array if array.ndim else float(array)
+
+
+@dataclass(frozen=True)
+class _Fleet:
+    """The chips of a conversion and their per-chip figures as arrays, chip on the last axis."""
+
+    profiles: tuple[Profile, ...]
+    shares: np.ndarray
+    provisioned: np.ndarray
+    idle: np.ndarray
+    busy: np.ndarray
+    sizing: np.ndarray
+    flops: np.ndarray
+    precision_used: tuple[str | None, ...]
+    per_system: np.ndarray
+
+
+def _resolve_mix(chip: str | None, mix: Any, profiles: ProfileSet) -> dict[str, Any]:
+    if chip is not None and mix is not None:
+        raise InputError("give either chip or mix, not both")
+    if chip is None and mix is None:
+        raise InputError(f"give a chip or a mix; known chips: {', '.join(profiles)}")
+    raw = {chip: 1.0} if chip is not None else parse_mix(mix)
+    if not raw:
+        raise InputError("the mix is empty")
+    shares: dict[str, Any] = {}
+    for name, share in raw.items():
+        profile_id = profiles.resolve(name)
+        if profile_id in shares:
+            raise InputError(f"mix names {profile_id!r} twice (as {name!r} and another alias)")
+        shares[profile_id] = _fraction_input(share, f"mix share of {name}", 0.0, 1.0)
+    total = sum(np.asarray(s) for s in shares.values())
+    if np.any(np.abs(np.asarray(total) - 1.0) > MIX_SUM_TOLERANCE):
+        got = np.asarray(total).flat[int(np.argmax(np.abs(np.asarray(total) - 1.0)))]
+        listing = ", ".join(f"{k}={v}" for k, v in raw.items())
+        raise InputError(f"mix shares must sum to 1, got {got:g} ({listing})")
+    return shares
+
+
+def _fleet(
+    shares: Mapping[str, Any], profiles: ProfileSet, *, method: str, provision: str,
+    precision: str, shape: tuple[int, ...],
+) -> _Fleet:  # fmt: skip
+    chosen = tuple(profiles[chip] for chip in shares)
+    if method == "epoch":
+        missing = [p.id for p in chosen if p.tdp is None]
+        if missing:
+            raise InputError(
+                f"method='epoch' needs a TDP, which {', '.join(missing)} does not publish; "
+                f"use method='system' or set one (--set {missing[0]}.tdp=...)"
+            )
+        provisioned = chain.epoch_provisioned_power(np.array([p.tdp.si for p in chosen]))  # type: ignore[union-attr]
+    else:
+        provisioned = chain.provisioned_power(
+            np.array([p.system.power.si for p in chosen]),
+            np.array([p.system.accelerators.si for p in chosen]),
+            np.array([p.cluster_overhead.si for p in chosen]),
+        )
+    busy = np.array([p.busy_fraction.si for p in chosen])
+    used = tuple(p.precision_used(precision) for p in chosen)
+    flops = np.array([p.peak[u].si if u else 0.0 for p, u in zip(chosen, used, strict=True)])
+    stacked = np.stack([np.broadcast_to(s, shape) for s in shares.values()], axis=-1)
+    return _Fleet(
+        profiles=chosen,
+        shares=stacked.astype(np.float64),
+        provisioned=provisioned,
+        idle=np.array([p.idle_fraction.si for p in chosen]),
+        busy=busy,
+        sizing=chain.sizing_power(provisioned, busy, provision),
+        flops=flops,
+        precision_used=used,
+        per_system=np.array([p.system.accelerators.si for p in chosen]),
+    )
+
+
+def _assumptions(fleet: _Fleet, *, method: str, precision: str) -> list[str]:
+    notes = []
+    if method == "epoch":
+        notes.append(
+            "method 'epoch': IT power per accelerator = 1.82 × TDP (Epoch AI), "
+            "no cluster overhead, nameplate provisioning"
+        )
+    for profile, used in zip(fleet.profiles, fleet.precision_used, strict=True):
+        fields = ["system.accelerators", "idle_fraction", "busy_fraction"]
+        fields += ["tdp"] if method == "epoch" else ["system.power", "cluster_overhead"]
+        if used is not None:
+            fields.append(f"peak.{used}")
+        figures = profile.figures()
+        for name in fields:
+            figure = figures[name]
+            if figure.flagged:
+                why = f": {figure.summary}" if figure.summary else f" ({figure.source})"
+                notes.append(f"{profile.id} {name} = {figure.display()} [{figure.confidence}]{why}")
+        if used is None:
+            notes.append(
+                f"{profile.id} has no {precision} or wider format: it contributes no FLOP/s"
+            )
+        elif used != precision:
+            notes.append(f"{profile.id} has no native {precision}: counted at {used}")
+    return notes
+
+
+def _grids(grids: Iterable[str | Grid] | None, grid_set: GridSet | None) -> list[Grid]:
+    known = grid_set if grid_set is not None else load_grids()
+    if grids is None:
+        return list(known.values())
+    if isinstance(grids, str | Grid):
+        grids = [grids]
+    return [g if isinstance(g, Grid) else known[g] for g in grids]
+
+
+def _quantity_map(chips: tuple[str, ...], values: np.ndarray, unit: str) -> dict[str, Any]:
+    return {chip: ureg.Quantity(values[..., i], unit) for i, chip in enumerate(chips)}
+
+
+def _common_inputs(
+    *, pue: Any, utilization: Any, mfu: Any, basis: str, provision: str, precision: str,
+    method: str, mix_basis: str,
+) -> tuple[Any, Any, Any]:  # fmt: skip
+    _check_choice(basis, BASES, "basis")
+    _check_choice(provision, PROVISIONS, "provision")
+    _check_choice(method, METHODS, "method")
+    _check_choice(mix_basis, MIX_BASES, "mix_basis")
+    _check_choice(precision, PRECISIONS, "precision")
+    if method == "epoch" and provision != "nameplate":
+        raise InputError("method='epoch' sizes for nameplate power; use provision='nameplate'")
+    return (
+        _fraction_input(pue, "pue", 1.0, math.inf),
+        _fraction_input(utilization, "utilization", 0.0, 1.0),
+        _fraction_input(mfu, "mfu", 0.0, 1.0),
+    )
+
+
+def _run(
+    *, power_w: Any, total: Any, chip: str | None, mix: Any, pue: Any, utilization: Any,
+    mfu: Any, basis: str, provision: str, precision: str, method: str, mix_basis: str,
+    grids: Iterable[str | Grid] | None, profiles: ProfileSet | str | Path | None,
+    grid_set: GridSet | None, overrides: Mapping[str, Any] | None,
+) -> Conversion:  # fmt: skip
+    pue, utilization, mfu = _common_inputs(
+        pue=pue, utilization=utilization, mfu=mfu, basis=basis, provision=provision,
+        precision=precision, method=method, mix_basis=mix_basis,
+    )  # fmt: skip
+    if not isinstance(profiles, ProfileSet):
+        profiles = load_profiles(profiles)
+    if overrides:
+        profiles = profiles.with_overrides(overrides)
+    shares = _resolve_mix(chip, mix, profiles)
+    driver = power_w if power_w is not None else total
+    shape = np.broadcast_shapes(
+        *(np.shape(x) for x in (driver, pue, utilization, mfu, *shares.values()))
+    )
+    fleet = _fleet(shares, profiles, method=method, provision=provision, precision=precision,
+                   shape=shape)  # fmt: skip
+    chips = tuple(p.id for p in fleet.profiles)
+    selected = _grids(grids, grid_set)
+
+    if power_w is not None:
+        it_power = chain.it_power(power_w, pue, basis) * np.ones(shape)
+        facility = chain.facility_power(power_w, pue, basis) * np.ones(shape)
+        counts = chain.accelerator_counts(it_power, fleet.shares, fleet.sizing, mix_basis)
+    else:
+        counts = chain.accelerator_counts_for_total(total, fleet.shares, fleet.sizing, mix_basis)
+        it_power = chain.it_power_for_counts(counts, fleet.sizing) * np.ones(shape)
+        facility = it_power * pue
+    u = np.asarray(utilization)[..., np.newaxis]
+    average = chain.average_power(fleet.provisioned, fleet.idle, fleet.busy, u)
+    average_by_chip = chain.average_facility_power(counts, average, pue)
+    average_total = np.sum(average_by_chip, axis=-1)
+    peak_by_chip = chain.peak_flops(counts, fleet.flops)
+    peak = np.sum(peak_by_chip, axis=-1)
+    delivered = chain.delivered_flops(peak, utilization, mfu)
+    reference = profiles[REFERENCE_CHIP]
+    reference_precision = reference.precision_used(precision)
+    h100e = peak / reference.peak[reference_precision].si if reference_precision else peak * np.nan
+
+    shares_out = {
+        grid.id: GridShare(
+            energy=ureg.Quantity(chain.grid_energy_share(average_total, grid.annual_energy.si), ""),
+            capacity=None
+            if grid.capacity is None
+            else ureg.Quantity(chain.grid_capacity_share(facility, grid.capacity.si), ""),
+        )
+        for grid in selected
+    }
+    inputs: dict[str, Any] = {}
+    if power_w is not None:
+        inputs["power_w"] = power_w
+        inputs["basis"] = basis
+    else:
+        inputs["accelerators"] = total
+    inputs |= {
+        "chips": list(chips),
+        "mix": {c: s for c, s in zip(chips, shares.values(), strict=True)},
+        "mix_basis": mix_basis,
+        "pue": pue,
+        "utilization": utilization,
+        "mfu": mfu,
+        "provision": provision,
+        "precision": precision,
+        "method": method,
+        "grids": [g.id for g in selected],
+    }
+    return Conversion(
+        inputs=inputs,
+        chips=chips,
+        mix=dict(inputs["mix"]),
+        accelerators=ureg.Quantity(np.sum(counts, axis=-1), ""),
+        accelerators_by_chip=_quantity_map(chips, counts, ""),
+        systems_by_chip=_quantity_map(chips, counts / fleet.per_system, ""),
+        power_per_accelerator=_quantity_map(chips, fleet.provisioned, "W"),
+        it_power=ureg.Quantity(it_power, "W"),
+        facility_power=ureg.Quantity(facility, "W"),
+        average_facility_power=ureg.Quantity(average_total, "W"),
+        average_facility_power_by_chip=_quantity_map(chips, average_by_chip, "W"),
+        annual_energy=ureg.Quantity(chain.annual_energy(average_total), "J").to("TWh"),
+        peak_flops=ureg.Quantity(peak, "FLOP/s"),
+        peak_flops_by_chip=_quantity_map(chips, peak_by_chip, "FLOP/s"),
+        delivered_flops=ureg.Quantity(delivered, "FLOP/s"),
+        flop_per_year=ureg.Quantity(chain.yearly_amount(delivered), "FLOP"),
+        h100_equivalents=ureg.Quantity(h100e, ""),
+        precision_by_chip=dict(zip(chips, fleet.precision_used, strict=True)),
+        grid_share=shares_out,
+        assumptions=tuple(_assumptions(fleet, method=method, precision=precision)),
+    )
+
+
+def convert(
+    power: Any,
+    *,
+    chip: str | None = None,
+    mix: str | Mapping[str, Any] | None = None,
+    pue: Any = 1.2,
+    utilization: Any = 0.8,
+    mfu: Any = 1.0,
+    basis: str = "facility",
+    provision: str = "nameplate",
+    precision: str = "bf16",
+    method: str = "system",
+    mix_basis: str = "power",
+    grids: Iterable[str | Grid] | None = None,
+    profiles: ProfileSet | str | Path | None = None,
+    grid_set: GridSet | None = None,
+    overrides: Mapping[str, Any] | None = None,
+) -> Conversion:
+    """Convert a power figure into accelerators, FLOP/s, energy and grid share.
+
+    Parameters
+    ----------
+    power : str or pint.Quantity
+        The power being converted ("30 GW", ``Quantity(np.array([1, 10]), "GW")``). [W]
+    chip : str, optional
+        One accelerator's profile id or alias ("h100", "gb300"). Give ``chip`` or ``mix``.
+    mix : str or mapping, optional
+        Chip → share, summing to 1 ("gb300=0.5,mi355x=0.5" or ``{"gb300": 0.5, ...}``).
+        Shares are of IT power, or of accelerators with ``mix_basis="count"``. [1]
+    pue : float or array
+        Power usage effectiveness, facility ÷ IT, ≥ 1. [1]
+    utilization : float or array
+        Fraction of time the fleet is busy, in [0, 1]. [1]
+    mfu : float or array
+        Fraction of peak FLOP/s achieved while busy, in [0, 1]. [1]
+    basis : {"facility", "it"}
+        Whether ``power`` is what the site draws from the grid or critical IT load.
+    provision : {"nameplate", "busy"}
+        Size for each accelerator's full provisioned power, or for its busy draw.
+    precision : {"fp4", "fp6", "fp8", "bf16", "tf32", "fp32", "fp64"}
+        Number format of FLOP/s; chips without it run at the next wider format (flagged).
+    method : {"system", "epoch"}
+        ``system``: W per accelerator from the reference system's power; ``epoch``:
+        Epoch AI's 1.82 × TDP.
+    mix_basis : {"power", "count"}
+        What the mix shares divide.
+    grids : iterable of str or Grid, optional
+        Reference grids for grid share; all known grids by default.
+    profiles : ProfileSet or path, optional
+        Hardware profiles (default: built-in plus ``$CAPACITY_PROFILES``), or a directory of
+        extra profiles.
+    grid_set : GridSet, optional
+        Known grids to look ``grids`` up in (default: built-in plus ``$CAPACITY_GRIDS``).
+    overrides : mapping, optional
+        Single profile fields for this run: ``{"openai-broadcom-xpu.tdp": "1.2 kW"}``.
+
+    Returns
+    -------
+    Conversion
+
+    Notes
+    -----
+    ``P_IT = P / PUE``; ``N_k = m_k P_IT / (W_k s_k)``; ``F_peak = Σ N_k f_k``;
+    ``F_deliv = F_peak u η``; ``P_avg = PUE Σ N_k W_k (idle_k + (busy_k − idle_k) u)``
+    (see MODEL.md).
+
+    Examples
+    --------
+    >>> result = convert("1 GW", chip="h100", pue=1.2)
+    >>> round(result.accelerators.magnitude)
+    653595
+    """
+    power_w = to_si(power, "power", "power")
+    if np.any(np.asarray(power_w) < 0) or not np.all(np.isfinite(power_w)):
+        raise InputError(f"power must be finite and ≥ 0, got {power}")
+    return _run(
+        power_w=power_w, total=None, chip=chip, mix=mix, pue=pue, utilization=utilization,
+        mfu=mfu, basis=basis, provision=provision, precision=precision, method=method,
+        mix_basis=mix_basis, grids=grids, profiles=profiles, grid_set=grid_set,
+        overrides=overrides,
+    )  # fmt: skip
+
+
+def convert_accelerators(
+    count: Any,
+    *,
+    chip: str | None = None,
+    mix: str | Mapping[str, Any] | None = None,
+    pue: Any = 1.2,
+    utilization: Any = 0.8,
+    mfu: Any = 1.0,
+    provision: str = "nameplate",
+    precision: str = "bf16",
+    method: str = "system",
+    mix_basis: str = "power",
+    grids: Iterable[str | Grid] | None = None,
+    profiles: ProfileSet | str | Path | None = None,
+    grid_set: GridSet | None = None,
+    overrides: Mapping[str, Any] | None = None,
+) -> Conversion:
+    """The reverse of :func:`convert`: a number of accelerators to the power they need.
+
+    ``count`` is the total number of accelerators (a number, an array, or a string such as
+    "200k" or "4.5M"); ``mix`` splits it by share of IT power (the default, as in
+    :func:`convert`) or by share of accelerators (``mix_basis="count"``). The IT power is
+    ``Σ N_k W_k s_k`` and the facility power ``PUE`` times that; every other output is as in
+    :func:`convert`, whose parameters these are.
+
+    Examples
+    --------
+    >>> result = convert_accelerators("8", chip="h100", pue=1.0)
+    >>> float(result.it_power.to("kW").magnitude)
+    10.2
+    """
+    total = _count_input(count)
+    return _run(
+        power_w=None, total=total, chip=chip, mix=mix, pue=pue, utilization=utilization,
+        mfu=mfu, basis="facility", provision=provision, precision=precision, method=method,
+        mix_basis=mix_basis, grids=grids, profiles=profiles, grid_set=grid_set,
+        overrides=overrides,
+    )  # fmt: skip
+
+
+def _count_input(count: Any) -> Any:
+    if isinstance(count, np.ndarray | list | tuple):
+        array = np.asarray(count, dtype=np.float64)
+        if np.any(~np.isfinite(array) | (array < 0)):
+            raise InputError("count: numbers of accelerators must be finite and ≥ 0")
+        return array
+    if isinstance(count, pint.Quantity):
+        return _count_input(to_si(count, "dimensionless", "count"))
+    parsed = parse_count(count, "count")
+    if parsed is None:
+        raise UnitError(
+            f"count: expected a number of accelerators such as 200000, '200k' or '4.5M', "
+            f"got {count!r}"
+        )
+    return parsed

@@ -1,0 +1,1 @@
+"""Built-in reference data other than hardware profiles (grid references)."""

@@ -1,0 +1,169 @@
+"""A sourced figure: a value with its unit, where it comes from and how sure we are of it.
+
+Hardware profiles and grid references are made of figures; both are read from TOML files
+through :func:`read_figure`, which validates a figure once, at load.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pint
+
+from capacity.errors import ProfileError, UnitError
+from capacity.units import DIMENSIONS, parse_quantity
+
+__all__ = [
+    "CONFIDENCE_LEVELS",
+    "FLAGGED_CONFIDENCE",
+    "Figure",
+    "read_figure",
+    "weakest_confidence",
+]
+
+# From surest to least sure. "user-override" marks a figure set for one run (--set).
+CONFIDENCE_LEVELS: tuple[str, ...] = (
+    "datasheet",
+    "measured",
+    "vendor-announced",
+    "press-estimate",
+    "user-override",
+    "assumption",
+)
+# Figures of these grades are named in every output that uses them.
+FLAGGED_CONFIDENCE: frozenset[str] = frozenset({"press-estimate", "user-override", "assumption"})
+
+_FIGURE_KEYS = frozenset({"value", "confidence", "source", "note"})
+
+
+@dataclass(frozen=True)
+class Figure:
+    """One sourced number.
+
+    Attributes
+    ----------
+    value : pint.Quantity
+        The figure with its unit (dimensionless for counts and fractions).
+    si : float
+        ``value`` in the model's SI unit for its dimension.
+    confidence : str
+        One of :data:`CONFIDENCE_LEVELS`.
+    source : str
+        URL(s) or citation; for an assumption, what it rests on.
+    note : str
+        Interpretation or rationale; its first sentence is quoted in outputs.
+    """
+
+    value: pint.Quantity
+    si: float
+    confidence: str
+    source: str
+    note: str = ""
+
+    @property
+    def summary(self) -> str:
+        """The note's first sentence (the rationale outputs quote)."""
+        text = " ".join(self.note.split())
+        match = re.match(r"(.+?[.!?])(\s|$)", text)
+        return match.group(1) if match else text
+
+    @property
+    def flagged(self) -> bool:
+        """Whether outputs must name this figure (assumption, estimate or override)."""
+        return self.confidence in FLAGGED_CONFIDENCE
+
+    def display(self) -> str:
+        """The value with its unit, compactly: "10.2 kW", "989.5 TFLOP/s", "0.76"."""
+        if self.value.dimensionless:
+            return f"{self.value.magnitude:g}"
+        return f"{self.value.magnitude:g} {self.value.units:~P}"
+
+
+def weakest_confidence(*levels: str) -> str:
+    """The least sure of several confidence levels."""
+    return max(levels, key=CONFIDENCE_LEVELS.index)
+
+
+def read_figure(
+    table: Any,
+    *,
+    where: Path | str,
+    field: str,
+    dimension: str,
+    kind: str = "positive",
+) -> Figure:
+    """Validate one figure from a parsed TOML file.
+
+    Parameters
+    ----------
+    table : dict
+        ``{value, confidence, source, note}`` as read from the file.
+    where : path or str
+        The file, named in error messages.
+    field : str
+        The field's dotted name, named in error messages ("system.power").
+    dimension : str
+        A key of :data:`capacity.units.DIMENSIONS`.
+    kind : {"positive", "fraction", "non-negative", "count"}
+        The valid range of the value.
+    """
+
+    def fail(problem: str) -> ProfileError:
+        return ProfileError(f"{where}: field '{field}': {problem}")
+
+    if not isinstance(table, dict):
+        raise fail(
+            "must be a table such as { value = ..., confidence = ..., source = ... }, "
+            f"got {table!r}"
+        )
+    unknown = set(table) - _FIGURE_KEYS
+    if unknown:
+        raise fail(f"unknown keys {sorted(unknown)}; a figure has {sorted(_FIGURE_KEYS)}")
+    for key in ("value", "confidence", "source"):
+        if key not in table:
+            raise fail(f"missing '{key}'")
+    confidence = table["confidence"]
+    if confidence not in CONFIDENCE_LEVELS:
+        raise fail(f"confidence {confidence!r} is not one of {', '.join(CONFIDENCE_LEVELS)}")
+    source = table["source"]
+    if not isinstance(source, str) or not source.strip():
+        raise fail("source must be a non-empty string (a URL, a citation or a rationale)")
+    note = table.get("note", "")
+    if not isinstance(note, str):
+        raise fail("note must be a string")
+    if confidence == "assumption" and not note.strip():
+        raise fail("an assumption needs a note giving its rationale")
+
+    raw_value = table["value"]
+    if isinstance(raw_value, bool) or not isinstance(raw_value, str | int | float):
+        raise fail(f"value must be a number or a string with a unit, got {raw_value!r}")
+    try:
+        if dimension == "dimensionless" and isinstance(raw_value, int | float):
+            quantity = parse_quantity(raw_value, dimension, "value")
+        else:
+            quantity = parse_quantity(
+                raw_value if isinstance(raw_value, str) else str(raw_value), dimension, "value"
+            )
+    except UnitError as error:
+        raise fail(str(error).removeprefix("value: ")) from None
+    si = float(np.asarray(quantity.to(DIMENSIONS[dimension][0]).magnitude))
+    _check_range(si, kind, raw_value, fail)
+    return Figure(quantity, si, confidence, source.strip(), note.strip())
+
+
+def _check_range(si: float, kind: str, raw_value: Any, fail: Any) -> None:
+    if not math.isfinite(si):
+        raise fail(f"must be finite, got {raw_value!r}")
+    if kind == "positive" and si <= 0:
+        raise fail(f"must be > 0, got {raw_value!r}")
+    if kind == "non-negative" and si < 0:
+        raise fail(f"must be ≥ 0, got {raw_value!r}")
+    if kind == "fraction" and not 0 <= si <= 1:
+        raise fail(f"must be a fraction in [0, 1], got {raw_value!r}")
+    if kind == "count" and (si < 1 or si != int(si)):
+        raise fail(f"must be a whole number ≥ 1, got {raw_value!r}")

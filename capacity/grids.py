@@ -1,0 +1,148 @@
+"""Reference grids for grid share: annual energy and, where known, capacity, each sourced.
+
+Built-in grids come from ``capacity/data/grids.toml``. Users add their own from TOML files
+of the same shape (:func:`load_grids`, ``--grid-file`` or ``CAPACITY_GRIDS``) or as
+:class:`Grid` objects built in code with :meth:`Grid.create`.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from capacity.errors import ProfileError, UnknownGridError
+from capacity.figures import Figure, read_figure
+from capacity.units import SECONDS_PER_YEAR, parse_quantity
+
+__all__ = ["GRIDS_ENV", "Grid", "GridSet", "load_grids"]
+
+GRIDS_ENV = "CAPACITY_GRIDS"
+
+
+@dataclass(frozen=True)
+class Grid:
+    """A reference grid: the energy it delivers in a year and, where known, its capacity."""
+
+    id: str
+    name: str
+    year: int | None
+    kind: str
+    annual_energy: Figure
+    capacity: Figure | None = None
+
+    @property
+    def average_load_w(self) -> float:
+        """Annual energy over one year: the grid's average load. [W]"""
+        return self.annual_energy.si / SECONDS_PER_YEAR
+
+    @classmethod
+    def create(
+        cls,
+        id: str,
+        annual_energy: Any,
+        capacity: Any = None,
+        *,
+        name: str | None = None,
+        year: int | None = None,
+        source: str = "user-defined",
+    ) -> Grid:
+        """A user grid from quantities or strings: ``Grid.create("ercot", "490 TWh", "145 GW")``."""
+        energy = parse_quantity(annual_energy, "energy", "annual_energy")
+        table = {"value": str(energy), "confidence": "user-override", "source": source}
+        grid_raw: dict[str, Any] = {"name": name or id, "annual_energy": table}
+        if year is not None:
+            grid_raw["year"] = year
+        if capacity is not None:
+            power = parse_quantity(capacity, "power", "capacity")
+            grid_raw["capacity"] = {**table, "value": str(power)}
+        return _parse_grid(id, grid_raw, "user grid")
+
+
+def _parse_grid(grid_id: str, raw: Any, where: Path | str) -> Grid:
+    def fail(field: str, problem: str) -> ProfileError:
+        return ProfileError(f"{where}: field '{grid_id}.{field}': {problem}")
+
+    if not isinstance(raw, dict):
+        raise fail("", "must be a table [<grid id>] with name and annual_energy")
+    unknown = set(raw) - {"name", "year", "kind", "annual_energy", "capacity"}
+    if unknown:
+        raise fail(sorted(unknown)[0], "unknown field; known: name, year, kind, annual_energy, capacity")
+    name = raw.get("name")
+    if not isinstance(name, str) or not name.strip():
+        raise fail("name", "must be a non-empty string")
+    year = raw.get("year")
+    if year is not None and (not isinstance(year, int) or isinstance(year, bool)):
+        raise fail("year", f"must be a year such as 2024, got {year!r}")
+    if "annual_energy" not in raw:
+        raise fail("annual_energy", "missing")
+    energy = read_figure(raw["annual_energy"], where=where, field=f"{grid_id}.annual_energy",
+                         dimension="energy")
+    capacity = None
+    if "capacity" in raw:
+        capacity = read_figure(raw["capacity"], where=where, field=f"{grid_id}.capacity",
+                               dimension="power")
+    return Grid(grid_id, name.strip(), year, str(raw.get("kind", "")), energy, capacity)
+
+
+def _read_grid_file(path: Path | Any) -> list[Grid]:
+    where = Path(str(path))
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except OSError as error:
+        raise ProfileError(f"{where}: cannot read the file ({error.strerror})") from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
+        raise ProfileError(f"{where}: not valid TOML ({error})") from None
+    return [_parse_grid(grid_id, table, where) for grid_id, table in raw.items()]
+
+
+class GridSet(Mapping[str, Grid]):
+    """Grids by id; an unknown id raises an error listing the known ones."""
+
+    def __init__(self, grids: Iterable[Grid]) -> None:
+        self._grids = {grid.id: grid for grid in grids}
+
+    def __getitem__(self, grid_id: str) -> Grid:
+        key = grid_id.strip().lower()
+        if key not in self._grids:
+            raise UnknownGridError(
+                f"unknown grid {grid_id!r}; known: {', '.join(self._grids)}"
+            )
+        return self._grids[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._grids)
+
+    def __len__(self) -> int:
+        return len(self._grids)
+
+    def with_grids(self, grids: Iterable[Grid]) -> GridSet:
+        """A copy with ``grids`` added (replacing any of the same id)."""
+        return GridSet([*self._grids.values(), *grids])
+
+
+@cache
+def _builtin_grids() -> tuple[Grid, ...]:
+    return tuple(_read_grid_file(resources.files("capacity.data") / "grids.toml"))
+
+
+def load_grids(
+    files: Iterable[str | Path] | str | Path | None = None, *, use_environment: bool = True
+) -> GridSet:
+    """The built-in grids, then those in ``$CAPACITY_GRIDS`` files, then ``files``."""
+    grids: list[Grid] = list(_builtin_grids())
+    extra: list[str | Path] = []
+    if use_environment and os.environ.get(GRIDS_ENV):
+        extra += [f for f in os.environ[GRIDS_ENV].split(os.pathsep) if f]
+    if isinstance(files, str | Path):
+        extra.append(files)
+    elif files is not None:
+        extra += list(files)
+    for file in extra:
+        grids += _read_grid_file(Path(file).expanduser())
+    return GridSet(grids)

@@ -1,0 +1,393 @@
+"""Hardware profiles: one TOML file per accelerator, validated once at load.
+
+Built-in profiles ship in ``capacity/hardware_profiles/`` (``hardware_profiles/`` in the
+repository). Users add or replace profiles from their own directories, given to
+:func:`load_profiles` or listed in the ``CAPACITY_PROFILES`` environment variable, and
+override single fields for one run with :meth:`ProfileSet.with_overrides`.
+See ``hardware_profiles/README.md`` for the file format.
+"""
+
+from __future__ import annotations
+
+import copy
+import os
+import tomllib
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from capacity.errors import InputError, ProfileError, UnknownChipError
+from capacity.figures import Figure, read_figure, weakest_confidence
+from capacity.units import ureg
+
+__all__ = [
+    "PRECISIONS",
+    "PROFILES_ENV",
+    "Profile",
+    "ProfileSet",
+    "SystemSpec",
+    "load_profile",
+    "load_profiles",
+]
+
+PROFILES_ENV = "CAPACITY_PROFILES"
+
+# Number formats from narrowest to widest: a chip without native support for a format runs
+# at the next wider one it has (MODEL.md).
+PRECISIONS: tuple[str, ...] = ("fp4", "fp6", "fp8", "bf16", "tf32", "fp32", "fp64")
+
+_POWER_BEHAVIOUR = ("cluster_overhead", "idle_fraction", "busy_fraction")
+_TOP_LEVEL_KEYS = frozenset(
+    {"id", "aliases", "name", "vendor", "year", "notes", "tdp", "system", "power_behaviour"}
+    | {"peak", "memory"}
+)
+
+
+@dataclass(frozen=True)
+class SystemSpec:
+    """The reference system an accelerator ships in (DGX board, NVL72 rack, TPU pod)."""
+
+    name: str
+    accelerators: Figure
+    power: Figure
+    """Nameplate power of the whole system; derived where the file gives ``power_to_tdp``."""
+    power_to_tdp: Figure | None = None
+
+
+@dataclass(frozen=True)
+class Profile:
+    """One accelerator: its figures, each with unit, source and confidence."""
+
+    id: str
+    name: str
+    vendor: str
+    year: int
+    system: SystemSpec
+    cluster_overhead: Figure
+    idle_fraction: Figure
+    busy_fraction: Figure
+    peak: Mapping[str, Figure]
+    tdp: Figure | None = None
+    aliases: tuple[str, ...] = ()
+    notes: str = ""
+    memory_kind: str | None = None
+    memory_capacity: Figure | None = None
+    memory_bandwidth: Figure | None = None
+    path: Path | None = None
+    raw: Mapping[str, Any] = field(default_factory=dict, repr=False, compare=False)
+
+    def figures(self) -> dict[str, Figure]:
+        """Every figure of the profile by its dotted field name."""
+        figures: dict[str, Figure] = {}
+        if self.tdp is not None:
+            figures["tdp"] = self.tdp
+        figures["system.accelerators"] = self.system.accelerators
+        figures["system.power"] = self.system.power
+        if self.system.power_to_tdp is not None:
+            figures["system.power_to_tdp"] = self.system.power_to_tdp
+        for name in _POWER_BEHAVIOUR:
+            figures[name] = getattr(self, name)
+        figures.update({f"peak.{p}": f for p, f in self.peak.items()})
+        if self.memory_capacity is not None:
+            figures["memory.capacity"] = self.memory_capacity
+        if self.memory_bandwidth is not None:
+            figures["memory.bandwidth"] = self.memory_bandwidth
+        return figures
+
+    def precision_used(self, precision: str) -> str | None:
+        """The format the chip runs ``precision`` at: itself, the next wider one, or None."""
+        if precision not in PRECISIONS:
+            raise InputError(f"unknown precision {precision!r}; known: {', '.join(PRECISIONS)}")
+        for candidate in PRECISIONS[PRECISIONS.index(precision) :]:
+            if candidate in self.peak:
+                return candidate
+        return None
+
+
+def _read_text(raw: Mapping[str, Any], key: str, where: Path | str, *, required: bool) -> Any:
+    if key not in raw:
+        if required:
+            raise ProfileError(f"{where}: field '{key}': missing")
+        return None
+    value = raw[key]
+    if not isinstance(value, str) or not value.strip():
+        raise ProfileError(f"{where}: field '{key}': must be a non-empty string, got {value!r}")
+    return value.strip()
+
+
+def _parse_profile(raw: Mapping[str, Any], where: Path | str, expected_id: str | None) -> Profile:
+    def fail(name: str, problem: str) -> ProfileError:
+        return ProfileError(f"{where}: field '{name}': {problem}")
+
+    unknown = set(raw) - _TOP_LEVEL_KEYS
+    if unknown:
+        raise fail(sorted(unknown)[0], f"unknown field; known: {', '.join(sorted(_TOP_LEVEL_KEYS))}")
+    profile_id = _read_text(raw, "id", where, required=True)
+    if expected_id is not None and profile_id != expected_id:
+        raise fail("id", f"{profile_id!r} differs from the file name {expected_id!r}")
+    name = _read_text(raw, "name", where, required=True)
+    vendor = _read_text(raw, "vendor", where, required=True)
+    notes = _read_text(raw, "notes", where, required=False) or ""
+    year = raw.get("year")
+    if not isinstance(year, int) or isinstance(year, bool) or not 1990 <= year <= 2100:
+        raise fail("year", f"must be a year such as 2024, got {year!r}")
+    aliases = raw.get("aliases", [])
+    if not isinstance(aliases, list) or not all(isinstance(a, str) and a for a in aliases):
+        raise fail("aliases", f"must be a list of strings, got {aliases!r}")
+
+    def figure(table: Any, name: str, dimension: str, kind: str = "positive") -> Figure:
+        return read_figure(table, where=where, field=name, dimension=dimension, kind=kind)
+
+    tdp = figure(raw["tdp"], "tdp", "power") if "tdp" in raw else None
+
+    system_raw = raw.get("system")
+    if not isinstance(system_raw, dict):
+        raise fail("system", "missing table [system] with name, accelerators and power")
+    allowed = {"name", "accelerators", "power", "power_to_tdp"}
+    if set(system_raw) - allowed:
+        raise fail(f"system.{sorted(set(system_raw) - allowed)[0]}", "unknown field")
+    system_name = _read_text(system_raw, "name", f"{where}: [system]", required=True)
+    if "accelerators" not in system_raw:
+        raise fail("system.accelerators", "missing")
+    accelerators = figure(system_raw["accelerators"], "system.accelerators", "dimensionless", "count")
+    has_power, has_ratio = "power" in system_raw, "power_to_tdp" in system_raw
+    if has_power == has_ratio:
+        raise fail("system.power", "give exactly one of 'power' and 'power_to_tdp'")
+    power_to_tdp = None
+    if has_power:
+        system_power = figure(system_raw["power"], "system.power", "power")
+    else:
+        power_to_tdp = figure(system_raw["power_to_tdp"], "system.power_to_tdp", "dimensionless")
+        if tdp is None:
+            raise fail("system.power_to_tdp", "needs 'tdp' to derive the system power from")
+        system_power = _derived_system_power(power_to_tdp, accelerators, tdp)
+    system = SystemSpec(system_name, accelerators, system_power, power_to_tdp)
+
+    behaviour = raw.get("power_behaviour")
+    if not isinstance(behaviour, dict):
+        raise fail("power_behaviour", "missing table [power_behaviour]")
+    if set(behaviour) - set(_POWER_BEHAVIOUR):
+        raise fail(f"power_behaviour.{sorted(set(behaviour) - set(_POWER_BEHAVIOUR))[0]}", "unknown")
+    for key in _POWER_BEHAVIOUR:
+        if key not in behaviour:
+            raise fail(f"power_behaviour.{key}", "missing")
+    overhead = figure(behaviour["cluster_overhead"], "power_behaviour.cluster_overhead",
+                      "dimensionless", "non-negative")
+    idle = figure(behaviour["idle_fraction"], "power_behaviour.idle_fraction", "dimensionless",
+                  "fraction")
+    busy = figure(behaviour["busy_fraction"], "power_behaviour.busy_fraction", "dimensionless",
+                  "fraction")
+    if idle.si > busy.si:
+        raise fail("power_behaviour.idle_fraction",
+                   f"idle ({idle.si:g}) must not exceed busy ({busy.si:g})")
+    if busy.si == 0:
+        raise fail("power_behaviour.busy_fraction", "must be > 0")
+
+    peak_raw = raw.get("peak")
+    if not isinstance(peak_raw, dict) or not peak_raw:
+        raise fail("peak", f"needs at least one dense peak among {', '.join(PRECISIONS)}")
+    peak = {}
+    for precision, table in peak_raw.items():
+        if precision not in PRECISIONS:
+            raise fail(f"peak.{precision}", f"unknown precision; known: {', '.join(PRECISIONS)}")
+        peak[precision] = figure(table, f"peak.{precision}", "compute rate")
+
+    memory = raw.get("memory", {})
+    if not isinstance(memory, dict) or set(memory) - {"kind", "capacity", "bandwidth"}:
+        raise fail("memory", "may hold only kind, capacity and bandwidth")
+    memory_kind = _read_text(memory, "kind", f"{where}: [memory]", required=False)
+    capacity = figure(memory["capacity"], "memory.capacity", "memory") if "capacity" in memory else None
+    bandwidth = (
+        figure(memory["bandwidth"], "memory.bandwidth", "memory bandwidth")
+        if "bandwidth" in memory
+        else None
+    )
+    return Profile(
+        id=profile_id, name=name, vendor=vendor, year=year, system=system,
+        cluster_overhead=overhead, idle_fraction=idle, busy_fraction=busy, peak=peak, tdp=tdp,
+        aliases=tuple(aliases), notes=notes, memory_kind=memory_kind, memory_capacity=capacity,
+        memory_bandwidth=bandwidth, path=where if isinstance(where, Path) else None, raw=raw,
+    )  # fmt: skip
+
+
+def _derived_system_power(ratio: Figure, accelerators: Figure, tdp: Figure) -> Figure:
+    watts = ratio.si * accelerators.si * tdp.si
+    value = ureg.Quantity(watts / 1e3, "kW")
+    note = (
+        f"Derived as {ratio.display()} (system.power_to_tdp) × {accelerators.display()} × "
+        f"{tdp.display()} (tdp); {ratio.display()}: {ratio.summary} {ratio.note}"
+    )
+    source = f"system.power_to_tdp: {ratio.source}; tdp: {tdp.source}"
+    confidence = weakest_confidence(ratio.confidence, accelerators.confidence, tdp.confidence)
+    return Figure(value, watts, confidence, source, note)
+
+
+def load_profile(path: str | Path) -> Profile:
+    """Read and validate one profile file; the file name (without .toml) must be its id."""
+    path = Path(path)
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except OSError as error:
+        raise ProfileError(f"{path}: cannot read the file ({error.strerror})") from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
+        raise ProfileError(f"{path}: not valid TOML ({error})") from None
+    return _parse_profile(raw, path, expected_id=path.stem)
+
+
+class ProfileSet(Mapping[str, Profile]):
+    """Profiles by id, with aliases; an unknown id raises an error listing the known ones."""
+
+    def __init__(self, profiles: Iterable[Profile]) -> None:
+        self._profiles: dict[str, Profile] = {}
+        for profile in profiles:
+            self._profiles[profile.id] = profile  # later ones replace earlier ones
+        self._aliases: dict[str, str] = {}
+        for profile in self._profiles.values():
+            for alias in profile.aliases:
+                owner = self._aliases.get(alias)
+                if alias in self._profiles or (owner is not None and owner != profile.id):
+                    other = owner or alias
+                    raise ProfileError(
+                        f"{profile.path or profile.id}: field 'aliases': {alias!r} is already "
+                        f"taken by profile {other!r}"
+                    )
+                self._aliases[alias] = profile.id
+
+    def __getitem__(self, chip: str) -> Profile:
+        return self._profiles[self.resolve(chip)]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(sorted(self._profiles, key=_sort_key(self._profiles)))
+
+    def __len__(self) -> int:
+        return len(self._profiles)
+
+    def __contains__(self, chip: object) -> bool:
+        return isinstance(chip, str) and chip.strip().lower() in (self._profiles | self._aliases)
+
+    @property
+    def aliases(self) -> Mapping[str, str]:
+        """alias → profile id."""
+        return dict(self._aliases)
+
+    def resolve(self, chip: str) -> str:
+        """The profile id for an id or alias (case-insensitive)."""
+        key = chip.strip().lower() if isinstance(chip, str) else chip
+        if key in self._profiles:
+            return str(key)
+        if key in self._aliases:
+            return self._aliases[key]
+        known = ", ".join(self)
+        aliases = ", ".join(f"{a} → {i}" for a, i in sorted(self._aliases.items()))
+        raise UnknownChipError(f"unknown chip {chip!r}; known: {known} (aliases: {aliases})")
+
+    def with_overrides(self, overrides: Mapping[str, Any]) -> ProfileSet:
+        """A copy with single fields replaced: ``{"openai-broadcom-xpu.tdp": "1.2 kW"}``.
+
+        A field is given as ``ID.FIELD`` where FIELD is a profile field name: ``tdp``,
+        ``system.power``, ``system.power_to_tdp``, ``system.accelerators``,
+        ``cluster_overhead``, ``idle_fraction``, ``busy_fraction``, ``peak.<precision>``,
+        ``memory.capacity``, ``memory.bandwidth``. The new figure is validated as a file's
+        would be and is marked ``user-override``. Setting ``system.power`` replaces a
+        ``power_to_tdp`` derivation and the other way round.
+        """
+        raws: dict[str, dict[str, Any]] = {}
+        for key, value in overrides.items():
+            chip, _, field_name = key.partition(".")
+            if not field_name:
+                raise InputError(f"override {key!r} must be ID.FIELD=VALUE, e.g. h100.tdp=700W")
+            profile_id = self.resolve(chip)
+            raw = raws.setdefault(profile_id, copy.deepcopy(dict(self._profiles[profile_id].raw)))
+            _set_field(raw, field_name, value, key)
+        replaced = []
+        for profile_id, raw in raws.items():
+            original = self._profiles[profile_id]
+            where = f"{original.path or profile_id} (with overrides)"
+            replaced.append(_parse_profile(raw, where, expected_id=profile_id))
+        return ProfileSet([*self._profiles.values(), *replaced])
+
+
+_OVERRIDE_PATHS: dict[str, tuple[str, ...]] = {
+    "tdp": ("tdp",),
+    "system.power": ("system", "power"),
+    "system.power_to_tdp": ("system", "power_to_tdp"),
+    "system.accelerators": ("system", "accelerators"),
+    "memory.capacity": ("memory", "capacity"),
+    "memory.bandwidth": ("memory", "bandwidth"),
+    **{name: ("power_behaviour", name) for name in _POWER_BEHAVIOUR},
+    **{f"power_behaviour.{name}": ("power_behaviour", name) for name in _POWER_BEHAVIOUR},
+    **{f"peak.{p}": ("peak", p) for p in PRECISIONS},
+}
+_EXCLUSIVE = {"power": "power_to_tdp", "power_to_tdp": "power"}
+
+
+def _set_field(raw: dict[str, Any], field_name: str, value: Any, key: str) -> None:
+    path = _OVERRIDE_PATHS.get(field_name)
+    if path is None:
+        raise InputError(
+            f"override {key!r}: unknown field {field_name!r}; known: "
+            + ", ".join(sorted(k for k in _OVERRIDE_PATHS if not k.startswith("power_behaviour.")))
+        )
+    if not isinstance(value, str | int | float) or isinstance(value, bool):
+        value = str(value)  # a pint quantity: its string form carries the unit
+    table = raw
+    for part in path[:-1]:
+        table = table.setdefault(part, {})
+    table[path[-1]] = {"value": value, "confidence": "user-override", "source": f"--set {key}"}
+    if path[0] == "system" and path[-1] in _EXCLUSIVE:
+        table.pop(_EXCLUSIVE[path[-1]], None)
+
+
+def _sort_key(profiles: Mapping[str, Profile]) -> Any:
+    vendors = {"NVIDIA": 0, "AMD": 1}
+
+    def key(profile_id: str) -> tuple[int, str, int, str]:
+        profile = profiles[profile_id]
+        return (vendors.get(profile.vendor, 2), profile.vendor, profile.year, profile_id)
+
+    return key
+
+
+@cache
+def _builtin_profiles() -> tuple[Profile, ...]:
+    directory = resources.files("capacity.hardware_profiles")
+    return tuple(load_profile(Path(str(entry))) for entry in _toml_files(directory))
+
+
+def _toml_files(directory: Any) -> list[Any]:
+    return sorted(
+        (entry for entry in directory.iterdir() if entry.name.endswith(".toml")),
+        key=lambda entry: entry.name,
+    )
+
+
+def _user_profiles(directory: str | Path) -> list[Profile]:
+    path = Path(directory).expanduser()
+    if not path.is_dir():
+        raise ProfileError(f"{path}: profile directory does not exist")
+    return [load_profile(entry) for entry in _toml_files(path)]
+
+
+def load_profiles(
+    directories: Iterable[str | Path] | str | Path | None = None,
+    *,
+    use_environment: bool = True,
+) -> ProfileSet:
+    """The built-in profiles, then those of ``$CAPACITY_PROFILES``, then ``directories``.
+
+    A profile whose id is already known replaces the earlier one.
+    """
+    sources: list[Profile] = list(_builtin_profiles())
+    extra: list[str | Path] = []
+    if use_environment and os.environ.get(PROFILES_ENV):
+        extra += [d for d in os.environ[PROFILES_ENV].split(os.pathsep) if d]
+    if isinstance(directories, str | Path):
+        extra.append(directories)
+    elif directories is not None:
+        extra += list(directories)
+    for directory in extra:
+        sources += _user_profiles(directory)
+    return ProfileSet(sources)

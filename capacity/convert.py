@@ -252,7 +252,12 @@ def _assumptions(fleet: _Fleet, *, method: str, precision: str) -> list[str]:
         )
     for profile, used in zip(fleet.profiles, fleet.precision_used, strict=True):
         fields = ["system.accelerators", "idle_fraction", "busy_fraction"]
-        fields += ["tdp"] if method == "epoch" else ["system.power", "cluster_overhead"]
+        if method == "epoch":
+            fields.append("tdp")
+        elif profile.system.power_to_tdp is not None:  # system power derived from the TDP
+            fields += ["system.power_to_tdp", "tdp", "cluster_overhead"]
+        else:
+            fields += ["system.power", "cluster_overhead"]
         if used is not None:
             fields.append(f"peak.{used}")
         figures = profile.figures()

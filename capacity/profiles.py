@@ -336,7 +336,7 @@ def _set_field(raw: dict[str, Any], field_name: str, value: Any, key: str) -> No
     table = raw
     for part in path[:-1]:
         table = table.setdefault(part, {})
-    table[path[-1]] = {"value": value, "confidence": "user-override", "source": f"--set {key}"}
+    table[path[-1]] = {"value": value, "confidence": "user-override", "source": f"set for this run ({key})"}
     if path[0] == "system" and path[-1] in _EXCLUSIVE:
         table.pop(_EXCLUSIVE[path[-1]], None)
 

@@ -69,9 +69,7 @@ def epoch_provisioned_power(tdp: ArrayLike) -> ArrayLike:
     return EPOCH_SYSTEM_OVERHEAD * tdp
 
 
-def sizing_power(
-    provisioned: ArrayLike, busy_fraction: ArrayLike, provision: str
-) -> ArrayLike:
+def sizing_power(provisioned: ArrayLike, busy_fraction: ArrayLike, provision: str) -> ArrayLike:
     """IT power reserved per accelerator, W_k × s_k. [W]
 
     ``provision="nameplate"`` reserves the full provisioned power (s_k = 1); ``"busy"``

@@ -87,7 +87,7 @@ class Conversion:
     assumptions: tuple[str, ...]
 
     def to_dict(self) -> dict[str, Any]:
-        """A JSON-ready dict of SI numbers, keys naming their unit (the CLI's ``--format json``)."""
+        """A JSON-ready dict of SI numbers whose keys name their unit (``--format json``)."""
         return {
             "inputs": _jsonable(dict(self.inputs)),
             "accelerators": _si(self.accelerators, ""),
@@ -161,7 +161,9 @@ def _fraction_input(value: Any, name: str, low: float, high: float) -> Any:
     try:
         array = np.asarray(value, dtype=np.float64)
     except (TypeError, ValueError):
-        raise InputError(f"{name} must be a number or an array of numbers, got {value!r}") from None
+        raise InputError(
+            f"{name} must be a number or an array of numbers, got {value!r}"
+        ) from None
     bad = ~np.isfinite(array) | (array < low) | (array > high)
     if np.any(bad):
         got = array[bad].flat[0] if array.ndim else float(array)
@@ -265,7 +267,9 @@ def _assumptions(fleet: _Fleet, *, method: str, precision: str) -> list[str]:
             figure = figures[name]
             if figure.flagged:
                 why = f": {figure.summary}" if figure.summary else f" ({figure.source})"
-                notes.append(f"{profile.id} {name} = {figure.display()} [{figure.confidence}]{why}")
+                notes.append(
+                    f"{profile.id} {name} = {figure.display()} [{figure.confidence}]{why}"
+                )
         if used is None:
             notes.append(
                 f"{profile.id} has no {precision} or wider format: it contributes no FLOP/s"
@@ -351,7 +355,9 @@ def _run(
 
     shares_out = {
         grid.id: GridShare(
-            energy=ureg.Quantity(chain.grid_energy_share(average_total, grid.annual_energy.si), ""),
+            energy=ureg.Quantity(
+                chain.grid_energy_share(average_total, grid.annual_energy.si), ""
+            ),
             capacity=None
             if grid.capacity is None
             else ureg.Quantity(chain.grid_capacity_share(facility, grid.capacity.si), ""),
@@ -511,7 +517,7 @@ def convert_accelerators(
     Examples
     --------
     >>> result = convert_accelerators("8", chip="h100", pue=1.0)
-    >>> float(result.it_power.to("kW").magnitude)
+    >>> round(float(result.it_power.to("kW").magnitude), 9)
     10.2
     """
     total = _count_input(count)

@@ -52,7 +52,7 @@ class Grid:
         year: int | None = None,
         source: str = "user-defined",
     ) -> Grid:
-        """A user grid from quantities or strings: ``Grid.create("ercot", "490 TWh", "145 GW")``."""
+        """A user grid from quantities or strings: ``Grid.create("x", "490 TWh", "145 GW")``."""
         energy = parse_quantity(annual_energy, "energy", "annual_energy")
         table = {"value": str(energy), "confidence": "user-override", "source": source}
         grid_raw: dict[str, Any] = {"name": name or id, "annual_energy": table}
@@ -72,7 +72,9 @@ def _parse_grid(grid_id: str, raw: Any, where: Path | str) -> Grid:
         raise fail("", "must be a table [<grid id>] with name and annual_energy")
     unknown = set(raw) - {"name", "year", "kind", "annual_energy", "capacity"}
     if unknown:
-        raise fail(sorted(unknown)[0], "unknown field; known: name, year, kind, annual_energy, capacity")
+        raise fail(
+            sorted(unknown)[0], "unknown field; known: name, year, kind, annual_energy, capacity"
+        )
     name = raw.get("name")
     if not isinstance(name, str) or not name.strip():
         raise fail("name", "must be a non-empty string")
@@ -81,12 +83,14 @@ def _parse_grid(grid_id: str, raw: Any, where: Path | str) -> Grid:
         raise fail("year", f"must be a year such as 2024, got {year!r}")
     if "annual_energy" not in raw:
         raise fail("annual_energy", "missing")
-    energy = read_figure(raw["annual_energy"], where=where, field=f"{grid_id}.annual_energy",
-                         dimension="energy")
+    energy = read_figure(
+        raw["annual_energy"], where=where, field=f"{grid_id}.annual_energy", dimension="energy"
+    )
     capacity = None
     if "capacity" in raw:
-        capacity = read_figure(raw["capacity"], where=where, field=f"{grid_id}.capacity",
-                               dimension="power")
+        capacity = read_figure(
+            raw["capacity"], where=where, field=f"{grid_id}.capacity", dimension="power"
+        )
     return Grid(grid_id, name.strip(), year, str(raw.get("kind", "")), energy, capacity)
 
 
@@ -110,9 +114,7 @@ class GridSet(Mapping[str, Grid]):
     def __getitem__(self, grid_id: str) -> Grid:
         key = grid_id.strip().lower()
         if key not in self._grids:
-            raise UnknownGridError(
-                f"unknown grid {grid_id!r}; known: {', '.join(self._grids)}"
-            )
+            raise UnknownGridError(f"unknown grid {grid_id!r}; known: {', '.join(self._grids)}")
         return self._grids[key]
 
     def __iter__(self) -> Iterator[str]:

@@ -124,7 +124,9 @@ def _parse_profile(raw: Mapping[str, Any], where: Path | str, expected_id: str |
 
     unknown = set(raw) - _TOP_LEVEL_KEYS
     if unknown:
-        raise fail(sorted(unknown)[0], f"unknown field; known: {', '.join(sorted(_TOP_LEVEL_KEYS))}")
+        raise fail(
+            sorted(unknown)[0], f"unknown field; known: {', '.join(sorted(_TOP_LEVEL_KEYS))}"
+        )
     profile_id = _read_text(raw, "id", where, required=True)
     if expected_id is not None and profile_id != expected_id:
         raise fail("id", f"{profile_id!r} differs from the file name {expected_id!r}")
@@ -152,7 +154,9 @@ def _parse_profile(raw: Mapping[str, Any], where: Path | str, expected_id: str |
     system_name = _read_text(system_raw, "name", f"{where}: [system]", required=True)
     if "accelerators" not in system_raw:
         raise fail("system.accelerators", "missing")
-    accelerators = figure(system_raw["accelerators"], "system.accelerators", "dimensionless", "count")
+    accelerators = figure(
+        system_raw["accelerators"], "system.accelerators", "dimensionless", "count"
+    )
     has_power, has_ratio = "power" in system_raw, "power_to_tdp" in system_raw
     if has_power == has_ratio:
         raise fail("system.power", "give exactly one of 'power' and 'power_to_tdp'")
@@ -170,19 +174,29 @@ def _parse_profile(raw: Mapping[str, Any], where: Path | str, expected_id: str |
     if not isinstance(behaviour, dict):
         raise fail("power_behaviour", "missing table [power_behaviour]")
     if set(behaviour) - set(_POWER_BEHAVIOUR):
-        raise fail(f"power_behaviour.{sorted(set(behaviour) - set(_POWER_BEHAVIOUR))[0]}", "unknown")
+        raise fail(
+            f"power_behaviour.{sorted(set(behaviour) - set(_POWER_BEHAVIOUR))[0]}", "unknown"
+        )
     for key in _POWER_BEHAVIOUR:
         if key not in behaviour:
             raise fail(f"power_behaviour.{key}", "missing")
-    overhead = figure(behaviour["cluster_overhead"], "power_behaviour.cluster_overhead",
-                      "dimensionless", "non-negative")
-    idle = figure(behaviour["idle_fraction"], "power_behaviour.idle_fraction", "dimensionless",
-                  "fraction")
-    busy = figure(behaviour["busy_fraction"], "power_behaviour.busy_fraction", "dimensionless",
-                  "fraction")
+    overhead = figure(
+        behaviour["cluster_overhead"],
+        "power_behaviour.cluster_overhead",
+        "dimensionless",
+        "non-negative",
+    )
+    idle = figure(
+        behaviour["idle_fraction"], "power_behaviour.idle_fraction", "dimensionless", "fraction"
+    )
+    busy = figure(
+        behaviour["busy_fraction"], "power_behaviour.busy_fraction", "dimensionless", "fraction"
+    )
     if idle.si > busy.si:
-        raise fail("power_behaviour.idle_fraction",
-                   f"idle ({idle.si:g}) must not exceed busy ({busy.si:g})")
+        raise fail(
+            "power_behaviour.idle_fraction",
+            f"idle ({idle.si:g}) must not exceed busy ({busy.si:g})",
+        )
     if busy.si == 0:
         raise fail("power_behaviour.busy_fraction", "must be > 0")
 
@@ -199,7 +213,9 @@ def _parse_profile(raw: Mapping[str, Any], where: Path | str, expected_id: str |
     if not isinstance(memory, dict) or set(memory) - {"kind", "capacity", "bandwidth"}:
         raise fail("memory", "may hold only kind, capacity and bandwidth")
     memory_kind = _read_text(memory, "kind", f"{where}: [memory]", required=False)
-    capacity = figure(memory["capacity"], "memory.capacity", "memory") if "capacity" in memory else None
+    capacity = (
+        figure(memory["capacity"], "memory.capacity", "memory") if "capacity" in memory else None
+    )
     bandwidth = (
         figure(memory["bandwidth"], "memory.bandwidth", "memory bandwidth")
         if "bandwidth" in memory
@@ -336,7 +352,11 @@ def _set_field(raw: dict[str, Any], field_name: str, value: Any, key: str) -> No
     table = raw
     for part in path[:-1]:
         table = table.setdefault(part, {})
-    table[path[-1]] = {"value": value, "confidence": "user-override", "source": f"set for this run ({key})"}
+    table[path[-1]] = {
+        "value": value,
+        "confidence": "user-override",
+        "source": f"set for this run ({key})",
+    }
     if path[0] == "system" and path[-1] in _EXCLUSIVE:
         table.pop(_EXCLUSIVE[path[-1]], None)
 

@@ -22,9 +22,9 @@ from capacity.errors import UnitError
 
 __all__ = [
     "DIMENSIONS",
-    "describe_dimension",
     "SECONDS_PER_YEAR",
     "Quantity",
+    "describe_dimension",
     "format_count",
     "parse_count",
     "parse_quantity",
@@ -39,7 +39,7 @@ def _build_registry() -> pint.UnitRegistry:
     constants = (definitions / "constants_en.txt").read_text(encoding="utf-8")
     text = text.replace("@import constants_en.txt", constants)
     text = text.replace("\nbit = []", "\nbit = [information]")
-    registry = pint.UnitRegistry(None)
+    registry: pint.UnitRegistry = pint.UnitRegistry(None)
     registry.load_definitions(text.splitlines())
     registry.define("FLOP = [computation] = FLOP = flop")
     return registry
@@ -108,11 +108,11 @@ def parse_quantity(value: Any, dimension: str, name: str) -> pint.Quantity:
     name : str
         The argument's name, quoted in error messages.
     """
-    unit, example = DIMENSIONS[dimension]
+    example = DIMENSIONS[dimension][1]
     if isinstance(value, str):
         text = value.strip()
         try:
-            quantity = ureg.Quantity(text)
+            quantity: pint.Quantity = ureg.Quantity(text)
         except (pint.errors.UndefinedUnitError, pint.errors.DefinitionSyntaxError) as error:
             hint = ""
             if re.search(r"flops\b", text, re.IGNORECASE):
@@ -127,7 +127,7 @@ def parse_quantity(value: Any, dimension: str, name: str) -> pint.Quantity:
     elif isinstance(value, pint.Quantity):
         raise UnitError(
             f"{name}: the quantity comes from another pint registry; "
-            "use capacity.units.ureg or pass a string such as {example!r}"
+            f"use capacity.units.ureg or pass a string such as {example!r}"
         )
     else:
         if dimension == "dimensionless":
@@ -135,15 +135,15 @@ def parse_quantity(value: Any, dimension: str, name: str) -> pint.Quantity:
         raise UnitError(
             f"{name}: needs a {dimension} with a unit, such as {example!r}; got {value!r}"
         )
-    if not isinstance(quantity, ureg.Quantity):  # "5" parses to a plain number
-        quantity = ureg.Quantity(quantity, "")
     if quantity.dimensionality != _dimensionality(dimension):
         message = (
             f"{name}: needs a {dimension} (like {example!r}), "
             f"got {value!s}, which is {describe_dimension(quantity)}"
         )
         if dimension == "compute rate" and quantity.dimensionality == ureg.FLOP.dimensionality:
-            written = re.sub(r"(?i)flops?\b", "FLOP/s", str(value)) if isinstance(value, str) else None
+            written = (
+                re.sub(r"(?i)flops?\b", "FLOP/s", str(value)) if isinstance(value, str) else None
+            )
             message += _FLOP_AMOUNT_HINT.format(suggestion=written or "989.5 TFLOP/s")
         raise UnitError(message)
     return quantity

@@ -125,7 +125,7 @@ def test_overrides_apply_for_one_run() -> None:
 
 
 def test_epoch_method_needs_a_tdp() -> None:
-    with pytest.raises(InputError, match="tpu-v7 does not publish.*--set tpu-v7.tdp"):
+    with pytest.raises(InputError, match=r"tpu-v7 does not publish.*--set tpu-v7\.tdp"):
         convert("1 GW", chip="tpu-v7", method="epoch")
     with pytest.raises(InputError, match="nameplate"):
         convert("1 GW", chip="h100", method="epoch", provision="busy")

@@ -68,7 +68,9 @@ def test_counts_inverse_in_pue_and_linear_in_power(
         assert higher_pue.accelerators_by_chip[chip].magnitude * (1 + factor) == pytest.approx(
             n, rel=RTOL
         )
-        assert more_power.accelerators_by_chip[chip].magnitude == pytest.approx(n * factor, rel=RTOL)
+        assert more_power.accelerators_by_chip[chip].magnitude == pytest.approx(
+            n * factor, rel=RTOL
+        )
 
 
 @given(chip=st.sampled_from(CHIPS), factor=st.floats(0.2, 5.0))

@@ -94,7 +94,7 @@ def test_bad_override_is_refused(profiles: ProfileSet, key: str, value: str, mes
 
 
 def test_override_of_unknown_field_lists_fields(profiles: ProfileSet) -> None:
-    with pytest.raises(InputError, match="unknown field 'colour'; known: .*tdp"):
+    with pytest.raises(InputError, match=r"unknown field 'colour'; known: .*tdp"):
         profiles.with_overrides({"h100.colour": "green"})
     with pytest.raises(UnknownChipError):
         profiles.with_overrides({"h1000.tdp": "1 kW"})
@@ -136,7 +136,9 @@ def test_user_directory_adds_and_replaces(tmp_path: Path) -> None:
     assert "h200" in known
 
 
-def test_environment_variable_adds_profiles(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_environment_variable_adds_profiles(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     _write(tmp_path, "my-chip", _valid_profile())
     monkeypatch.setenv(PROFILES_ENV, str(tmp_path))
     assert "my-chip" in load_profiles()

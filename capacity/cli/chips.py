@@ -5,11 +5,10 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
 from capacity.cli.app import app, reports_errors
-from capacity.cli.format import human, to_json
+from capacity.cli.format import human, to_json, wide_console
 from capacity.cli.options import FormatOption, GridFileOption, ProfilesOption, check_format
 from capacity.figures import Figure, weakest_confidence
 from capacity.grids import load_grids
@@ -26,13 +25,18 @@ def _flops_confidence(profile: Profile) -> str:
     return weakest_confidence(*(f.confidence for f in profile.peak.values()))
 
 
-def _figure_text(figure: Figure | None, unit: str) -> str:
-    return "–" if figure is None else human(figure.value, unit)
+def _figure_text(figure: Figure | None, unit: str | None = None) -> str:
+    """A figure in its own unit, or rescaled to ``unit`` with an SI prefix."""
+    if figure is None:
+        return "–"
+    return figure.display() if unit is None else human(figure.value, unit)
 
 
 def _chip_row(profile: Profile) -> dict[str, Any]:
-    watts = profile.system.power.si / profile.system.accelerators.si * (
-        1 + profile.cluster_overhead.si
+    watts = (
+        profile.system.power.si
+        / profile.system.accelerators.si
+        * (1 + profile.cluster_overhead.si)
     )
     return {
         "id": profile.id,
@@ -67,8 +71,21 @@ def chips(
     if output_format == "json":
         typer.echo(to_json({profile_id: _chip_row(known[profile_id]) for profile_id in known}))
         return
-    table = Table(title="Hardware profiles (dense peaks; W per accelerator = system power ÷ count)")
-    for column in ("id", "name", "TDP", "W/accel", "BF16", "FP8", "FP4", "memory", "power", "FLOP/s"):
+    table = Table(
+        title="Hardware profiles (dense peaks; W per accelerator = system power ÷ count)"
+    )
+    for column in (
+        "id",
+        "name",
+        "TDP",
+        "W/accel",
+        "BF16",
+        "FP8",
+        "FP4",
+        "memory",
+        "power",
+        "FLOP/s",
+    ):
         table.add_column(column, justify="right" if column in ("TDP", "W/accel") else "left")
     for profile_id in known:
         profile = known[profile_id]
@@ -77,16 +94,16 @@ def chips(
         table.add_row(
             ident,
             f"{profile.name} [{profile.year}]",
-            _figure_text(profile.tdp, "W"),
+            _figure_text(profile.tdp),
             human(row["provisioned_power_per_accelerator_w"], "W"),
             _figure_text(profile.peak.get("bf16"), "FLOP/s"),
             _figure_text(profile.peak.get("fp8"), "FLOP/s"),
             _figure_text(profile.peak.get("fp4"), "FLOP/s"),
-            _figure_text(profile.memory_capacity, "B"),
+            _figure_text(profile.memory_capacity),
             row["power_confidence"],
             row["flops_confidence"],
         )
-    Console(width=200).print(table)
+    wide_console(200).print(table)
     typer.echo("power / FLOP/s: the least sure grade among the figures behind them.")
 
 
@@ -115,7 +132,7 @@ def show(
         }  # fmt: skip
         typer.echo(to_json(document))
         return
-    console = Console(width=200)
+    console = wide_console(200)
     console.print(f"[bold]{profile.id}[/bold] — {profile.name} ({profile.vendor}, {profile.year})")
     if profile.aliases:
         console.print(f"aliases: {', '.join(profile.aliases)}")
@@ -144,12 +161,17 @@ def grids(
     check_format(output_format, ("table", "json"))
     known = load_grids(grid_files)
     if output_format == "json":
-        typer.echo(to_json({
-            g.id: {"name": g.name, "year": g.year, "annual_energy_twh": g.annual_energy.si / 3.6e15,
-                   "capacity_w": None if g.capacity is None else g.capacity.si,
-                   "source": g.annual_energy.source}
-            for g in known.values()
-        }))  # fmt: skip
+        document = {
+            grid.id: {
+                "name": grid.name,
+                "year": grid.year,
+                "annual_energy_twh": grid.annual_energy.value.to("TWh").magnitude,
+                "capacity_w": None if grid.capacity is None else grid.capacity.si,
+                "source": grid.annual_energy.source,
+            }
+            for grid in known.values()
+        }
+        typer.echo(to_json(document))
         return
     table = Table(title="Reference grids")
     for column in ("id", "name", "year", "annual energy", "capacity", "confidence", "source"):
@@ -160,4 +182,4 @@ def grids(
             grid.capacity.display() if grid.capacity else "–", grid.annual_energy.confidence,
             grid.annual_energy.source,
         )  # fmt: skip
-    Console(width=200).print(table)
+    wide_console(200).print(table)

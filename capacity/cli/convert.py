@@ -5,11 +5,10 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
 from capacity.cli.app import app, reports_errors
-from capacity.cli.format import human, percent, scientific, to_csv, to_json
+from capacity.cli.format import human, percent, scientific, to_csv, to_json, wide_console
 from capacity.cli.options import FormatOption, GridFileOption, ProfilesOption, check_format
 from capacity.convert import Conversion, convert, convert_accelerators
 from capacity.errors import InputError, UnitError
@@ -47,7 +46,7 @@ def convert_command(
         str,
         typer.Argument(
             metavar="POWER_OR_COUNT",
-            help="A power ('30GW', '150 MW') or a number of accelerators ('200000', '200k', '4.5M').",
+            help="A power ('30GW', '150 MW') or a count of accelerators ('200000', '4.5M').",
         ),
     ],
     chip: Annotated[str | None, typer.Option(help="One chip's profile id or alias.")] = None,
@@ -111,7 +110,7 @@ def convert_command(
         result = convert_accelerators(count, **options)
     else:
         try:
-            result = convert(power_or_count, basis=chosen["basis"], **options)
+            result = convert(power_or_count, basis=str(chosen["basis"]), **options)
         except UnitError as error:
             raise UnitError(
                 f"{error} (POWER_OR_COUNT is a power such as '30GW' or a count such as '200k')"
@@ -127,7 +126,7 @@ def convert_command(
 def _print_table(
     result: Conversion, chosen: dict[str, Any], given: dict[str, Any], from_count: bool
 ) -> None:
-    console = Console(width=max(Console().width, 110))
+    console = wide_console(110)
     default = {name: given[name] is None for name in given}
 
     def label(name: str) -> str:

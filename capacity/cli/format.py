@@ -9,8 +9,9 @@ import math
 from typing import Any
 
 import pint
+from rich.console import Console
 
-__all__ = ["flatten", "human", "percent", "to_csv", "to_json"]
+__all__ = ["flatten", "human", "percent", "scientific", "to_csv", "to_json", "wide_console"]
 
 _PREFIXES = ["", "k", "M", "G", "T", "P", "E", "Z", "Y"]
 
@@ -81,3 +82,8 @@ def to_csv(document: dict[str, Any]) -> str:
     writer.writerow(["quantity", "key", "value"])
     writer.writerows(flatten(document))
     return buffer.getvalue()
+
+
+def wide_console(min_width: int) -> Console:
+    """A console at least ``min_width`` wide, so that tables piped to a file do not wrap."""
+    return Console(width=max(Console().width, min_width))

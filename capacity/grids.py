@@ -7,8 +7,6 @@ of the same shape (:func:`load_grids`, ``--grid-file`` or ``CAPACITY_GRIDS``) or
 
 from __future__ import annotations
 
-import os
-import tomllib
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import cache
@@ -16,6 +14,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from capacity.datafiles import read_toml, user_paths
 from capacity.errors import ProfileError, UnknownGridError
 from capacity.figures import Figure, read_figure
 from capacity.units import SECONDS_PER_YEAR, parse_quantity
@@ -95,14 +94,8 @@ def _parse_grid(grid_id: str, raw: Any, where: Path | str) -> Grid:
 
 
 def _read_grid_file(path: Path | Any) -> list[Grid]:
-    where = Path(str(path))
-    try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    except OSError as error:
-        raise ProfileError(f"{where}: cannot read the file ({error.strerror})") from None
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
-        raise ProfileError(f"{where}: not valid TOML ({error})") from None
-    return [_parse_grid(grid_id, table, where) for grid_id, table in raw.items()]
+    raw = read_toml(path)
+    return [_parse_grid(grid_id, table, Path(str(path))) for grid_id, table in raw.items()]
 
 
 class GridSet(Mapping[str, Grid]):
@@ -138,13 +131,6 @@ def load_grids(
 ) -> GridSet:
     """The built-in grids, then those in ``$CAPACITY_GRIDS`` files, then ``files``."""
     grids: list[Grid] = list(_builtin_grids())
-    extra: list[str | Path] = []
-    if use_environment and os.environ.get(GRIDS_ENV):
-        extra += [f for f in os.environ[GRIDS_ENV].split(os.pathsep) if f]
-    if isinstance(files, str | Path):
-        extra.append(files)
-    elif files is not None:
-        extra += list(files)
-    for file in extra:
-        grids += _read_grid_file(Path(file).expanduser())
+    for file in user_paths(files, GRIDS_ENV, use_environment):
+        grids += _read_grid_file(file)
     return GridSet(grids)

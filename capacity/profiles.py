@@ -10,8 +10,6 @@ See ``hardware_profiles/README.md`` for the file format.
 from __future__ import annotations
 
 import copy
-import os
-import tomllib
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cache
@@ -19,6 +17,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from capacity.datafiles import read_toml, user_paths
 from capacity.errors import InputError, ProfileError, UnknownChipError
 from capacity.figures import Figure, read_figure, weakest_confidence
 from capacity.units import ureg
@@ -244,13 +243,7 @@ def _derived_system_power(ratio: Figure, accelerators: Figure, tdp: Figure) -> F
 def load_profile(path: str | Path) -> Profile:
     """Read and validate one profile file; the file name (without .toml) must be its id."""
     path = Path(path)
-    try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    except OSError as error:
-        raise ProfileError(f"{path}: cannot read the file ({error.strerror})") from None
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
-        raise ProfileError(f"{path}: not valid TOML ({error})") from None
-    return _parse_profile(raw, path, expected_id=path.stem)
+    return _parse_profile(read_toml(path), path, expected_id=path.stem)
 
 
 class ProfileSet(Mapping[str, Profile]):
@@ -384,8 +377,7 @@ def _toml_files(directory: Any) -> list[Any]:
     )
 
 
-def _user_profiles(directory: str | Path) -> list[Profile]:
-    path = Path(directory).expanduser()
+def _user_profiles(path: Path) -> list[Profile]:
     if not path.is_dir():
         raise ProfileError(f"{path}: profile directory does not exist")
     return [load_profile(entry) for entry in _toml_files(path)]
@@ -401,13 +393,6 @@ def load_profiles(
     A profile whose id is already known replaces the earlier one.
     """
     sources: list[Profile] = list(_builtin_profiles())
-    extra: list[str | Path] = []
-    if use_environment and os.environ.get(PROFILES_ENV):
-        extra += [d for d in os.environ[PROFILES_ENV].split(os.pathsep) if d]
-    if isinstance(directories, str | Path):
-        extra.append(directories)
-    elif directories is not None:
-        extra += list(directories)
-    for directory in extra:
+    for directory in user_paths(directories, PROFILES_ENV, use_environment):
         sources += _user_profiles(directory)
     return ProfileSet(sources)

@@ -150,7 +150,7 @@ def _check_choice(value: str, choices: tuple[str, ...], name: str) -> str:
     return value
 
 
-def _fraction_input(value: Any, name: str, low: float, high: float) -> Any:
+def _bounded_number(value: Any, name: str, low: float, high: float) -> Any:
     if isinstance(value, str):
         try:
             value = float(value)
@@ -200,7 +200,7 @@ def _resolve_mix(chip: str | None, mix: Any, profiles: ProfileSet) -> dict[str, 
         profile_id = profiles.resolve(name)
         if profile_id in shares:
             raise InputError(f"mix names {profile_id!r} twice (as {name!r} and another alias)")
-        shares[profile_id] = _fraction_input(share, f"mix share of {name}", 0.0, 1.0)
+        shares[profile_id] = _bounded_number(share, f"mix share of {name}", 0.0, 1.0)
     total = sum(np.asarray(s) for s in shares.values())
     if np.any(np.abs(np.asarray(total) - 1.0) > MIX_SUM_TOLERANCE):
         got = np.asarray(total).flat[int(np.argmax(np.abs(np.asarray(total) - 1.0)))]
@@ -304,9 +304,9 @@ def _common_inputs(
     if method == "epoch" and provision != "nameplate":
         raise InputError("method='epoch' sizes for nameplate power; use provision='nameplate'")
     return (
-        _fraction_input(pue, "pue", 1.0, math.inf),
-        _fraction_input(utilization, "utilization", 0.0, 1.0),
-        _fraction_input(mfu, "mfu", 0.0, 1.0),
+        _bounded_number(pue, "pue", 1.0, math.inf),
+        _bounded_number(utilization, "utilization", 0.0, 1.0),
+        _bounded_number(mfu, "mfu", 0.0, 1.0),
     )
 
 

@@ -67,6 +67,10 @@ _FLOP_AMOUNT_HINT = (
 )
 
 
+def _article(dimension: str) -> str:
+    return ("an " if dimension[0] in "aeiou" else "a ") + dimension
+
+
 def _dimensionality(dimension: str) -> Any:
     unit = DIMENSIONS[dimension][0]
     return ureg.Quantity(1, unit).dimensionality
@@ -120,7 +124,7 @@ def parse_quantity(value: Any, dimension: str, name: str) -> pint.Quantity:
             raise UnitError(f"{name}: cannot read {value!r} ({error}){hint}") from None
         except Exception as error:  # pint raises several unrelated types on garbage
             raise UnitError(
-                f"{name}: cannot read {value!r} as a {dimension} such as {example!r}"
+                f"{name}: cannot read {value!r} as {_article(dimension)} such as {example!r}"
             ) from error
     elif isinstance(value, ureg.Quantity):
         quantity = value
@@ -133,11 +137,11 @@ def parse_quantity(value: Any, dimension: str, name: str) -> pint.Quantity:
         if dimension == "dimensionless":
             return ureg.Quantity(value, "")
         raise UnitError(
-            f"{name}: needs a {dimension} with a unit, such as {example!r}; got {value!r}"
+            f"{name}: needs {_article(dimension)} with a unit, such as {example!r}; got {value!r}"
         )
     if quantity.dimensionality != _dimensionality(dimension):
         message = (
-            f"{name}: needs a {dimension} (like {example!r}), "
+            f"{name}: needs {_article(dimension)} (like {example!r}), "
             f"got {value!s}, which is {describe_dimension(quantity)}"
         )
         if dimension == "compute rate" and quantity.dimensionality == ureg.FLOP.dimensionality:

@@ -155,3 +155,26 @@ def test_malformed_profile_directory_names_file_and_field(tmp_path: Path) -> Non
     result = run("chips", "--profiles", str(tmp_path))
     assert result.exit_code == 2
     assert "my-chip.toml: field 'system.power'" in result.stderr
+
+
+def test_grid_file_adds_a_grid(tmp_path: Path) -> None:
+    grids = tmp_path / "grids.toml"
+    grids.write_text(
+        '[ercot]\nname = "ERCOT"\nyear = 2024\n'
+        'annual_energy = { value = "490 TWh", confidence = "press-estimate", source = "s" }\n'
+        'capacity = { value = "145 GW", confidence = "press-estimate", source = "s" }\n'
+    )
+    result = run("convert", "14.5GW", "--chip", "h100", "--grid-file", str(grids), "--grid",
+                 "ercot", "--format", "json")  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["grid_share"]["ercot"]["capacity"] == pytest.approx(0.1)
+    assert "ercot" in run("grids", "--grid-file", str(grids)).stdout
+
+
+def test_malformed_grid_file_names_file_and_field(tmp_path: Path) -> None:
+    grids = tmp_path / "grids.toml"
+    grids.write_text('[ercot]\nname = "ERCOT"\nannual_energy = { value = "490 TW", '
+                     'confidence = "press-estimate", source = "s" }\n')  # fmt: skip
+    result = run("convert", "1GW", "--chip", "h100", "--grid-file", str(grids))
+    assert result.exit_code == 2
+    assert "grids.toml: field 'ercot.annual_energy': needs an energy" in result.stderr

@@ -17,7 +17,7 @@ from typing import Any
 from capacity.datafiles import read_toml, user_paths
 from capacity.errors import ProfileError, UnknownGridError
 from capacity.figures import Figure, read_figure
-from capacity.units import SECONDS_PER_YEAR, parse_quantity
+from capacity.units import parse_quantity
 
 __all__ = ["GRIDS_ENV", "Grid", "GridSet", "load_grids"]
 
@@ -34,11 +34,6 @@ class Grid:
     kind: str
     annual_energy: Figure
     capacity: Figure | None = None
-
-    @property
-    def average_load_w(self) -> float:
-        """Annual energy over one year: the grid's average load. [W]"""
-        return self.annual_energy.si / SECONDS_PER_YEAR
 
     @classmethod
     def create(

@@ -277,11 +277,6 @@ class ProfileSet(Mapping[str, Profile]):
     def __contains__(self, chip: object) -> bool:
         return isinstance(chip, str) and chip.strip().lower() in (self._profiles | self._aliases)
 
-    @property
-    def aliases(self) -> Mapping[str, str]:
-        """alias → profile id."""
-        return dict(self._aliases)
-
     def resolve(self, chip: str) -> str:
         """The profile id for an id or alias (case-insensitive)."""
         key = chip.strip().lower() if isinstance(chip, str) else chip

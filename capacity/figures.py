@@ -143,12 +143,7 @@ def read_figure(
     if isinstance(raw_value, bool) or not isinstance(raw_value, str | int | float):
         raise fail(f"value must be a number or a string with a unit, got {raw_value!r}")
     try:
-        if dimension == "dimensionless" and isinstance(raw_value, int | float):
-            quantity = parse_quantity(raw_value, dimension, "value")
-        else:
-            quantity = parse_quantity(
-                raw_value if isinstance(raw_value, str) else str(raw_value), dimension, "value"
-            )
+        quantity = parse_quantity(raw_value, dimension, "value")
     except UnitError as error:
         raise fail(str(error).removeprefix("value: ")) from None
     si = float(np.asarray(quantity.to(DIMENSIONS[dimension][0]).magnitude))

@@ -86,13 +86,19 @@ def test_counts_inverse_in_power_per_accelerator(chip: str, factor: float) -> No
     )
 
 
+def _options(
+    mix: dict[str, float], pue: float, utilization: float, provision: str, mix_basis: str
+) -> dict[str, object]:
+    return {"mix": mix, "pue": pue, "utilization": utilization, "provision": provision,
+            "mix_basis": mix_basis, "profiles": PROFILES}  # fmt: skip
+
+
 @given(mix=fleets(), gigawatts=st.floats(1e-3, 1e3), **common)
 def test_forward_then_reverse_returns_the_power(
     mix: dict[str, float], gigawatts: float, pue: float, utilization: float, provision: str,
     mix_basis: str,
 ) -> None:  # fmt: skip
-    options = {"mix": mix, "pue": pue, "utilization": utilization, "provision": provision,
-               "mix_basis": mix_basis, "profiles": PROFILES}  # fmt: skip
+    options = _options(mix, pue, utilization, provision, mix_basis)
     forward = convert(ureg.Quantity(gigawatts, "GW"), **options)
     back = convert_accelerators(forward.accelerators.magnitude, **options)
     assert back.facility_power.to("GW").magnitude == pytest.approx(gigawatts, rel=RTOL)
@@ -107,8 +113,7 @@ def test_reverse_then_forward_returns_the_count(
     mix: dict[str, float], count: float, pue: float, utilization: float, provision: str,
     mix_basis: str,
 ) -> None:  # fmt: skip
-    options = {"mix": mix, "pue": pue, "utilization": utilization, "provision": provision,
-               "mix_basis": mix_basis, "profiles": PROFILES}  # fmt: skip
+    options = _options(mix, pue, utilization, provision, mix_basis)
     reverse = convert_accelerators(count, **options)
     forward = convert(reverse.facility_power, **options)
     assert forward.accelerators.magnitude == pytest.approx(count, rel=RTOL)

@@ -7,6 +7,7 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
+from capacity.chain import provisioned_power
 from capacity.cli.app import app, reports_errors
 from capacity.cli.format import human, to_json, wide_console
 from capacity.cli.options import FormatOption, GridFileOption, ProfilesOption, check_format
@@ -33,10 +34,8 @@ def _figure_text(figure: Figure | None, unit: str | None = None) -> str:
 
 
 def _chip_row(profile: Profile) -> dict[str, Any]:
-    watts = (
-        profile.system.power.si
-        / profile.system.accelerators.si
-        * (1 + profile.cluster_overhead.si)
+    watts = provisioned_power(
+        profile.system.power.si, profile.system.accelerators.si, profile.cluster_overhead.si
     )
     return {
         "id": profile.id,

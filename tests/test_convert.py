@@ -146,7 +146,11 @@ def test_grid_file(tmp_path) -> None:  # type: ignore[no-untyped-def]
         'annual_energy = { value = "490 TWh", confidence = "press-estimate", source = "s" }\n'
     )
     grids = load_grids(path, use_environment=False)
-    assert convert("1 GW", chip="h100", grids=["ercot"], grid_set=grids).grid_share["ercot"]
+    result = convert("1 GW", chip="h100", grids=["ercot"], grid_set=grids)
+    average_load_w = 490e12 * 3600 / (365.25 * 86400)
+    assert result.grid_share["ercot"].energy.magnitude == pytest.approx(
+        result.average_facility_power.to("W").magnitude / average_load_w, rel=1e-12
+    )
 
 
 def test_to_dict_has_the_documented_keys() -> None:

@@ -19,8 +19,10 @@ import pint
 
 from capacity import chain
 from capacity.errors import InputError, UnitError
+from capacity.fleet import build_fleet, fleet_assumptions
 from capacity.grids import Grid, GridSet, load_grids
-from capacity.profiles import PRECISIONS, Profile, ProfileSet, load_profiles
+from capacity.inputs import bounded_number, check_choice
+from capacity.profiles import PRECISIONS, ProfileSet, load_profiles
 from capacity.units import parse_count, to_si, ureg
 
 __all__ = [
@@ -144,49 +146,6 @@ def parse_mix(mix: str | Mapping[str, Any]) -> dict[str, Any]:
     return parsed
 
 
-def _check_choice(value: str, choices: tuple[str, ...], name: str) -> str:
-    if value not in choices:
-        raise InputError(f"{name} must be one of {', '.join(choices)}; got {value!r}")
-    return value
-
-
-def _bounded_number(value: Any, name: str, low: float, high: float) -> Any:
-    if isinstance(value, str):
-        try:
-            value = float(value)
-        except ValueError:
-            raise InputError(f"{name} must be a number, got {value!r}") from None
-    if isinstance(value, pint.Quantity):
-        value = to_si(value, "dimensionless", name)
-    try:
-        array = np.asarray(value, dtype=np.float64)
-    except (TypeError, ValueError):
-        raise InputError(
-            f"{name} must be a number or an array of numbers, got {value!r}"
-        ) from None
-    bad = ~np.isfinite(array) | (array < low) | (array > high)
-    if np.any(bad):
-        got = array[bad].flat[0] if array.ndim else float(array)
-        limits = f"≥ {low:g}" if math.isinf(high) else f"in [{low:g}, {high:g}]"
-        raise InputError(f"{name} must be {limits}, got {got:g}")
-    return array if array.ndim else float(array)
-
-
-@dataclass(frozen=True)
-class _Fleet:
-    """The chips of a conversion and their per-chip figures as arrays, chip on the last axis."""
-
-    profiles: tuple[Profile, ...]
-    shares: np.ndarray
-    provisioned: np.ndarray
-    idle: np.ndarray
-    busy: np.ndarray
-    sizing: np.ndarray
-    flops: np.ndarray
-    precision_used: tuple[str | None, ...]
-    per_system: np.ndarray
-
-
 def _resolve_mix(chip: str | None, mix: Any, profiles: ProfileSet) -> dict[str, Any]:
     if chip is not None and mix is not None:
         raise InputError("give either chip or mix, not both")
@@ -200,83 +159,13 @@ def _resolve_mix(chip: str | None, mix: Any, profiles: ProfileSet) -> dict[str, 
         profile_id = profiles.resolve(name)
         if profile_id in shares:
             raise InputError(f"mix names {profile_id!r} twice (as {name!r} and another alias)")
-        shares[profile_id] = _bounded_number(share, f"mix share of {name}", 0.0, 1.0)
+        shares[profile_id] = bounded_number(share, f"mix share of {name}", 0.0, 1.0)
     total = sum(np.asarray(s) for s in shares.values())
     if np.any(np.abs(np.asarray(total) - 1.0) > MIX_SUM_TOLERANCE):
         got = np.asarray(total).flat[int(np.argmax(np.abs(np.asarray(total) - 1.0)))]
         listing = ", ".join(f"{k}={v}" for k, v in raw.items())
         raise InputError(f"mix shares must sum to 1, got {got:g} ({listing})")
     return shares
-
-
-def _fleet(
-    shares: Mapping[str, Any], profiles: ProfileSet, *, method: str, provision: str,
-    precision: str, shape: tuple[int, ...],
-) -> _Fleet:  # fmt: skip
-    chosen = tuple(profiles[chip] for chip in shares)
-    if method == "epoch":
-        missing = [p.id for p in chosen if p.tdp is None]
-        if missing:
-            raise InputError(
-                f"method='epoch' needs a TDP, which {', '.join(missing)} does not publish; "
-                f"use method='system' or set one (--set {missing[0]}.tdp=...)"
-            )
-        provisioned = chain.epoch_provisioned_power(np.array([p.tdp.si for p in chosen]))  # type: ignore[union-attr]
-    else:
-        provisioned = chain.provisioned_power(
-            np.array([p.system.power.si for p in chosen]),
-            np.array([p.system.accelerators.si for p in chosen]),
-            np.array([p.cluster_overhead.si for p in chosen]),
-        )
-    busy = np.array([p.busy_fraction.si for p in chosen])
-    used = tuple(p.precision_used(precision) for p in chosen)
-    flops = np.array([p.peak[u].si if u else 0.0 for p, u in zip(chosen, used, strict=True)])
-    stacked = np.stack([np.broadcast_to(s, shape) for s in shares.values()], axis=-1)
-    return _Fleet(
-        profiles=chosen,
-        shares=stacked.astype(np.float64),
-        provisioned=provisioned,
-        idle=np.array([p.idle_fraction.si for p in chosen]),
-        busy=busy,
-        sizing=chain.sizing_power(provisioned, busy, provision),
-        flops=flops,
-        precision_used=used,
-        per_system=np.array([p.system.accelerators.si for p in chosen]),
-    )
-
-
-def _assumptions(fleet: _Fleet, *, method: str, precision: str) -> list[str]:
-    notes = []
-    if method == "epoch":
-        notes.append(
-            "method 'epoch': IT power per accelerator = 1.82 × TDP (Epoch AI), "
-            "no cluster overhead, nameplate provisioning"
-        )
-    for profile, used in zip(fleet.profiles, fleet.precision_used, strict=True):
-        fields = ["system.accelerators", "idle_fraction", "busy_fraction"]
-        if method == "epoch":
-            fields.append("tdp")
-        elif profile.system.power_to_tdp is not None:  # system power derived from the TDP
-            fields += ["system.power_to_tdp", "tdp", "cluster_overhead"]
-        else:
-            fields += ["system.power", "cluster_overhead"]
-        if used is not None:
-            fields.append(f"peak.{used}")
-        figures = profile.figures()
-        for name in fields:
-            figure = figures[name]
-            if figure.flagged:
-                why = f": {figure.summary}" if figure.summary else f" ({figure.source})"
-                notes.append(
-                    f"{profile.id} {name} = {figure.display()} [{figure.confidence}]{why}"
-                )
-        if used is None:
-            notes.append(
-                f"{profile.id} has no {precision} or wider format: it contributes no FLOP/s"
-            )
-        elif used != precision:
-            notes.append(f"{profile.id} has no native {precision}: counted at {used}")
-    return notes
 
 
 def _grids(grids: Iterable[str | Grid] | None, grid_set: GridSet | None) -> list[Grid]:
@@ -296,17 +185,17 @@ def _common_inputs(
     *, pue: Any, utilization: Any, mfu: Any, basis: str, provision: str, precision: str,
     method: str, mix_basis: str,
 ) -> tuple[Any, Any, Any]:  # fmt: skip
-    _check_choice(basis, BASES, "basis")
-    _check_choice(provision, PROVISIONS, "provision")
-    _check_choice(method, METHODS, "method")
-    _check_choice(mix_basis, MIX_BASES, "mix_basis")
-    _check_choice(precision, PRECISIONS, "precision")
+    check_choice(basis, BASES, "basis")
+    check_choice(provision, PROVISIONS, "provision")
+    check_choice(method, METHODS, "method")
+    check_choice(mix_basis, MIX_BASES, "mix_basis")
+    check_choice(precision, PRECISIONS, "precision")
     if method == "epoch" and provision != "nameplate":
         raise InputError("method='epoch' sizes for nameplate power; use provision='nameplate'")
     return (
-        _bounded_number(pue, "pue", 1.0, math.inf),
-        _bounded_number(utilization, "utilization", 0.0, 1.0),
-        _bounded_number(mfu, "mfu", 0.0, 1.0),
+        bounded_number(pue, "pue", 1.0, math.inf),
+        bounded_number(utilization, "utilization", 0.0, 1.0),
+        bounded_number(mfu, "mfu", 0.0, 1.0),
     )
 
 
@@ -329,17 +218,18 @@ def _run(
     shape = np.broadcast_shapes(
         *(np.shape(x) for x in (driver, pue, utilization, mfu, *shares.values()))
     )
-    fleet = _fleet(shares, profiles, method=method, provision=provision, precision=precision,
-                   shape=shape)  # fmt: skip
+    fleet = build_fleet(shares, profiles, method=method, provision=provision, precision=precision)
+    mix_shares = np.stack([np.broadcast_to(s, shape) for s in shares.values()], axis=-1)
+    mix_shares = mix_shares.astype(np.float64)
     chips = tuple(p.id for p in fleet.profiles)
     selected = _grids(grids, grid_set)
 
     if power_w is not None:
         it_power = chain.it_power(power_w, pue, basis) * np.ones(shape)
         facility = chain.facility_power(power_w, pue, basis) * np.ones(shape)
-        counts = chain.accelerator_counts(it_power, fleet.shares, fleet.sizing, mix_basis)
+        counts = chain.accelerator_counts(it_power, mix_shares, fleet.sizing, mix_basis)
     else:
-        counts = chain.accelerator_counts_for_total(total, fleet.shares, fleet.sizing, mix_basis)
+        counts = chain.accelerator_counts_for_total(total, mix_shares, fleet.sizing, mix_basis)
         it_power = chain.it_power_for_counts(counts, fleet.sizing) * np.ones(shape)
         facility = it_power * pue
     u = np.asarray(utilization)[..., np.newaxis]
@@ -402,7 +292,7 @@ def _run(
         h100_equivalents=ureg.Quantity(h100e, ""),
         precision_by_chip=dict(zip(chips, fleet.precision_used, strict=True)),
         grid_share=shares_out,
-        assumptions=tuple(_assumptions(fleet, method=method, precision=precision)),
+        assumptions=tuple(fleet_assumptions(fleet, method=method, precision=precision)),
     )
 
 

@@ -1,0 +1,104 @@
+"""The chips of a conversion or sweep as per-chip arrays, and the flagged figures they use."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import numpy as np
+
+from capacity import chain
+from capacity.errors import InputError
+from capacity.profiles import Profile, ProfileSet
+
+__all__ = ["Fleet", "build_fleet", "fleet_assumptions"]
+
+
+@dataclass(frozen=True)
+class Fleet:
+    """Per-chip figures in SI units, one element per chip in ``profiles`` order."""
+
+    profiles: tuple[Profile, ...]
+    provisioned: np.ndarray
+    """Provisioned IT power per accelerator, W_k. [W]"""
+    idle: np.ndarray
+    busy: np.ndarray
+    sizing: np.ndarray
+    """IT power reserved per accelerator, W_k × s_k. [W]"""
+    flops: np.ndarray
+    """Dense peak FLOP/s at the precision used (0 where the chip has none). [FLOP/s]"""
+    precision_used: tuple[str | None, ...]
+    per_system: np.ndarray
+
+    @property
+    def chips(self) -> tuple[str, ...]:
+        return tuple(p.id for p in self.profiles)
+
+
+def build_fleet(
+    chips: Iterable[str], profiles: ProfileSet, *, method: str, provision: str, precision: str
+) -> Fleet:
+    """The per-chip arrays of the chain for already-resolved profile ids."""
+    chosen = tuple(profiles[chip] for chip in chips)
+    if method == "epoch":
+        missing = [p.id for p in chosen if p.tdp is None]
+        if missing:
+            raise InputError(
+                f"method='epoch' needs a TDP, which {', '.join(missing)} does not publish; "
+                f"use method='system' or set one (--set {missing[0]}.tdp=...)"
+            )
+        provisioned = chain.epoch_provisioned_power(np.array([p.tdp.si for p in chosen]))  # type: ignore[union-attr]
+    else:
+        provisioned = chain.provisioned_power(
+            np.array([p.system.power.si for p in chosen]),
+            np.array([p.system.accelerators.si for p in chosen]),
+            np.array([p.cluster_overhead.si for p in chosen]),
+        )
+    busy = np.array([p.busy_fraction.si for p in chosen])
+    used = tuple(p.precision_used(precision) for p in chosen)
+    flops = np.array([p.peak[u].si if u else 0.0 for p, u in zip(chosen, used, strict=True)])
+    return Fleet(
+        profiles=chosen,
+        provisioned=provisioned,
+        idle=np.array([p.idle_fraction.si for p in chosen]),
+        busy=busy,
+        sizing=chain.sizing_power(provisioned, busy, provision),
+        flops=flops,
+        precision_used=used,
+        per_system=np.array([p.system.accelerators.si for p in chosen]),
+    )
+
+
+def fleet_assumptions(fleet: Fleet, *, method: str, precision: str) -> list[str]:
+    """Every assumption-grade, estimated or overridden figure the fleet uses, one line each."""
+    notes = []
+    if method == "epoch":
+        notes.append(
+            "method 'epoch': IT power per accelerator = 1.82 × TDP (Epoch AI), "
+            "no cluster overhead, nameplate provisioning"
+        )
+    for profile, used in zip(fleet.profiles, fleet.precision_used, strict=True):
+        fields = ["system.accelerators", "idle_fraction", "busy_fraction"]
+        if method == "epoch":
+            fields.append("tdp")
+        elif profile.system.power_to_tdp is not None:  # system power derived from the TDP
+            fields += ["system.power_to_tdp", "tdp", "cluster_overhead"]
+        else:
+            fields += ["system.power", "cluster_overhead"]
+        if used is not None:
+            fields.append(f"peak.{used}")
+        figures = profile.figures()
+        for name in fields:
+            figure = figures[name]
+            if figure.flagged:
+                why = f": {figure.summary}" if figure.summary else f" ({figure.source})"
+                notes.append(
+                    f"{profile.id} {name} = {figure.display()} [{figure.confidence}]{why}"
+                )
+        if used is None:
+            notes.append(
+                f"{profile.id} has no {precision} or wider format: it contributes no FLOP/s"
+            )
+        elif used != precision:
+            notes.append(f"{profile.id} has no native {precision}: counted at {used}")
+    return notes

@@ -1,0 +1,285 @@
+"""Backend selection: which implementation runs a sweep, decided per call.
+
+``numpy`` is the reference; ``numba`` runs the compiled CPU kernels on every core; ``cuda``
+runs the CUDA kernels on CuPy arrays; ``auto`` takes ``cuda`` when a usable device is present
+and ``numba`` otherwise. :func:`cuda_status` finds out, once per process, without raising;
+under numba's CUDA simulator it reports no device. Setting ``CAPACITY_FORCE_CPU=1`` makes it
+report none too, so ``auto`` stays on the CPU.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import numpy as np
+
+from capacity.errors import InputError
+from capacity.kernels import reference
+from capacity.kernels.partial import Partial
+from capacity.kernels.point import N_QUANTITIES
+from capacity.kernels.problem import OUTPUTS, ReduceSpec, SweepProblem
+
+__all__ = [
+    "BACKENDS",
+    "FORCE_CPU_ENV",
+    "Backend",
+    "CudaBackend",
+    "CudaStatus",
+    "NumbaBackend",
+    "NumpyBackend",
+    "cuda_status",
+    "resolve_backend",
+]
+
+BACKENDS = ("auto", "numpy", "numba", "cuda")
+FORCE_CPU_ENV = "CAPACITY_FORCE_CPU"
+
+
+class Backend(Protocol):
+    """What the sweep needs of a backend. Every method is a pure function of its inputs."""
+
+    name: str
+    detail: str
+    default_chunk_points: int
+
+    def materialize(
+        self, problem: SweepProblem, start: int, stop: int, out: dict[str, np.ndarray]
+    ) -> None:
+        """Write every output of points ``[start, stop)`` into ``out[name][: stop - start]``."""
+
+    def reduce(self, problem: SweepProblem, spec: ReduceSpec, start: int, stop: int) -> Partial:
+        """Reduce points ``[start, stop)``."""
+
+
+def output_buffers(points: int, chips: int) -> dict[str, np.ndarray]:
+    """Host arrays for ``points`` points of every output in :data:`OUTPUTS`."""
+    return {
+        name: np.empty((points, chips) if name == "accelerators_by_chip" else points)
+        for name in OUTPUTS
+    }
+
+
+class NumpyBackend:
+    """The plain-NumPy reference, one chunk at a time on one core."""
+
+    name = "numpy"
+    detail = "NumPy reference, one core"
+    default_chunk_points = 1 << 18
+
+    def materialize(
+        self, problem: SweepProblem, start: int, stop: int, out: dict[str, np.ndarray]
+    ) -> None:
+        for name, values in reference.materialize(problem, start, stop).items():
+            out[name][: stop - start] = values
+
+    def reduce(self, problem: SweepProblem, spec: ReduceSpec, start: int, stop: int) -> Partial:
+        return reference.reduce(problem, spec, start, stop)
+
+
+class NumbaBackend:
+    """The compiled CPU kernels, parallel over numba's threads."""
+
+    name = "numba"
+    default_chunk_points = 1 << 24
+
+    def __init__(self) -> None:
+        import numba
+
+        self.threads = int(numba.get_num_threads())
+        self.detail = f"numba CPU kernels, {self.threads} threads"
+
+    def _blocks(self, points: int) -> int:
+        return max(1, min(16 * self.threads, points // 4096 or 1))
+
+    def materialize(
+        self, problem: SweepProblem, start: int, stop: int, out: dict[str, np.ndarray]
+    ) -> None:
+        from capacity.kernels import cpu
+
+        n = stop - start
+        cpu.materialize_chunk(
+            start, stop, self._blocks(n), problem.power, problem.pue, problem.utilization,
+            problem.mfu, problem.it_basis, problem.coefficients, problem.counts_per_watt,
+            *(out[name][:n] for name in OUTPUTS),
+        )  # fmt: skip
+
+    def reduce(self, problem: SweepProblem, spec: ReduceSpec, start: int, stop: int) -> Partial:
+        from capacity.kernels import cpu
+
+        blocks = cpu.reduce_chunk(
+            start, stop, self._blocks(stop - start), problem.power, problem.pue,
+            problem.utilization, problem.mfu, problem.it_basis, problem.coefficients,
+            spec.lower, spec.scale, spec.bins, spec.constraint_quantity, spec.constraint_lower,
+            spec.constraint_upper, spec.feasible_mix, spec.objective_quantity,
+            spec.objective_sign,
+        )  # fmt: skip
+        return Partial.from_blocks(stop - start, *blocks)
+
+
+class CudaBackend:
+    """The CUDA kernels on CuPy arrays; ``simulated=True`` runs them in numba's simulator."""
+
+    name = "cuda"
+    default_chunk_points = 1 << 28
+
+    def __init__(self, simulated: bool = False) -> None:
+        self.simulated = simulated
+        if simulated:
+            from numba import config
+
+            if not config.ENABLE_CUDASIM:
+                raise InputError("the simulated CUDA backend needs NUMBA_ENABLE_CUDASIM=1")
+            self.detail = "numba CUDA simulator"
+            self.default_chunk_points = 1 << 14
+        else:
+            status = cuda_status()
+            if not status.usable:
+                raise InputError(f"backend 'cuda' needs a usable CUDA device: {status.reason}")
+            self.detail = status.reason
+        self._device_problem: tuple[SweepProblem, dict[str, Any]] | None = None
+
+    @property
+    def xp(self) -> Any:
+        from capacity.kernels.cuda import array_module
+
+        return array_module(self.simulated)
+
+    def _arrays(self, problem: SweepProblem) -> dict[str, Any]:
+        """The problem's arrays on the device, copied once per problem."""
+        if self._device_problem is None or self._device_problem[0] is not problem:
+            xp = self.xp
+            arrays = {
+                name: xp.asarray(getattr(problem, name))
+                for name in ("power", "pue", "utilization", "coefficients", "counts_per_watt")
+            }
+            self._device_problem = (problem, arrays)
+        return self._device_problem[1]
+
+    def materialize_on_device(self, problem: SweepProblem, start: int, stop: int) -> dict[str, Any]:
+        """Every output of points ``[start, stop)`` as device arrays (left on the device)."""
+        from capacity.kernels.cuda import kernels, launch_blocks
+
+        xp, n = self.xp, stop - start
+        compiled = kernels(1, self.simulated)
+        arrays = self._arrays(problem)
+        out = {
+            name: xp.empty((n, problem.chips) if name == "accelerators_by_chip" else n)
+            for name in OUTPUTS
+        }
+        blocks = launch_blocks(n, compiled.threads, self.simulated)
+        compiled.materialize[blocks, compiled.threads](
+            start, n, arrays["power"], arrays["pue"], arrays["utilization"], problem.mfu,
+            problem.it_basis, arrays["coefficients"], arrays["counts_per_watt"],
+            *(out[name] for name in OUTPUTS),
+        )  # fmt: skip
+        return out
+
+    def materialize(
+        self, problem: SweepProblem, start: int, stop: int, out: dict[str, np.ndarray]
+    ) -> None:
+        device = self.materialize_on_device(problem, start, stop)
+        for name, values in device.items():
+            out[name][: stop - start] = values if self.simulated else values.get()
+
+    def reduce(self, problem: SweepProblem, spec: ReduceSpec, start: int, stop: int) -> Partial:
+        from capacity.kernels.cuda import kernels, launch_blocks
+
+        xp, n = self.xp, stop - start
+        compiled = kernels(spec.bins, self.simulated)
+        arrays = self._arrays(problem)
+        blocks = launch_blocks(n, compiled.threads, self.simulated)
+        partial = {
+            "minimum": xp.empty((blocks, N_QUANTITIES)),
+            "maximum": xp.empty((blocks, N_QUANTITIES)),
+            "total": xp.empty((blocks, N_QUANTITIES)),
+            "histogram": xp.empty((blocks, N_QUANTITIES * spec.bins), dtype=np.int32),
+            "feasible": xp.empty(blocks, dtype=np.int64),
+            "best_value": xp.empty(blocks),
+            "best_index": xp.empty(blocks, dtype=np.int64),
+        }
+        compiled.reduce[blocks, compiled.threads](
+            start, n, arrays["power"], arrays["pue"], arrays["utilization"], problem.mfu,
+            problem.it_basis, arrays["coefficients"], xp.asarray(spec.lower),
+            xp.asarray(spec.scale), xp.asarray(spec.constraint_quantity),
+            xp.asarray(spec.constraint_lower), xp.asarray(spec.constraint_upper),
+            xp.asarray(spec.feasible_mix), spec.objective_quantity, spec.objective_sign,
+            *partial.values(),
+        )  # fmt: skip
+        # Merge the blocks on the device; only the merged partial comes back.
+        merged = {
+            "minimum": xp.min(partial["minimum"], axis=0),
+            "maximum": xp.max(partial["maximum"], axis=0),
+            "total": xp.sum(partial["total"], axis=0),
+            "histogram": xp.sum(partial["histogram"], axis=0, dtype=np.int64).reshape(
+                N_QUANTITIES, spec.bins
+            ),
+            "feasible": xp.sum(partial["feasible"]),
+        }
+        host = {k: np.asarray(v if self.simulated else v.get()) for k, v in merged.items()}
+        best_value = np.asarray(partial["best_value"] if self.simulated else partial["best_value"].get())
+        best_index = np.asarray(partial["best_index"] if self.simulated else partial["best_index"].get())
+        return Partial.from_blocks(
+            n, host["minimum"][np.newaxis], host["maximum"][np.newaxis], host["total"][np.newaxis],
+            host["histogram"][np.newaxis], host["feasible"].reshape(1), best_value, best_index,
+        )  # fmt: skip
+
+
+@dataclass(frozen=True)
+class CudaStatus:
+    """Whether the CUDA backend can run here, and why (or why not), in words."""
+
+    usable: bool
+    reason: str
+
+
+@functools.cache
+def cuda_status() -> CudaStatus:
+    """Probe for a usable CUDA device once per process; never raises."""
+    if os.environ.get(FORCE_CPU_ENV, "").strip() not in ("", "0"):
+        return CudaStatus(False, f"${FORCE_CPU_ENV} is set")
+    try:
+        from numba import config
+
+        if config.ENABLE_CUDASIM:
+            return CudaStatus(False, "numba's CUDA simulator is on (NUMBA_ENABLE_CUDASIM=1)")
+        try:
+            import cupy
+        except ImportError:
+            return CudaStatus(
+                False, "CuPy is not installed (pip install 'capacity[gpu-cuda13]' or [gpu-cuda12])"
+            )
+        if cupy.cuda.runtime.getDeviceCount() < 1:
+            return CudaStatus(False, "no CUDA device is visible")
+        from numba import cuda
+
+        if not cuda.is_available():
+            return CudaStatus(False, "numba cannot use the CUDA driver")
+        name = cupy.cuda.runtime.getDeviceProperties(0)["name"]
+        name = name.decode() if isinstance(name, bytes) else str(name)
+        return CudaStatus(True, f"CUDA device 0: {name}")
+    except Exception as error:  # any failure to probe means no usable device
+        return CudaStatus(False, f"CUDA probe failed: {type(error).__name__}: {error}")
+
+
+def resolve_backend(backend: str | Backend) -> Backend:
+    """The backend object for a name in :data:`BACKENDS` (or a backend object as given)."""
+    if not isinstance(backend, str):
+        return backend
+    if backend not in BACKENDS:
+        raise InputError(f"backend must be one of {', '.join(BACKENDS)}; got {backend!r}")
+    if backend == "auto":
+        return CudaBackend() if cuda_status().usable else NumbaBackend()
+    if backend == "numpy":
+        return NumpyBackend()
+    if backend == "numba":
+        return NumbaBackend()
+    status = cuda_status()
+    if not status.usable:
+        raise InputError(
+            f"backend 'cuda' needs a usable CUDA device, and {status.reason}; "
+            "use backend 'auto' or 'numba' to run on the CPU"
+        )
+    return CudaBackend()

@@ -1,0 +1,19 @@
+"""Every numba compilation option of the kernels, in one place."""
+
+from __future__ import annotations
+
+from typing import Any
+
+# CPU: compiled once and cached on disk; NumPy semantics for division (no ZeroDivisionError
+# checks in the hot loop); no fastmath, so that results agree with the NumPy reference to
+# rounding.
+CPU_FUNCTION: dict[str, Any] = {"cache": True, "nogil": True, "error_model": "numpy"}
+CPU_KERNEL: dict[str, Any] = {**CPU_FUNCTION, "parallel": True}
+CPU_INLINE: dict[str, Any] = {**CPU_FUNCTION, "inline": "always"}
+
+# CUDA: the scalar formula as an inlined device function; kernels in float64.
+CUDA_DEVICE: dict[str, Any] = {"device": True, "inline": True}
+CUDA_KERNEL: dict[str, Any] = {}
+# Threads per block of the CUDA kernels (a power of two: the reductions halve it).
+CUDA_THREADS = 256
+CUDA_THREADS_SIMULATED = 32

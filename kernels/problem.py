@@ -1,0 +1,128 @@
+"""What a kernel is given: the axes, the mixes and the per-chip figures of one sweep.
+
+A sweep's points are the Cartesian product ``power × pue × utilization × mix`` in C order
+(mix fastest). A chunk is a range ``[start, stop)`` of flat point indices; every backend
+computes a chunk as a pure function of the :class:`SweepProblem`, the :class:`ReduceSpec`
+and that range, so chunks can run anywhere and their results merge exactly.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+
+import numpy as np
+
+from capacity.kernels.point import N_QUANTITIES, mix_coefficients
+
+__all__ = ["OUTPUTS", "ReduceSpec", "SweepProblem"]
+
+# What a materialized chunk holds: per-chip counts (points × chips) and one value per point.
+OUTPUTS = (
+    "accelerators_by_chip",
+    "accelerators",
+    "peak_flops",
+    "delivered_flops",
+    "average_facility_power",
+)
+
+
+@dataclass(frozen=True, eq=False)
+class SweepProblem:
+    """The axes and per-chip figures of a sweep, in SI units, as float64 arrays."""
+
+    power: np.ndarray
+    """Power values: facility power, or IT power when ``it_basis``. [W]"""
+    pue: np.ndarray
+    utilization: np.ndarray
+    mixes: np.ndarray
+    """Shares, mixes × chips; each row sums to 1."""
+    mfu: float
+    it_basis: bool
+    count_basis: bool
+    provisioned: np.ndarray
+    idle: np.ndarray
+    busy: np.ndarray
+    sizing: np.ndarray
+    flops: np.ndarray
+
+    @property
+    def shape(self) -> tuple[int, int, int, int]:
+        """Points along (power, pue, utilization, mix)."""
+        return (self.power.size, self.pue.size, self.utilization.size, self.mixes.shape[0])
+
+    @property
+    def points(self) -> int:
+        return int(np.prod(self.shape, dtype=np.int64))
+
+    @property
+    def chips(self) -> int:
+        return int(self.mixes.shape[1])
+
+    @functools.cached_property
+    def _per_watt(self) -> tuple[np.ndarray, np.ndarray]:
+        return mix_coefficients(
+            self.mixes, self.sizing, self.provisioned, self.idle, self.busy, self.flops,
+            self.count_basis,
+        )  # fmt: skip
+
+    @property
+    def counts_per_watt(self) -> np.ndarray:
+        """Accelerators of each chip per IT watt, mixes × chips."""
+        return self._per_watt[0]
+
+    @property
+    def coefficients(self) -> np.ndarray:
+        """Per-watt coefficients of each mix, mixes × 4 (see ``mix_coefficients``)."""
+        return self._per_watt[1]
+
+    def unravel(self, index: int) -> tuple[int, int, int, int]:
+        """(power, pue, utilization, mix) indices of flat point ``index``."""
+        ip, iq, iu, im = np.unravel_index(index, self.shape)
+        return int(ip), int(iq), int(iu), int(im)
+
+
+@dataclass(frozen=True, eq=False)
+class ReduceSpec:
+    """What a reduction accumulates besides min, max and sum of each quantity.
+
+    Histograms: ``bins`` equal bins per quantity from ``lower`` to ``upper`` (values outside
+    go to the end bins). Constraints: quantity ``constraint_quantity[c]`` must lie in
+    ``[constraint_lower[c], constraint_upper[c]]``, and the point's mix must be marked in
+    ``feasible_mix``. Objective: the feasible point that maximizes
+    ``objective_sign × quantity[objective_quantity]`` (none when the quantity is -1).
+    """
+
+    lower: np.ndarray
+    upper: np.ndarray
+    bins: int
+    constraint_quantity: np.ndarray
+    constraint_lower: np.ndarray
+    constraint_upper: np.ndarray
+    feasible_mix: np.ndarray
+    objective_quantity: int = -1
+    objective_sign: float = 1.0
+
+    @property
+    def scale(self) -> np.ndarray:
+        """Bins per unit of each quantity (0 where the range is empty)."""
+        width = self.upper - self.lower
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.where(width > 0, self.bins / width, 0.0)
+
+    @classmethod
+    def plain(cls, problem: SweepProblem, lower: np.ndarray, upper: np.ndarray,
+              bins: int) -> ReduceSpec:  # fmt: skip
+        """Histograms only: no constraints, no objective."""
+        return cls(
+            lower=np.asarray(lower, dtype=np.float64),
+            upper=np.asarray(upper, dtype=np.float64),
+            bins=bins,
+            constraint_quantity=np.zeros(0, dtype=np.int64),
+            constraint_lower=np.zeros(0),
+            constraint_upper=np.zeros(0),
+            feasible_mix=np.ones(problem.mixes.shape[0], dtype=np.uint8),
+        )
+
+
+assert N_QUANTITIES == 6  # the kernels unpack exactly six quantities

@@ -26,22 +26,28 @@ from capacity.errors import (
 )
 from capacity.grids import Grid, GridSet, load_grids
 from capacity.profiles import PRECISIONS, Profile, ProfileSet, load_profile, load_profiles
+from capacity.summary import OutputSummary
+from capacity.sweep import BestPoint, SweepResult, SweepTooLargeError, sweep
 from capacity.units import Quantity, ureg
 
 __version__ = "0.1.0"
 
 __all__ = [
     "PRECISIONS",
+    "BestPoint",
     "CapacityError",
     "Conversion",
     "Grid",
     "GridSet",
     "GridShare",
     "InputError",
+    "OutputSummary",
     "Profile",
     "ProfileError",
     "ProfileSet",
     "Quantity",
+    "SweepResult",
+    "SweepTooLargeError",
     "UnitError",
     "UnknownChipError",
     "UnknownGridError",
@@ -52,5 +58,6 @@ __all__ = [
     "load_profile",
     "load_profiles",
     "parse_mix",
+    "sweep",
     "ureg",
 ]

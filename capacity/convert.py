@@ -20,7 +20,7 @@ import pint
 from capacity import chain
 from capacity.errors import InputError, UnitError
 from capacity.fleet import build_fleet, fleet_assumptions
-from capacity.grids import Grid, GridSet, load_grids
+from capacity.grids import Grid, GridSet, select_grids
 from capacity.inputs import bounded_number, check_choice
 from capacity.profiles import PRECISIONS, ProfileSet, load_profiles
 from capacity.units import parse_count, to_si, ureg
@@ -146,7 +146,8 @@ def parse_mix(mix: str | Mapping[str, Any]) -> dict[str, Any]:
     return parsed
 
 
-def _resolve_mix(chip: str | None, mix: Any, profiles: ProfileSet) -> dict[str, Any]:
+def resolve_mix(chip: str | None, mix: Any, profiles: ProfileSet) -> dict[str, Any]:
+    """Profile id → validated share(s) for one chip or a mix; the shares must sum to 1."""
     if chip is not None and mix is not None:
         raise InputError("give either chip or mix, not both")
     if chip is None and mix is None:
@@ -166,15 +167,6 @@ def _resolve_mix(chip: str | None, mix: Any, profiles: ProfileSet) -> dict[str, 
         listing = ", ".join(f"{k}={v}" for k, v in raw.items())
         raise InputError(f"mix shares must sum to 1, got {got:g} ({listing})")
     return shares
-
-
-def _grids(grids: Iterable[str | Grid] | None, grid_set: GridSet | None) -> list[Grid]:
-    known = grid_set if grid_set is not None else load_grids()
-    if grids is None:
-        return list(known.values())
-    if isinstance(grids, str | Grid):
-        grids = [grids]
-    return [g if isinstance(g, Grid) else known[g] for g in grids]
 
 
 def _quantity_map(chips: tuple[str, ...], values: np.ndarray, unit: str) -> dict[str, Any]:
@@ -213,7 +205,7 @@ def _run(
         profiles = load_profiles(profiles)
     if overrides:
         profiles = profiles.with_overrides(overrides)
-    shares = _resolve_mix(chip, mix, profiles)
+    shares = resolve_mix(chip, mix, profiles)
     driver = power_w if power_w is not None else total
     shape = np.broadcast_shapes(
         *(np.shape(x) for x in (driver, pue, utilization, mfu, *shares.values()))
@@ -222,7 +214,7 @@ def _run(
     mix_shares = np.stack([np.broadcast_to(s, shape) for s in shares.values()], axis=-1)
     mix_shares = mix_shares.astype(np.float64)
     chips = tuple(p.id for p in fleet.profiles)
-    selected = _grids(grids, grid_set)
+    selected = select_grids(grids, grid_set)
 
     if power_w is not None:
         it_power = chain.it_power(power_w, pue, basis) * np.ones(shape)

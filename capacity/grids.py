@@ -19,7 +19,7 @@ from capacity.errors import ProfileError, UnknownGridError
 from capacity.figures import Figure, read_figure
 from capacity.units import parse_quantity
 
-__all__ = ["GRIDS_ENV", "Grid", "GridSet", "load_grids"]
+__all__ = ["GRIDS_ENV", "Grid", "GridSet", "load_grids", "select_grids"]
 
 GRIDS_ENV = "CAPACITY_GRIDS"
 
@@ -129,3 +129,13 @@ def load_grids(
     for file in user_paths(files, GRIDS_ENV, use_environment):
         grids += _read_grid_file(file)
     return GridSet(grids)
+
+
+def select_grids(grids: Iterable[str | Grid] | None, grid_set: GridSet | None) -> list[Grid]:
+    """The grids named in ``grids`` (ids or :class:`Grid` objects), or every known grid."""
+    known = grid_set if grid_set is not None else load_grids()
+    if grids is None:
+        return list(known.values())
+    if isinstance(grids, str | Grid):
+        grids = [grids]
+    return [g if isinstance(g, Grid) else known[g] for g in grids]

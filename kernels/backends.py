@@ -158,7 +158,9 @@ class CudaBackend:
             self._device_problem = (problem, arrays)
         return self._device_problem[1]
 
-    def materialize_on_device(self, problem: SweepProblem, start: int, stop: int) -> dict[str, Any]:
+    def materialize_on_device(
+        self, problem: SweepProblem, start: int, stop: int
+    ) -> dict[str, Any]:
         """Every output of points ``[start, stop)`` as device arrays (left on the device)."""
         from capacity.kernels.cuda import kernels, launch_blocks
 
@@ -219,8 +221,12 @@ class CudaBackend:
             "feasible": xp.sum(partial["feasible"]),
         }
         host = {k: np.asarray(v if self.simulated else v.get()) for k, v in merged.items()}
-        best_value = np.asarray(partial["best_value"] if self.simulated else partial["best_value"].get())
-        best_index = np.asarray(partial["best_index"] if self.simulated else partial["best_index"].get())
+        best_value = np.asarray(
+            partial["best_value"] if self.simulated else partial["best_value"].get()
+        )
+        best_index = np.asarray(
+            partial["best_index"] if self.simulated else partial["best_index"].get()
+        )
         return Partial.from_blocks(
             n, host["minimum"][np.newaxis], host["maximum"][np.newaxis], host["total"][np.newaxis],
             host["histogram"][np.newaxis], host["feasible"].reshape(1), best_value, best_index,

@@ -21,9 +21,7 @@ _point = njit(**CPU_INLINE)(point_quantities)
 
 
 @njit(**CPU_INLINE)
-def _indices(
-    flat: int, n_pue: int, n_utilization: int, n_mix: int
-) -> tuple[int, int, int, int]:  # pragma: no cover - compiled
+def _indices(flat: int, n_pue: int, n_utilization: int, n_mix: int) -> tuple[int, int, int, int]:
     im = flat % n_mix
     row = flat // n_mix
     iu = row % n_utilization
@@ -35,7 +33,7 @@ def _indices(
 def materialize_chunk(
     start, stop, blocks, power, pue, utilization, mfu, it_basis, coefficients,
     counts_per_watt, counts, accelerators, peak, delivered, average,
-):  # type: ignore[no-untyped-def]  # fmt: skip  # pragma: no cover - compiled
+):  # fmt: skip
     """Write every output of points ``[start, stop)`` at rows ``0 … stop − start``."""
     n_pue, n_utilization, n_mix = pue.size, utilization.size, coefficients.shape[0]
     n_chips = counts_per_watt.shape[1]
@@ -73,7 +71,7 @@ def reduce_chunk(
     start, stop, blocks, power, pue, utilization, mfu, it_basis, coefficients, lower, scale,
     bins, constraint_quantity, constraint_lower, constraint_upper, feasible_mix,
     objective_quantity, objective_sign,
-):  # type: ignore[no-untyped-def]  # fmt: skip  # pragma: no cover - compiled
+):  # fmt: skip
     """Per-block min, max, sum, histograms, feasible count and best point of a chunk."""
     n_pue, n_utilization, n_mix = pue.size, utilization.size, coefficients.shape[0]
     n_constraints = constraint_quantity.size

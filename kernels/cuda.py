@@ -1,13 +1,15 @@
 """The CUDA kernels: :func:`~.point.point_quantities` as a device function, one thread a point.
 
 Importing this module imports numba's CUDA target, so only the CUDA backend imports it;
-the kernels compile on first use. Arrays are CuPy device arrays on a real GPU and NumPy arrays under numba's CUDA simulator
-(``NUMBA_ENABLE_CUDASIM=1``), where CuPy is not needed: :func:`array_module` says which.
+the kernels compile on first use. Arrays are CuPy device arrays on a real GPU and NumPy
+arrays under numba's CUDA simulator (``NUMBA_ENABLE_CUDASIM=1``), where CuPy is not needed:
+:func:`array_module` says which.
 
 Both kernels walk the chunk with a grid-stride loop, consecutive threads on consecutive
 points, so that the materialize kernel's writes coalesce. The reduce kernel keeps each
-thread's min, max, sum and best point in registers, its histograms in shared memory, and
-reduces them per block; the per-block partials are merged on the device with CuPy.
+thread's min, max, sum and best point in registers and its histograms in shared memory,
+reduces them per block through shared memory, and the per-block partials are merged on the
+device with CuPy.
 """
 
 from __future__ import annotations
@@ -51,7 +53,7 @@ class CudaKernels:
         shared_bins = n_quantities * bins
 
         @cuda.jit(**CUDA_DEVICE)
-        def indices(flat, n_pue, n_utilization, n_mix):  # type: ignore[no-untyped-def]  # pragma: no cover
+        def indices(flat, n_pue, n_utilization, n_mix):
             im = flat % n_mix
             row = flat // n_mix
             iu = row % n_utilization
@@ -62,7 +64,7 @@ class CudaKernels:
         def materialize(
             start, n, power, pue, utilization, mfu, it_basis, coefficients, counts_per_watt,
             counts, accelerators, peak, delivered, average,
-        ):  # type: ignore[no-untyped-def]  # fmt: skip  # pragma: no cover
+        ):  # fmt: skip
             n_pue, n_utilization, n_mix = pue.size, utilization.size, coefficients.shape[0]
             n_chips = counts_per_watt.shape[1]
             row = cuda.grid(1)
@@ -87,14 +89,15 @@ class CudaKernels:
             constraint_quantity, constraint_lower, constraint_upper, feasible_mix,
             objective_quantity, objective_sign, block_min, block_max, block_sum, block_hist,
             block_feasible, block_best_value, block_best_index,
-        ):  # type: ignore[no-untyped-def]  # fmt: skip  # pragma: no cover
+        ):  # fmt: skip
             n_pue, n_utilization, n_mix = pue.size, utilization.size, coefficients.shape[0]
             tid = cuda.threadIdx.x
             block = cuda.blockIdx.x
             hist = cuda.shared.array(shared_bins, dtype=np.int32)
-            share_f = cuda.shared.array(threads, dtype=np.float64)
-            share_g = cuda.shared.array(threads, dtype=np.float64)
-            share_i = cuda.shared.array(threads, dtype=np.int64)
+            table = cuda.shared.array((threads, n_quantities), dtype=np.float64)
+            best_values = cuda.shared.array(threads, dtype=np.float64)
+            best_indices = cuda.shared.array(threads, dtype=np.int64)
+            found_counts = cuda.shared.array(threads, dtype=np.int64)
             for j in range(tid, shared_bins, threads):
                 hist[j] = 0
             cuda.syncthreads()
@@ -141,65 +144,55 @@ class CudaKernels:
                             top_index = flat
                 row += stride
 
-            # Tree reductions over the block: min and max and sum of each quantity.
-            for v in range(n_quantities):
-                share_f[tid] = low[v]
-                share_g[tid] = high[v]
+            # Per-block results: each statistic through one shared table, reduced over the
+            # block's threads by one thread per quantity (few barriers, no tree).
+            for statistic in range(3):
+                for v in range(n_quantities):
+                    if statistic == 0:
+                        table[tid, v] = low[v]
+                    elif statistic == 1:
+                        table[tid, v] = high[v]
+                    else:
+                        table[tid, v] = sums[v]
                 cuda.syncthreads()
-                step = threads // 2
-                while step > 0:
-                    if tid < step:
-                        share_f[tid] = min(share_f[tid], share_f[tid + step])
-                        share_g[tid] = max(share_g[tid], share_g[tid + step])
-                    cuda.syncthreads()
-                    step //= 2
-                if tid == 0:
-                    block_min[block, v] = share_f[0]
-                    block_max[block, v] = share_g[0]
+                if tid < n_quantities:
+                    x = table[0, tid]
+                    for t in range(1, threads):
+                        if statistic == 0:
+                            x = min(x, table[t, tid])
+                        elif statistic == 1:
+                            x = max(x, table[t, tid])
+                        else:
+                            x += table[t, tid]
+                    if statistic == 0:
+                        block_min[block, tid] = x
+                    elif statistic == 1:
+                        block_max[block, tid] = x
+                    else:
+                        block_sum[block, tid] = x
                 cuda.syncthreads()
-                share_f[tid] = sums[v]
-                cuda.syncthreads()
-                step = threads // 2
-                while step > 0:
-                    if tid < step:
-                        share_f[tid] += share_f[tid + step]
-                    cuda.syncthreads()
-                    step //= 2
-                if tid == 0:
-                    block_sum[block, v] = share_f[0]
-                cuda.syncthreads()
-            # Best point: larger value, smaller index on a tie; and the feasible count.
-            share_f[tid] = top
-            share_i[tid] = top_index
+            # Best point (larger value, smaller index on a tie) and feasible count.
+            best_values[tid] = top
+            best_indices[tid] = top_index
+            found_counts[tid] = found
             cuda.syncthreads()
-            step = threads // 2
-            while step > 0:
-                if tid < step:
-                    other = share_i[tid + step]
-                    mine = share_i[tid]
+            if tid == 0:
+                value = best_values[0]
+                index = best_indices[0]
+                count = found_counts[0]
+                for t in range(1, threads):
+                    count += found_counts[t]
+                    other = best_indices[t]
                     if other >= 0 and (
-                        mine < 0
-                        or share_f[tid + step] > share_f[tid]
-                        or (share_f[tid + step] == share_f[tid] and other < mine)
+                        index < 0
+                        or best_values[t] > value
+                        or (best_values[t] == value and other < index)
                     ):
-                        share_f[tid] = share_f[tid + step]
-                        share_i[tid] = other
-                cuda.syncthreads()
-                step //= 2
-            if tid == 0:
-                block_best_value[block] = share_f[0]
-                block_best_index[block] = share_i[0]
-            cuda.syncthreads()
-            share_i[tid] = found
-            cuda.syncthreads()
-            step = threads // 2
-            while step > 0:
-                if tid < step:
-                    share_i[tid] += share_i[tid + step]
-                cuda.syncthreads()
-                step //= 2
-            if tid == 0:
-                block_feasible[block] = share_i[0]
+                        value = best_values[t]
+                        index = other
+                block_best_value[block] = value
+                block_best_index[block] = index
+                block_feasible[block] = count
             for j in range(tid, shared_bins, threads):
                 block_hist[block, j] = hist[j]
 

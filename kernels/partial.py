@@ -77,7 +77,7 @@ class Partial:
             minimum=np.min(minimum, axis=0),
             maximum=np.max(maximum, axis=0),
             total=np.sum(total, axis=0),
-            histogram=np.sum(histogram, axis=0, dtype=np.int64),
+            histogram=np.asarray(np.sum(histogram, axis=0, dtype=np.int64)),
             feasible=int(np.sum(feasible)),
             best_value=-np.inf,
             best_index=-1,

@@ -76,6 +76,43 @@ class SweepProblem:
         """Per-watt coefficients of each mix, mixes × 4 (see ``mix_coefficients``)."""
         return self._per_watt[1]
 
+    def quantity_ranges(self) -> tuple[np.ndarray, np.ndarray]:
+        """Exact lower and upper bounds of each of the six quantities over the whole sweep.
+
+        Each quantity is a product of non-negative factors that depend on disjoint axes
+        (IT power on power and PUE; the mix's coefficients; utilization), so its extremes
+        are products of the factors' extremes. Used as histogram edges before any point is
+        computed.
+        """
+        p_low, p_high = float(self.power.min()), float(self.power.max())
+        q_low, q_high = float(self.pue.min()), float(self.pue.max())
+        u_low, u_high = float(self.utilization.min()), float(self.utilization.max())
+        if self.it_basis:
+            it = (p_low, p_high)
+            facility = (p_low * q_low, p_high * q_high)
+        else:
+            it = (p_low / q_high, p_high / q_low)
+            facility = (p_low, p_high)
+        per_watt, flops, idle, extra = (self.coefficients[:, c] for c in range(4))
+        draw = np.concatenate([idle + extra * u_low, idle + extra * u_high])
+        lower = [
+            it[0] * per_watt.min(),
+            it[0] * flops.min(),
+            it[0] * flops.min() * u_low * self.mfu,
+            facility[0] * draw.min(),
+            facility[0],
+            it[0],
+        ]
+        upper = [
+            it[1] * per_watt.max(),
+            it[1] * flops.max(),
+            it[1] * flops.max() * u_high * self.mfu,
+            facility[1] * draw.max(),
+            facility[1],
+            it[1],
+        ]
+        return np.array(lower), np.array(upper)
+
     def unravel(self, index: int) -> tuple[int, int, int, int]:
         """(power, pue, utilization, mix) indices of flat point ``index``."""
         ip, iq, iu, im = np.unravel_index(index, self.shape)

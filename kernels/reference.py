@@ -63,7 +63,7 @@ def histogram_bins(values: np.ndarray, spec: ReduceSpec) -> np.ndarray:
     """The bin of each value (points × quantities), as every backend computes it."""
     position = (values - spec.lower) * spec.scale
     bins = np.where(position > 0, position, 0.0).astype(np.int64)
-    return np.minimum(bins, spec.bins - 1)
+    return np.asarray(np.minimum(bins, spec.bins - 1))
 
 
 def feasible_points(
@@ -71,7 +71,7 @@ def feasible_points(
 ) -> np.ndarray:
     """Which points of the chunk satisfy every constraint."""
     im = np.arange(start, stop, dtype=np.int64) % problem.mixes.shape[0]
-    feasible = spec.feasible_mix[im].astype(bool)
+    feasible: np.ndarray = spec.feasible_mix[im].astype(bool)
     for q, low, high in zip(
         spec.constraint_quantity, spec.constraint_lower, spec.constraint_upper, strict=True
     ):

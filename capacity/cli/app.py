@@ -40,7 +40,7 @@ def reports_errors(command: Command) -> Command:
 
 
 def _register() -> None:
-    from capacity.cli import chips, convert  # noqa: F401  (each module adds its commands)
+    from capacity.cli import chips, convert, sweep  # noqa: F401  (each module adds its commands)
 
 
 _register()

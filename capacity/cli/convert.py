@@ -9,7 +9,14 @@ from rich.table import Table
 
 from capacity.cli.app import app, reports_errors
 from capacity.cli.format import human, percent, scientific, to_csv, to_json, wide_console
-from capacity.cli.options import FormatOption, GridFileOption, ProfilesOption, check_format
+from capacity.cli.options import (
+    FormatOption,
+    GridFileOption,
+    ProfilesOption,
+    SetOption,
+    check_format,
+    parse_overrides,
+)
 from capacity.convert import Conversion, convert, convert_accelerators
 from capacity.errors import InputError, UnitError
 from capacity.grids import load_grids
@@ -27,16 +34,6 @@ DEFAULTS: dict[str, Any] = {
     "method": "system",
     "mix_basis": "power",
 }
-
-
-def _overrides(settings: list[str] | None) -> dict[str, str]:
-    overrides: dict[str, str] = {}
-    for setting in settings or []:
-        key, equals, value = setting.partition("=")
-        if not equals or "." not in key or not value.strip():
-            raise InputError(f"--set {setting!r} must be ID.FIELD=VALUE, e.g. h100.tdp=700W")
-        overrides[key.strip()] = value.strip()
-    return overrides
 
 
 @app.command(name="convert")
@@ -79,10 +76,7 @@ def convert_command(
         list[str] | None, typer.Option(help="Reference grid id for grid share (repeatable). [all]")
     ] = None,
     grid_file: GridFileOption = None,
-    set_: Annotated[
-        list[str] | None,
-        typer.Option("--set", help="Override a profile field: ID.FIELD=VALUE (repeatable)."),
-    ] = None,
+    set_: SetOption = None,
     profiles: ProfilesOption = None,
     output_format: FormatOption = "table",
 ) -> None:
@@ -100,7 +94,7 @@ def convert_command(
         "grids": grid,
         "profiles": load_profiles(profiles),
         "grid_set": load_grids(grid_file),
-        "overrides": _overrides(set_),
+        "overrides": parse_overrides(set_),
         **{k: v for k, v in chosen.items() if k != "basis"},
     }
     count = parse_count(power_or_count, "POWER_OR_COUNT")

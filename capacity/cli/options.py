@@ -26,6 +26,10 @@ GridFileOption = Annotated[
         dir_okay=False,
     ),
 ]
+SetOption = Annotated[
+    list[str] | None,
+    typer.Option("--set", help="Override a profile field: ID.FIELD=VALUE (repeatable)."),
+]
 FormatOption = Annotated[
     str, typer.Option("--format", help="Output format: table, json (or csv where offered).")
 ]
@@ -34,3 +38,14 @@ FormatOption = Annotated[
 def check_format(output_format: str, allowed: tuple[str, ...]) -> None:
     if output_format not in allowed:
         raise InputError(f"--format must be one of {', '.join(allowed)}; got {output_format!r}")
+
+
+def parse_overrides(settings: list[str] | None) -> dict[str, str]:
+    """``--set ID.FIELD=VALUE`` options as the ``overrides`` mapping of the API."""
+    overrides: dict[str, str] = {}
+    for setting in settings or []:
+        key, equals, value = setting.partition("=")
+        if not equals or "." not in key or not value.strip():
+            raise InputError(f"--set {setting!r} must be ID.FIELD=VALUE, e.g. h100.tdp=700W")
+        overrides[key.strip()] = value.strip()
+    return overrides

@@ -1,0 +1,280 @@
+"""``capacity sweep POWER``: the chain over PUE × utilization × chip mix (× power)."""
+
+from __future__ import annotations
+
+import math
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+
+from capacity.cli.app import app, reports_errors
+from capacity.cli.format import human, percent, to_json, wide_console
+from capacity.cli.options import (
+    FormatOption,
+    GridFileOption,
+    ProfilesOption,
+    SetOption,
+    check_format,
+    parse_overrides,
+)
+from capacity.errors import InputError
+from capacity.grids import load_grids
+from capacity.profiles import load_profiles
+from capacity.summary import OutputSummary
+from capacity.sweep import SweepResult, sweep
+from capacity.units import format_count
+
+_LABELS = {
+    "accelerators": "accelerators",
+    "peak-flops": "peak compute",
+    "delivered-flops": "delivered compute",
+    "h100-equivalents": "H100-equivalents",
+    "average-power": "average facility power",
+    "annual-energy": "annual energy",
+    "facility-power": "facility power",
+    "it-power": "IT power",
+}
+
+
+def _value(summary_unit: str, name: str, value: float) -> str:
+    if name.startswith(("grid-share", "grid-capacity-share")):
+        return percent(value)
+    if summary_unit == "J":
+        return f"{value / 3.6e15:.4g} TWh"
+    return human(value, summary_unit)
+
+
+def _label(name: str) -> str:
+    if name.startswith("grid-share:"):
+        return f"{name.split(':', 1)[1]} share (energy)"
+    if name.startswith("grid-capacity-share:"):
+        return f"{name.split(':', 1)[1]} share (capacity)"
+    return _LABELS.get(name, name)
+
+
+@app.command(name="sweep")
+@reports_errors
+def sweep_command(
+    power: Annotated[
+        str,
+        typer.Argument(
+            metavar="POWER",
+            help="A power or a power axis: '30GW', '10GW,20GW,30GW' or '10GW:30GW:5GW'.",
+        ),
+    ],
+    chips: Annotated[
+        str | None, typer.Option(help="Chips to mix: ID,ID,... (profile ids or aliases).")
+    ] = None,
+    pue: Annotated[
+        str, typer.Option(help="PUE axis: START:STOP:STEP (stop included) or a comma list.")
+    ] = "1.2",
+    utilization: Annotated[
+        str, typer.Option(help="Utilization axis: START:STOP:STEP or a comma list.")
+    ] = "0.8",
+    mix_step: Annotated[
+        float | None,
+        typer.Option(help="Every mix of --chips in steps of this share (0.05, 0.1, 0.25…)."),
+    ] = None,
+    mix: Annotated[
+        list[str] | None, typer.Option(help="One mix: ID=SHARE,ID=SHARE,... (repeatable).")
+    ] = None,
+    reduce: Annotated[
+        bool,
+        typer.Option(
+            "--reduce",
+            help="Summarize without keeping points (the default unless --out is given).",
+        ),
+    ] = False,
+    objective: Annotated[
+        str | None,
+        typer.Option(help="max-OUTPUT or min-OUTPUT, e.g. max-delivered-flops."),
+    ] = None,
+    constraint: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="OUTPUT<=VALUE or OUTPUT>=VALUE (repeatable): "
+            "grid-share:global-datacenters<=0.3, vendor-share<=0.6, average-power<=20GW."
+        ),
+    ] = None,
+    backend: Annotated[
+        str, typer.Option(help="auto (CUDA if usable, else numba), numba, cuda or numpy.")
+    ] = "auto",
+    out: Annotated[
+        str | None,
+        typer.Option(help="Write every point to this Parquet file (streamed, atomic)."),
+    ] = None,
+    mfu: Annotated[float, typer.Option(help="Fraction of peak FLOP/s achieved while busy.")] = 1.0,
+    precision: Annotated[str, typer.Option(help="fp4, fp6, fp8, bf16, tf32, fp32 or fp64.")] = (
+        "bf16"
+    ),
+    basis: Annotated[str, typer.Option(help="POWER is facility (site draw) or it power.")] = (
+        "facility"
+    ),
+    provision: Annotated[str, typer.Option(help="nameplate or busy.")] = "nameplate",
+    method: Annotated[str, typer.Option(help="system or epoch (1.82 × TDP).")] = "system",
+    mix_basis: Annotated[str, typer.Option(help="Mix shares of power or of count.")] = "power",
+    grid: Annotated[
+        list[str] | None, typer.Option(help="Reference grid for grid share (repeatable). [all]")
+    ] = None,
+    chunk_points: Annotated[
+        int | None, typer.Option(help="Points per chunk (default: the backend's).")
+    ] = None,
+    bins: Annotated[int, typer.Option(help="Histogram bins per output for quantiles.")] = 1024,
+    grid_file: GridFileOption = None,
+    set_: SetOption = None,
+    profiles: ProfilesOption = None,
+    output_format: FormatOption = "table",
+) -> None:
+    """Sweep PUE × utilization × chip mix (× power): min, max, mean and quantiles of every
+    output, the best point under constraints, or every point to a Parquet file."""
+    check_format(output_format, ("table", "json"))
+    if reduce and out is not None:
+        raise InputError("--reduce keeps no points and --out writes every point: choose one")
+    quiet_console = Console(stderr=True)
+    with Progress(
+        TextColumn("sweep"),
+        BarColumn(),
+        TextColumn("{task.completed:,.0f}/{task.total:,.0f} points"),
+        TimeRemainingColumn(),
+        console=quiet_console,
+        transient=True,
+        disable=not quiet_console.is_terminal,
+    ) as bar:
+        task = bar.add_task("sweep", total=None)
+
+        def progress(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        result = sweep(
+            power,
+            chips=chips,
+            pue=pue,
+            utilization=utilization,
+            mixes=mix,
+            mix_step=mix_step,
+            mfu=mfu,
+            precision=precision,
+            basis=basis,
+            provision=provision,
+            method=method,
+            mix_basis=mix_basis,
+            backend=backend,
+            reduce=out is None,
+            objective=objective,
+            constraints=constraint,
+            out=out,
+            chunk_points=chunk_points,
+            bins=bins,
+            grids=grid,
+            profiles=load_profiles(profiles),
+            grid_set=load_grids(grid_file),
+            overrides=parse_overrides(set_),
+            progress=progress,
+        )
+    if output_format == "json":
+        typer.echo(to_json(result.to_dict()))
+    else:
+        _print_tables(result)
+
+
+def _print_tables(result: SweepResult) -> None:
+    console = wide_console(140)
+    n_power, n_pue, n_utilization, n_mix = result.shape
+    rate = result.points / result.compute_seconds if result.compute_seconds > 0 else math.inf
+    console.print(
+        f"[bold]{result.points:,} points[/bold] ({n_power} power × {n_pue} PUE × "
+        f"{n_utilization} utilization × {n_mix:,} mixes of {', '.join(result.chips)}) "
+        f"on backend [bold]{result.backend}[/bold] ({result.backend_detail}) in "
+        f"{result.compute_seconds:.3g} s ({rate / 1e6:,.1f} M points/s; "
+        f"{result.seconds:.3g} s with set-up)",
+        highlight=False,
+    )
+    inputs = result.inputs
+    console.print(
+        f"power {_axis(result.power, 'W')} ({inputs['basis']}), PUE {_axis(result.pue)}, "
+        f"utilization {_axis(result.utilization)}, MFU {inputs['mfu']:g}, "
+        f"{inputs['precision']}, {inputs['provision']} provisioning, method {inputs['method']}, "
+        f"mix shares of {inputs['mix_basis']}",
+        highlight=False,
+    )
+    if result.out is not None:
+        console.print(f"every point written to {result.out}", highlight=False)
+
+    table = Table(title="Over every point (quantiles to within one histogram bin)")
+    for column in ("output", "min", "P5", "P50", "P95", "max", "mean"):
+        table.add_column(column, justify="left" if column == "output" else "right", no_wrap=True)
+    for name, summary in result.summary.items():
+        table.add_row(_label(name), *_summary_cells(name, summary))
+    console.print(table)
+
+    if result.objective is not None:
+        _print_best(console, result)
+    if result.assumptions:
+        console.print("[bold]Assumptions and estimates in these figures:[/bold]")
+        for line in result.assumptions:
+            console.print(f"  - {line}", markup=False, highlight=False, soft_wrap=True)
+
+
+def _axis(values: Any, unit: str = "") -> str:
+    low, high = float(values.min()), float(values.max())
+
+    def text(value: float) -> str:
+        return human(value, unit) if unit else f"{value:g}"
+
+    if values.size == 1:
+        return text(low)
+    return f"{text(low)}…{text(high)} ({values.size} values)"
+
+
+def _summary_cells(name: str, summary: OutputSummary) -> list[str]:
+    quantiles = summary.quantiles((0.05, 0.5, 0.95))
+    values = [summary.minimum, *quantiles.values(), summary.maximum, summary.mean]
+    return [_value(summary.unit, name, v) for v in values]
+
+
+def _print_best(console: Console, result: SweepResult) -> None:
+    constraints = ", ".join(result.constraints) or "none"
+    console.print(
+        f"objective {result.objective}, constraints: {constraints}; "
+        f"{result.feasible_points:,} of {result.points:,} points satisfy them",
+        highlight=False,
+    )
+    best = result.best
+    if best is None:
+        console.print("[bold]No point satisfies the constraints.[/bold]")
+        return
+    conversion = best.conversion
+    table = Table(title="Best point", show_header=False)
+    table.add_column("quantity")
+    table.add_column("value", justify="right")
+    mix = ", ".join(f"{chip} {share:.3g}" for chip, share in best.mix.items() if share > 0)
+    rows = [
+        ("power", human(best.power, "W")),
+        ("PUE", f"{best.pue:.4g}"),
+        ("utilization", f"{best.utilization:.4g}"),
+        (
+            "mix (share of power)"
+            if result.inputs["mix_basis"] == "power"
+            else "mix (share of count)",
+            mix,
+        ),
+        ("accelerators", format_count(conversion.accelerators.magnitude)),
+        *(
+            (f"  {chip}", format_count(count.magnitude))
+            for chip, count in conversion.accelerators_by_chip.items()
+        ),
+        ("peak compute", human(conversion.peak_flops, "FLOP/s")),
+        ("delivered compute", human(conversion.delivered_flops, "FLOP/s")),
+        ("average facility power", human(conversion.average_facility_power, "W")),
+        ("annual energy", f"{conversion.annual_energy.to('TWh').magnitude:.4g} TWh"),
+        *(
+            (f"share of {grid_id} (energy)", percent(share.energy))
+            for grid_id, share in conversion.grid_share.items()
+        ),
+    ]
+    for name, value in rows:
+        table.add_row(name, value)
+    console.print(table)

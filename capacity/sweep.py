@@ -1,0 +1,676 @@
+"""Sweeps: the chain over every combination of power × PUE × utilization × chip mix.
+
+:func:`sweep` evaluates MODEL.md's chain at every point of the grid, in chunks, on the
+backend asked for (``auto``, ``numpy``, ``numba`` or ``cuda``; see
+:mod:`capacity.kernels.backends`). Every sweep reduces its points to min, max, mean and
+quantiles of each output, and to the best point of an objective under constraints, without
+storing them; a materialized sweep also keeps every output at every point in memory
+(:meth:`SweepResult.to_xarray`), and ``out=`` streams every point to a Parquet file instead.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pint
+
+from capacity import chain
+from capacity.axes import parse_axis, parse_power_axis, simplex_mixes
+from capacity.convert import (
+    BASES,
+    METHODS,
+    MIX_BASES,
+    PROVISIONS,
+    REFERENCE_CHIP,
+    Conversion,
+    convert,
+    resolve_mix,
+)
+from capacity.errors import InputError
+from capacity.fleet import build_fleet, fleet_assumptions
+from capacity.grids import Grid, GridSet, load_grids, select_grids
+from capacity.inputs import bounded_number, check_choice
+from capacity.kernels.backends import Backend, output_buffers, resolve_backend
+from capacity.kernels.partial import Partial
+from capacity.kernels.problem import OUTPUTS, ReduceSpec, SweepProblem
+from capacity.objectives import (
+    Constraint,
+    Measure,
+    MixConstraint,
+    Objective,
+    measure,
+    parse_constraint,
+    parse_objective,
+)
+from capacity.profiles import PRECISIONS, ProfileSet, load_profiles
+from capacity.streaming import ParquetSink, atomic_destination, check_destination
+from capacity.summary import DEFAULT_QUANTILES, OutputSummary, summarize
+from capacity.units import SECONDS_PER_YEAR, parse_quantity, ureg
+
+__all__ = [
+    "SUMMARY_OUTPUTS",
+    "BestPoint",
+    "SweepResult",
+    "SweepTooLargeError",
+    "sweep",
+]
+
+# Outputs summarized by every sweep, in display order; grid shares are added per grid.
+SUMMARY_OUTPUTS = (
+    "accelerators",
+    "peak-flops",
+    "delivered-flops",
+    "h100-equivalents",
+    "average-power",
+    "annual-energy",
+    "facility-power",
+    "it-power",
+)
+DEFAULT_BINS = 1024
+# Share of the memory the OS reports available that an in-memory sweep may take.
+MEMORY_FRACTION = 0.5
+_MATERIALIZED_SCALARS = len(OUTPUTS) - 1  # outputs with one value per point
+
+
+class SweepTooLargeError(InputError):
+    """A materialized sweep would not fit in memory."""
+
+
+@dataclass(frozen=True)
+class BestPoint:
+    """The point that best meets the objective under the constraints, and its inputs."""
+
+    objective: str
+    value: float
+    """The objective's output at this point, in ``unit`` (SI)."""
+    unit: str
+    index: int
+    """Flat index of the point in the sweep (C order over power, PUE, utilization, mix)."""
+    power: pint.Quantity
+    pue: float
+    utilization: float
+    mix: dict[str, float]
+    conversion: Conversion
+    """The same point through :func:`capacity.convert`: every output, with units."""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "objective": self.objective,
+            "value": self.value,
+            "unit": self.unit,
+            "index": self.index,
+            "power_w": float(self.power.to("W").magnitude),
+            "pue": self.pue,
+            "utilization": self.utilization,
+            "mix": self.mix,
+            "outputs": self.conversion.to_dict(),
+        }
+
+
+@dataclass(frozen=True)
+class SweepResult:
+    """What a sweep found. ``backend`` says which backend ran it."""
+
+    backend: str
+    backend_detail: str
+    chips: tuple[str, ...]
+    power: np.ndarray
+    """Power axis. [W] (facility or IT power, as ``inputs["basis"]`` says)"""
+    pue: np.ndarray
+    utilization: np.ndarray
+    mixes: np.ndarray
+    """Shares, mixes × chips."""
+    inputs: Mapping[str, Any]
+    summary: Mapping[str, OutputSummary]
+    feasible_points: int
+    """Points that satisfy every constraint (all points when there are none)."""
+    best: BestPoint | None
+    """None without an objective, or when no point satisfies the constraints."""
+    objective: str | None
+    constraints: tuple[str, ...]
+    grids: tuple[Grid, ...]
+    assumptions: tuple[str, ...]
+    seconds: float
+    """Wall time of the whole call, set-up included."""
+    compute_seconds: float
+    """Wall time of the chunk loop: the kernels (and writing, with ``out``)."""
+    quantile_levels: tuple[float, ...] = DEFAULT_QUANTILES
+    data: Mapping[str, np.ndarray] | None = field(default=None, repr=False)
+    """Every output at every point (flat, point-major), for materialized sweeps."""
+    out: Path | None = None
+    """The Parquet file written, for streamed sweeps."""
+
+    @property
+    def shape(self) -> tuple[int, int, int, int]:
+        """Points along (power, PUE, utilization, mix)."""
+        return (self.power.size, self.pue.size, self.utilization.size, self.mixes.shape[0])
+
+    @property
+    def points(self) -> int:
+        return math.prod(self.shape)
+
+    @property
+    def mix_labels(self) -> list[str]:
+        """Each mix as ``chip=share,...`` over its non-zero shares."""
+        return [_mix_label(self.chips, row) for row in self.mixes]
+
+    def to_xarray(self) -> Any:
+        """The materialized sweep as an ``xarray.Dataset``.
+
+        Dimensions ``power`` (only when the power axis has several values), ``pue``,
+        ``utilization``, ``mix`` (labelled ``chip=share,...``; the ``share`` coordinate holds
+        the numbers) and ``chip`` for per-chip counts; ``grid`` for grid shares. Units are in
+        each variable's ``units`` attribute. Annual energy and grid shares are derived here
+        from the average power, at 8 bytes per point each.
+        """
+        if self.data is None:
+            raise InputError(
+                "this sweep kept no points (it was reduced or streamed to a file); "
+                "run it without reduce and out to get every point in memory"
+            )
+        import xarray as xr
+
+        dims: list[str] = ["power", "pue", "utilization", "mix"]
+        shape: tuple[int, ...] = self.shape
+        squeeze = self.power.size == 1
+        if squeeze:
+            dims, shape = dims[1:], shape[1:]
+
+        def point_array(values: np.ndarray, unit: str, extra: tuple[str, ...] = ()) -> Any:
+            reshaped = values.reshape(shape + values.shape[1:])
+            return xr.Variable((*dims, *extra), reshaped, attrs={"units": unit})
+
+        average = self.data["average_facility_power"]
+        variables = {
+            "accelerators": point_array(self.data["accelerators"], "1"),
+            "accelerators_by_chip": point_array(self.data["accelerators_by_chip"], "1", ("chip",)),
+            "peak_flops": point_array(self.data["peak_flops"], "FLOP/s"),
+            "delivered_flops": point_array(self.data["delivered_flops"], "FLOP/s"),
+            "average_facility_power": point_array(average, "W"),
+            "annual_energy": point_array(average * (SECONDS_PER_YEAR / 3.6e15), "TWh"),
+        }
+        basis = self.inputs["basis"]
+        power_dims = ("pue",) if squeeze else ("power", "pue")
+        power = self.power[:, np.newaxis]
+        for name in ("facility_power", "it_power"):
+            function = chain.facility_power if name == "facility_power" else chain.it_power
+            values = function(power, self.pue[np.newaxis, :], basis)
+            variables[name] = xr.Variable(
+                power_dims, values[0] if squeeze else values, attrs={"units": "W"}
+            )
+        if self.grids:
+            loads = np.array([g.annual_energy.si / SECONDS_PER_YEAR for g in self.grids])
+            shares = average[np.newaxis, :] / loads[:, np.newaxis]
+            variables["grid_share"] = xr.Variable(
+                ("grid", *dims), shares.reshape((len(self.grids), *shape)),
+                attrs={"units": "1", "basis": "energy: average facility power ÷ average load"},
+            )  # fmt: skip
+        coords: dict[str, Any] = {
+            "pue": self.pue,
+            "utilization": self.utilization,
+            "mix": self.mix_labels,
+            "chip": list(self.chips),
+            "share": (("mix", "chip"), self.mixes),
+            "grid": [g.id for g in self.grids],
+        }
+        coords["power"] = self.power[0] if squeeze else self.power
+        attrs = {
+            "backend": self.backend,
+            "basis": basis,
+            **{k: str(v) for k, v in self.inputs.items() if k not in ("chips", "basis")},
+        }
+        return xr.Dataset(variables, coords=coords, attrs=attrs)
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready document: inputs, backend, summary per output, best point."""
+        return {
+            "backend": self.backend,
+            "backend_detail": self.backend_detail,
+            "points": self.points,
+            "seconds": self.seconds,
+            "compute_seconds": self.compute_seconds,
+            "inputs": dict(self.inputs),
+            "axes": {
+                "power_w": _axis_summary(self.power),
+                "pue": _axis_summary(self.pue),
+                "utilization": _axis_summary(self.utilization),
+                "mixes": self.mixes.shape[0],
+            },
+            "summary": {name: s.to_dict(self.quantile_levels) for name, s in self.summary.items()},
+            "objective": self.objective,
+            "constraints": list(self.constraints),
+            "feasible_points": self.feasible_points,
+            "best": None if self.best is None else self.best.to_dict(),
+            "out": None if self.out is None else str(self.out),
+            "assumptions": list(self.assumptions),
+        }
+
+
+def _axis_summary(values: np.ndarray) -> dict[str, Any]:
+    return {"min": float(values.min()), "max": float(values.max()), "count": int(values.size)}
+
+
+def _mix_label(chips: Sequence[str], shares: np.ndarray) -> str:
+    return ",".join(f"{c}={s:.6g}" for c, s in zip(chips, shares, strict=True) if s > 0)
+
+
+def _chip_list(chips: str | Sequence[str] | None, profiles: ProfileSet) -> list[str] | None:
+    if chips is None:
+        return None
+    names = [c.strip() for c in chips.split(",")] if isinstance(chips, str) else list(chips)
+    if not names or not all(names):
+        raise InputError(f"chips: give one or more profile ids, e.g. h100,mi355x; got {chips!r}")
+    resolved = [profiles.resolve(name) for name in names]
+    if len(set(resolved)) != len(resolved):
+        raise InputError(f"chips: {chips!r} names a chip twice")
+    return resolved
+
+
+def _mix_table(
+    chips: list[str] | None, mixes: Sequence[Any] | None, mix_step: float | None,
+    profiles: ProfileSet,
+) -> tuple[list[str], np.ndarray]:  # fmt: skip
+    if mixes is not None and mix_step is not None:
+        raise InputError("give mixes or mix_step, not both")
+    if mix_step is not None:
+        if not chips:
+            raise InputError("mix_step needs chips: the chips whose shares it steps through")
+        return chips, simplex_mixes(len(chips), mix_step)
+    if mixes is not None:
+        if isinstance(mixes, str | Mapping):
+            mixes = [mixes]
+        if len(mixes) == 0:
+            raise InputError("mixes is empty")
+        resolved = [resolve_mix(None, mix, profiles) for mix in mixes]
+        named = list(dict.fromkeys(chip for mix in resolved for chip in mix))
+        if chips is None:
+            chips = named
+        else:
+            outside = [c for c in named if c not in chips]
+            if outside:
+                raise InputError(
+                    f"mixes name {', '.join(outside)}, which chips ({', '.join(chips)}) lacks"
+                )
+        rows = np.zeros((len(resolved), len(chips)))
+        for row, mix in zip(rows, resolved, strict=True):
+            for chip, share in mix.items():
+                if np.ndim(share):
+                    raise InputError("each mix share must be one number")
+                row[chips.index(chip)] = share
+        return chips, rows
+    if chips is None:
+        raise InputError(f"give chips (and mixes or mix_step); known chips: {', '.join(profiles)}")
+    if len(chips) > 1:
+        raise InputError(
+            f"{len(chips)} chips need mixes (e.g. mixes=['h100=0.5,mi355x=0.5']) or a "
+            "mix_step that enumerates them"
+        )
+    return chips, np.ones((1, 1))
+
+
+def _memory_limit(limit: Any) -> float:
+    if limit is None:
+        try:
+            available = os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+        except (ValueError, OSError, AttributeError):
+            available = 8 * 2**30
+        return MEMORY_FRACTION * float(available)
+    if isinstance(limit, int | float) and not isinstance(limit, bool):
+        return float(limit)
+    return float(parse_quantity(limit, "memory", "memory_limit").to("B").magnitude)
+
+
+def _check_fits(points: int, chips: int, limit: float) -> None:
+    needed = points * (chips + _MATERIALIZED_SCALARS) * 8.0
+    if needed > limit:
+        raise SweepTooLargeError(
+            f"a materialized sweep of {points:,} points × {chips} chips needs "
+            f"{needed / 2**30:.3g} GiB ({chips + _MATERIALIZED_SCALARS} float64 outputs per "
+            f"point) and the limit here is {limit / 2**30:.3g} GiB "
+            f"({MEMORY_FRACTION:.0%} of available memory unless memory_limit is set). "
+            "Reduce it instead (reduce=True, CLI --reduce: min, max, mean, quantiles and the "
+            "best point without storing points), stream every point to disk in chunks "
+            "(out='sweep.parquet', CLI --out), or use a coarser grid"
+        )
+
+
+def _reduce_spec(
+    problem: SweepProblem, bins: int, objective: Objective | None,
+    point_constraints: Sequence[Constraint], mix_constraints: Sequence[MixConstraint],
+    fleet_profiles: Sequence[Any],
+) -> ReduceSpec:  # fmt: skip
+    lower, upper = problem.quantity_ranges()
+    feasible = np.ones(problem.mixes.shape[0], dtype=bool)
+    for constraint in mix_constraints:
+        feasible &= constraint.feasible(problem, fleet_profiles)
+    bounds = [c.quantity_bounds for c in point_constraints]
+    return ReduceSpec(
+        lower=lower,
+        upper=upper,
+        bins=bins,
+        constraint_quantity=np.array(
+            [c.measure.quantity for c in point_constraints], dtype=np.int64
+        ),
+        constraint_lower=np.array([b[0] for b in bounds], dtype=np.float64),
+        constraint_upper=np.array([b[1] for b in bounds], dtype=np.float64),
+        feasible_mix=feasible.astype(np.uint8),
+        objective_quantity=-1 if objective is None else objective.measure.quantity,
+        objective_sign=1.0 if objective is None else objective.sign,
+    )
+
+
+def _stream_columns(
+    problem: SweepProblem, chips: Sequence[str], grids: Sequence[Grid], basis: str,
+    start: int, stop: int, outputs: Mapping[str, np.ndarray],
+) -> dict[str, np.ndarray]:  # fmt: skip
+    n = stop - start
+    ip, iq, iu, im = np.unravel_index(np.arange(start, stop, dtype=np.int64), problem.shape)
+    power, pue = problem.power[ip], problem.pue[iq]
+    columns: dict[str, np.ndarray] = {
+        "power_w": power,
+        "pue": pue,
+        "utilization": problem.utilization[iu],
+        "mix": im,
+    }
+    for k, chip in enumerate(chips):
+        columns[f"share_{chip}"] = problem.mixes[im, k]
+    counts = outputs["accelerators_by_chip"][:n]
+    for k, chip in enumerate(chips):
+        columns[f"accelerators_{chip}"] = counts[:, k]
+    average = outputs["average_facility_power"][:n]
+    columns |= {
+        "accelerators": outputs["accelerators"][:n],
+        "peak_flop_per_s": outputs["peak_flops"][:n],
+        "delivered_flop_per_s": outputs["delivered_flops"][:n],
+        "average_facility_power_w": average,
+        "facility_power_w": chain.facility_power(power, pue, basis),
+        "it_power_w": chain.it_power(power, pue, basis),
+        "annual_energy_twh": average * (SECONDS_PER_YEAR / 3.6e15),
+    }
+    for grid in grids:
+        columns[f"grid_share_{grid.id}"] = chain.grid_energy_share(average, grid.annual_energy.si)
+    return columns
+
+
+def sweep(
+    power: Any,
+    *,
+    chips: str | Sequence[str] | None = None,
+    pue: Any = 1.2,
+    utilization: Any = 0.8,
+    mixes: Sequence[str | Mapping[str, Any]] | str | None = None,
+    mix_step: float | None = None,
+    mfu: Any = 1.0,
+    precision: str = "bf16",
+    basis: str = "facility",
+    provision: str = "nameplate",
+    method: str = "system",
+    mix_basis: str = "power",
+    backend: str | Backend = "auto",
+    reduce: bool = False,
+    objective: str | None = None,
+    constraints: Iterable[str] | str | None = None,
+    out: str | Path | None = None,
+    chunk_points: int | None = None,
+    bins: int = DEFAULT_BINS,
+    quantiles: Sequence[float] = DEFAULT_QUANTILES,
+    grids: Iterable[str | Grid] | None = None,
+    profiles: ProfileSet | str | Path | None = None,
+    grid_set: GridSet | None = None,
+    overrides: Mapping[str, Any] | None = None,
+    memory_limit: Any = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> SweepResult:
+    """Evaluate the chain at every point of power × PUE × utilization × mix.
+
+    Parameters
+    ----------
+    power : str, quantity or sequence
+        One power or an axis of them: "30GW", "10GW,20GW", "10GW:30GW:5GW" (stop
+        included), ``Quantity(np.array([10, 30]), "GW")``. [W]
+    chips : str or sequence of str
+        Profile ids or aliases ("h100,mi355x" or a list): the chips that ``mix_step``
+        enumerates, or that ``mixes`` may name.
+    pue, utilization : number, sequence, array or str
+        Axes: "1.05:1.6:0.01" (start:stop:step, stop included), "1.1,1.2", arrays. [1]
+    mixes : sequence of str or mapping, optional
+        Explicit mixes, each as in :func:`capacity.convert` ("h100=0.5,mi355x=0.5").
+    mix_step : float, optional
+        Every mix of ``chips`` whose shares are multiples of ``mix_step`` (which must divide
+        1): C(1/step + K − 1, K − 1) mixes, 1771 for K = 4 at 0.05.
+    mfu, precision, basis, provision, method, mix_basis, grids, profiles, grid_set, overrides
+        As in :func:`capacity.convert`; ``mfu`` is one number.
+    backend : {"auto", "numpy", "numba", "cuda"}
+        ``auto``: CUDA when a usable device is present, else numba on every CPU core.
+        ``cuda`` without a usable device is an error. The result records which ran.
+    reduce : bool
+        Keep no points, only the summary and the best point (any size of sweep).
+    objective : str, optional
+        ``max-OUTPUT`` or ``min-OUTPUT``, e.g. "max-delivered-flops" (see
+        :mod:`capacity.objectives` for the outputs).
+    constraints : str or iterable of str, optional
+        ``OUTPUT<=VALUE`` or ``OUTPUT>=VALUE``: "grid-share:global-datacenters<=0.3",
+        "average-power<=20GW", "vendor-share<=0.6" (no vendor above 60 % of IT power),
+        "chip-share:h100>=0.1".
+    out : str or Path, optional
+        Stream every point to this Parquet file, one row per point, written atomically.
+    chunk_points : int, optional
+        Points per chunk (default: the backend's). Each chunk is computed and merged
+        independently; progress is reported per chunk.
+    bins : int
+        Histogram bins per output for quantiles (accurate to one bin, ``resolution``).
+    quantiles : sequence of float
+        Quantile levels reported in :meth:`SweepResult.to_dict` (P5, P50, P95 by default).
+    memory_limit : int, float or str, optional
+        Most bytes a materialized sweep may hold ("8 GiB"); default half the available
+        memory. Larger sweeps are refused with their size and the alternatives.
+    progress : callable, optional
+        Called as ``progress(points_done, points_total)`` after each chunk.
+
+    Returns
+    -------
+    SweepResult
+
+    Examples
+    --------
+    >>> result = sweep("30 GW", chips="h100", pue="1.1:1.5:0.1", utilization="0.5,1",
+    ...                backend="numpy", reduce=True)
+    >>> result.points, result.backend
+    (10, 'numpy')
+    >>> f"{result.summary['accelerators'].maximum:,.0f}"  # 30 GW / 1.1 / 1,275 W
+    '21,390,374'
+    """
+    started = time.perf_counter()
+    check_choice(basis, BASES, "basis")
+    check_choice(provision, PROVISIONS, "provision")
+    check_choice(method, METHODS, "method")
+    check_choice(mix_basis, MIX_BASES, "mix_basis")
+    check_choice(precision, PRECISIONS, "precision")
+    if method == "epoch" and provision != "nameplate":
+        raise InputError("method='epoch' sizes for nameplate power; use provision='nameplate'")
+    mfu_value = bounded_number(mfu, "mfu", 0.0, 1.0)
+    if np.ndim(mfu_value):
+        raise InputError("mfu must be one number in a sweep")
+    if not isinstance(bins, int) or not 1 <= bins <= 1 << 16:
+        raise InputError(f"bins must be an integer in [1, 65536], got {bins!r}")
+    if chunk_points is not None and (not isinstance(chunk_points, int) or chunk_points < 1):
+        raise InputError(f"chunk_points must be a positive integer, got {chunk_points!r}")
+    levels = tuple(float(q) for q in quantiles)
+    if any(not 0 <= q <= 1 for q in levels):
+        raise InputError(f"quantiles must be in [0, 1], got {list(quantiles)}")
+
+    power_axis = parse_power_axis(power)
+    pue_axis = parse_axis(pue, "pue", 1.0, math.inf)
+    utilization_axis = parse_axis(utilization, "utilization", 0.0, 1.0)
+    if not isinstance(profiles, ProfileSet):
+        profiles = load_profiles(profiles)
+    if overrides:
+        profiles = profiles.with_overrides(overrides)
+    chip_ids = _chip_list(chips, profiles)
+    chip_ids, mix_rows = _mix_table(chip_ids, mixes, mix_step, profiles)
+    fleet = build_fleet(chip_ids, profiles, method=method, provision=provision,
+                        precision=precision)  # fmt: skip
+    problem = SweepProblem(
+        power=power_axis, pue=pue_axis, utilization=utilization_axis, mixes=mix_rows,
+        mfu=mfu_value, it_basis=basis == "it", count_basis=mix_basis == "count",
+        provisioned=fleet.provisioned, idle=fleet.idle, busy=fleet.busy,
+        sizing=fleet.sizing, flops=fleet.flops,
+    )  # fmt: skip
+    points = problem.points
+    known_grids = grid_set if grid_set is not None else load_grids()
+    selected = tuple(select_grids(grids, known_grids))
+    reference = profiles[REFERENCE_CHIP]
+    reference_precision = reference.precision_used(precision)
+    reference_flops = reference.peak[reference_precision].si if reference_precision else 0.0
+
+    goal = None if objective is None else parse_objective(objective, known_grids, reference_flops)
+    if isinstance(constraints, str):
+        constraints = [constraints]
+    parsed = [
+        parse_constraint(text, known_grids, reference_flops, fleet.profiles)
+        for text in (constraints or [])
+    ]
+    point_constraints = [c for c in parsed if isinstance(c, Constraint)]
+    mix_constraints = [c for c in parsed if isinstance(c, MixConstraint)]
+    spec = _reduce_spec(problem, bins, goal, point_constraints, mix_constraints, fleet.profiles)
+
+    runner = resolve_backend(backend)
+    chunk = chunk_points or runner.default_chunk_points
+    if reduce and out is not None:
+        raise InputError("reduce keeps no points and out writes every point: choose one")
+    materialize = not reduce and out is None
+    destination = None
+    if materialize:
+        _check_fits(points, problem.chips, _memory_limit(memory_limit))
+    elif out is not None:
+        columns = 4 + 2 * problem.chips + 8 + len(selected)
+        destination = check_destination(out, points * columns * 8.0)
+
+    assumptions = tuple(fleet_assumptions(fleet, method=method, precision=precision))
+    inputs: dict[str, Any] = {
+        "chips": list(chip_ids),
+        "basis": basis,
+        "mfu": mfu_value,
+        "precision": precision,
+        "provision": provision,
+        "method": method,
+        "mix_basis": mix_basis,
+        "mix_step": mix_step,
+        "reduce": bool(reduce),
+        "backend_requested": backend if isinstance(backend, str) else runner.name,
+    }
+
+    data = output_buffers(points, problem.chips) if materialize else None
+    total = Partial.empty(bins)
+    loop_started = time.perf_counter()
+    if destination is not None:
+        metadata = {
+            "inputs": inputs, "backend": runner.name, "assumptions": list(assumptions),
+            "grids": [g.id for g in selected],
+            "units": {"power_w": "W", "peak_flop_per_s": "FLOP/s", "annual_energy_twh": "TWh"},
+        }  # fmt: skip
+        buffers = output_buffers(min(chunk, points), problem.chips)
+        with atomic_destination(destination) as temporary:
+            sink = ParquetSink(temporary, metadata)
+            try:
+                for start in range(0, points, chunk):
+                    stop = min(start + chunk, points)
+                    runner.materialize(problem, start, stop, buffers)
+                    sink.write(_stream_columns(problem, chip_ids, selected, basis, start, stop,
+                                               buffers))  # fmt: skip
+                    total = total.merge(runner.reduce(problem, spec, start, stop))
+                    if progress is not None:
+                        progress(stop, points)
+            finally:
+                sink.close()
+    else:
+        for start in range(0, points, chunk):
+            stop = min(start + chunk, points)
+            if data is not None:
+                runner.materialize(
+                    problem, start, stop, {name: data[name][start:stop] for name in OUTPUTS}
+                )
+            total = total.merge(runner.reduce(problem, spec, start, stop))
+            if progress is not None:
+                progress(stop, points)
+
+    compute_seconds = time.perf_counter() - loop_started
+    summary = _summaries(total, spec, known_grids, selected, reference_flops)
+    best = None
+    if goal is not None and total.best_index >= 0:
+        best = _best_point(
+            goal, total, problem, chip_ids, profiles, known_grids, selected,
+            basis=basis, provision=provision, precision=precision, method=method,
+            mix_basis=mix_basis,
+        )  # fmt: skip
+    return SweepResult(
+        backend=runner.name,
+        backend_detail=runner.detail,
+        chips=tuple(chip_ids),
+        power=power_axis,
+        pue=pue_axis,
+        utilization=utilization_axis,
+        mixes=mix_rows,
+        inputs=inputs,
+        summary=summary,
+        feasible_points=total.feasible,
+        best=best,
+        objective=None if goal is None else goal.text,
+        constraints=tuple(c.text for c in parsed),
+        grids=selected,
+        assumptions=assumptions,
+        seconds=time.perf_counter() - started,
+        compute_seconds=compute_seconds,
+        quantile_levels=levels,
+        data=data,
+        out=destination,
+    )
+
+
+def _summaries(
+    total: Partial, spec: ReduceSpec, known_grids: GridSet, selected: Sequence[Grid],
+    reference_flops: float,
+) -> dict[str, OutputSummary]:  # fmt: skip
+    names = [n for n in SUMMARY_OUTPUTS if n != "h100-equivalents" or reference_flops]
+    names += [f"grid-share:{g.id}" for g in selected]
+    names += [f"grid-capacity-share:{g.id}" for g in selected if g.capacity is not None]
+    summaries = {}
+    for name in names:
+        output: Measure = measure(name, known_grids, reference_flops)
+        summaries[name] = summarize(name, output.unit, output.quantity, output.factor, total,
+                                    spec)  # fmt: skip
+    return summaries
+
+
+def _best_point(
+    goal: Objective, total: Partial, problem: SweepProblem, chips: Sequence[str],
+    profiles: ProfileSet, known_grids: GridSet, selected: Sequence[Grid], *, basis: str,
+    provision: str, precision: str, method: str, mix_basis: str,
+) -> BestPoint:  # fmt: skip
+    ip, iq, iu, im = problem.unravel(total.best_index)
+    shares = {c: float(s) for c, s in zip(chips, problem.mixes[im], strict=True) if s > 0}
+    power = ureg.Quantity(float(problem.power[ip]), "W")
+    conversion = convert(
+        power, mix=shares, pue=float(problem.pue[iq]),
+        utilization=float(problem.utilization[iu]), mfu=problem.mfu, basis=basis,
+        provision=provision, precision=precision, method=method, mix_basis=mix_basis,
+        grids=list(selected), profiles=profiles, grid_set=known_grids,
+    )  # fmt: skip
+    return BestPoint(
+        objective=goal.text,
+        value=goal.sign * total.best_value * goal.measure.factor,
+        unit=goal.measure.unit,
+        index=total.best_index,
+        power=power,
+        pue=float(problem.pue[iq]),
+        utilization=float(problem.utilization[iu]),
+        mix={c: float(s) for c, s in zip(chips, problem.mixes[im], strict=True)},
+        conversion=conversion,
+    )

@@ -1,0 +1,86 @@
+"""`capacity sweep` through typer's CliRunner."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from capacity.cli.app import app
+
+runner = CliRunner()
+ISSUE_EXAMPLE = [
+    "sweep", "30GW", "--chips", "h100,mi355x,tpu-v7,openai-broadcom-xpu", "--mix-step", "0.05",
+    "--pue", "1.1:1.5:0.05", "--utilization", "0.5:1:0.1", "--reduce",
+    "--objective", "max-delivered-flops", "--constraint", "grid-share:global-datacenters<=0.5",
+]  # fmt: skip
+
+
+def run(*args: str):  # type: ignore[no-untyped-def]
+    return runner.invoke(app, list(args))
+
+
+def test_issue_example_prints_backend_summary_and_best_point() -> None:
+    result = run(*ISSUE_EXAMPLE)
+    assert result.exit_code == 0, result.output
+    for text in ("95,634 points", "backend numba", "delivered compute", "P95", "Best point",
+                 "tpu-v7", "global-datacenters share (energy)", "Assumptions"):  # fmt: skip
+        assert text in result.stdout, text
+
+
+def test_json_document() -> None:
+    result = run(*ISSUE_EXAMPLE, "--format", "json")
+    assert result.exit_code == 0, result.output
+    document = json.loads(result.stdout)
+    assert document["backend"] == "numba"
+    assert document["points"] == 95_634
+    assert document["feasible_points"] == 95_634
+    summary = document["summary"]["grid-share:global-datacenters"]
+    assert summary["min"] <= summary["p5"] <= summary["p50"] <= summary["p95"] <= summary["max"]
+    best = document["best"]
+    assert best["objective"] == "max-delivered-flops"
+    assert best["value"] == pytest.approx(document["summary"]["delivered-flops"]["max"])
+    assert best["outputs"]["delivered_flop_per_s"] == pytest.approx(best["value"], rel=1e-12)
+
+
+def test_explicit_mixes_and_power_axis() -> None:
+    result = run("sweep", "10GW,20GW", "--mix", "h100=0.5,mi355x=0.5", "--mix", "h100=1",
+                 "--pue", "1.2,1.4", "--format", "json")  # fmt: skip
+    assert result.exit_code == 0, result.output
+    document = json.loads(result.stdout)
+    assert document["points"] == 2 * 2 * 1 * 2
+    assert document["inputs"]["chips"] == ["h100-sxm", "mi355x"]
+    # 20 GW / 1.2 / 1,275 W: the largest fleet is all H100 at the lower PUE
+    assert document["summary"]["accelerators"]["max"] == pytest.approx(20e9 / 1.2 / 1275)
+
+
+def test_out_writes_every_point(tmp_path: Path) -> None:
+    import pyarrow.parquet as pq
+
+    destination = tmp_path / "points.parquet"
+    result = run("sweep", "30GW", "--chips", "h100,mi355x", "--mix-step", "0.25",
+                 "--pue", "1.1:1.3:0.1", "--out", str(destination))  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "every point written to" in result.stdout
+    assert pq.read_metadata(destination).num_rows == 3 * 5
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--chips", "h100", "--backend", "cuda"], "usable CUDA device"),
+        (["--chips", "h100", "--pue", "0.8:1.2:0.1"], "pue must be ≥ 1"),
+        (["--chips", "h100,mi355x"], "need mixes"),
+        (["--chips", "h100,nvidia-x"], "known:"),
+        (["--chips", "h100", "--reduce", "--out", "x.parquet"], "choose one"),
+        (["--chips", "h100", "--format", "csv"], "--format"),
+        (["--chips", "h100", "--constraint", "grid-share:nowhere<=0.1"], "nowhere"),
+    ],
+)
+def test_bad_input_is_one_line_and_exit_2(args: list[str], message: str) -> None:
+    result = run("sweep", "30GW", *args)
+    assert result.exit_code == 2, result.output
+    assert result.stderr.startswith("error:") and message in result.stderr
+    assert "Traceback" not in result.output

@@ -57,8 +57,10 @@ from capacity.units import SECONDS_PER_YEAR, parse_quantity, ureg
 __all__ = [
     "SUMMARY_OUTPUTS",
     "BestPoint",
+    "SweepPlan",
     "SweepResult",
     "SweepTooLargeError",
+    "plan_sweep",
     "sweep",
 ]
 
@@ -399,6 +401,124 @@ def _stream_columns(
     return columns
 
 
+@dataclass(frozen=True, eq=False)
+class SweepPlan:
+    """A checked sweep, ready to run: the kernels' inputs and what the result reports."""
+
+    problem: SweepProblem
+    spec: ReduceSpec
+    backend: Backend
+    chips: tuple[str, ...]
+    profiles: ProfileSet
+    known_grids: GridSet
+    grids: tuple[Grid, ...]
+    reference_flops: float
+    objective: Objective | None
+    constraints: tuple[Constraint | MixConstraint, ...]
+    assumptions: tuple[str, ...]
+    inputs: dict[str, Any]
+
+
+def plan_sweep(
+    power: Any,
+    *,
+    chips: str | Sequence[str] | None = None,
+    pue: Any = 1.2,
+    utilization: Any = 0.8,
+    mixes: Sequence[str | Mapping[str, Any]] | str | None = None,
+    mix_step: float | None = None,
+    mfu: Any = 1.0,
+    precision: str = "bf16",
+    basis: str = "facility",
+    provision: str = "nameplate",
+    method: str = "system",
+    mix_basis: str = "power",
+    backend: str | Backend = "auto",
+    objective: str | None = None,
+    constraints: Iterable[str] | str | None = None,
+    bins: int = DEFAULT_BINS,
+    grids: Iterable[str | Grid] | None = None,
+    profiles: ProfileSet | str | Path | None = None,
+    grid_set: GridSet | None = None,
+    overrides: Mapping[str, Any] | None = None,
+) -> SweepPlan:
+    """Check a sweep's inputs and build what its kernels need; :func:`sweep`'s parameters.
+
+    The benchmark suite times the kernels on a plan without the rest of :func:`sweep`.
+    """
+    check_choice(basis, BASES, "basis")
+    check_choice(provision, PROVISIONS, "provision")
+    check_choice(method, METHODS, "method")
+    check_choice(mix_basis, MIX_BASES, "mix_basis")
+    check_choice(precision, PRECISIONS, "precision")
+    if method == "epoch" and provision != "nameplate":
+        raise InputError("method='epoch' sizes for nameplate power; use provision='nameplate'")
+    mfu_value = bounded_number(mfu, "mfu", 0.0, 1.0)
+    if np.ndim(mfu_value):
+        raise InputError("mfu must be one number in a sweep")
+    if not isinstance(bins, int) or not 1 <= bins <= 1 << 16:
+        raise InputError(f"bins must be an integer in [1, 65536], got {bins!r}")
+
+    power_axis = parse_power_axis(power)
+    pue_axis = parse_axis(pue, "pue", 1.0, math.inf)
+    utilization_axis = parse_axis(utilization, "utilization", 0.0, 1.0)
+    if not isinstance(profiles, ProfileSet):
+        profiles = load_profiles(profiles)
+    if overrides:
+        profiles = profiles.with_overrides(overrides)
+    chip_ids, mix_rows = _mix_table(_chip_list(chips, profiles), mixes, mix_step, profiles)
+    fleet = build_fleet(chip_ids, profiles, method=method, provision=provision,
+                        precision=precision)  # fmt: skip
+    problem = SweepProblem(
+        power=power_axis, pue=pue_axis, utilization=utilization_axis, mixes=mix_rows,
+        mfu=mfu_value, it_basis=basis == "it", count_basis=mix_basis == "count",
+        provisioned=fleet.provisioned, idle=fleet.idle, busy=fleet.busy,
+        sizing=fleet.sizing, flops=fleet.flops,
+    )  # fmt: skip
+    known_grids = grid_set if grid_set is not None else load_grids()
+    selected = tuple(select_grids(grids, known_grids))
+    reference = profiles[REFERENCE_CHIP]
+    reference_precision = reference.precision_used(precision)
+    reference_flops = reference.peak[reference_precision].si if reference_precision else 0.0
+
+    goal = None if objective is None else parse_objective(objective, known_grids, reference_flops)
+    if isinstance(constraints, str):
+        constraints = [constraints]
+    parsed = [
+        parse_constraint(text, known_grids, reference_flops, fleet.profiles)
+        for text in (constraints or [])
+    ]
+    point_constraints = [c for c in parsed if isinstance(c, Constraint)]
+    mix_constraints = [c for c in parsed if isinstance(c, MixConstraint)]
+    runner = resolve_backend(backend)
+    return SweepPlan(
+        problem=problem,
+        spec=_reduce_spec(
+            problem, bins, goal, point_constraints, mix_constraints, fleet.profiles
+        ),
+        backend=runner,
+        chips=tuple(chip_ids),
+        profiles=profiles,
+        known_grids=known_grids,
+        grids=selected,
+        reference_flops=reference_flops,
+        objective=goal,
+        constraints=tuple(parsed),
+        assumptions=tuple(fleet_assumptions(fleet, method=method, precision=precision)),
+        inputs={
+            "chips": list(chip_ids),
+            "basis": basis,
+            "mfu": mfu_value,
+            "precision": precision,
+            "provision": provision,
+            "method": method,
+            "mix_basis": mix_basis,
+            "mix_step": mix_step,
+            "backend_requested": backend if isinstance(backend, str) else runner.name,
+        },
+    )
+
+
 def sweep(
     power: Any,
     *,
@@ -488,92 +608,38 @@ def sweep(
     '21,390,374'
     """
     started = time.perf_counter()
-    check_choice(basis, BASES, "basis")
-    check_choice(provision, PROVISIONS, "provision")
-    check_choice(method, METHODS, "method")
-    check_choice(mix_basis, MIX_BASES, "mix_basis")
-    check_choice(precision, PRECISIONS, "precision")
-    if method == "epoch" and provision != "nameplate":
-        raise InputError("method='epoch' sizes for nameplate power; use provision='nameplate'")
-    mfu_value = bounded_number(mfu, "mfu", 0.0, 1.0)
-    if np.ndim(mfu_value):
-        raise InputError("mfu must be one number in a sweep")
-    if not isinstance(bins, int) or not 1 <= bins <= 1 << 16:
-        raise InputError(f"bins must be an integer in [1, 65536], got {bins!r}")
     if chunk_points is not None and (not isinstance(chunk_points, int) or chunk_points < 1):
         raise InputError(f"chunk_points must be a positive integer, got {chunk_points!r}")
     levels = tuple(float(q) for q in quantiles)
     if any(not 0 <= q <= 1 for q in levels):
         raise InputError(f"quantiles must be in [0, 1], got {list(quantiles)}")
-
-    power_axis = parse_power_axis(power)
-    pue_axis = parse_axis(pue, "pue", 1.0, math.inf)
-    utilization_axis = parse_axis(utilization, "utilization", 0.0, 1.0)
-    if not isinstance(profiles, ProfileSet):
-        profiles = load_profiles(profiles)
-    if overrides:
-        profiles = profiles.with_overrides(overrides)
-    chip_ids = _chip_list(chips, profiles)
-    chip_ids, mix_rows = _mix_table(chip_ids, mixes, mix_step, profiles)
-    fleet = build_fleet(chip_ids, profiles, method=method, provision=provision,
-                        precision=precision)  # fmt: skip
-    problem = SweepProblem(
-        power=power_axis, pue=pue_axis, utilization=utilization_axis, mixes=mix_rows,
-        mfu=mfu_value, it_basis=basis == "it", count_basis=mix_basis == "count",
-        provisioned=fleet.provisioned, idle=fleet.idle, busy=fleet.busy,
-        sizing=fleet.sizing, flops=fleet.flops,
-    )  # fmt: skip
-    points = problem.points
-    known_grids = grid_set if grid_set is not None else load_grids()
-    selected = tuple(select_grids(grids, known_grids))
-    reference = profiles[REFERENCE_CHIP]
-    reference_precision = reference.precision_used(precision)
-    reference_flops = reference.peak[reference_precision].si if reference_precision else 0.0
-
-    goal = None if objective is None else parse_objective(objective, known_grids, reference_flops)
-    if isinstance(constraints, str):
-        constraints = [constraints]
-    parsed = [
-        parse_constraint(text, known_grids, reference_flops, fleet.profiles)
-        for text in (constraints or [])
-    ]
-    point_constraints = [c for c in parsed if isinstance(c, Constraint)]
-    mix_constraints = [c for c in parsed if isinstance(c, MixConstraint)]
-    spec = _reduce_spec(problem, bins, goal, point_constraints, mix_constraints, fleet.profiles)
-
-    runner = resolve_backend(backend)
-    chunk = chunk_points or runner.default_chunk_points
     if reduce and out is not None:
         raise InputError("reduce keeps no points and out writes every point: choose one")
+    plan = plan_sweep(
+        power, chips=chips, pue=pue, utilization=utilization, mixes=mixes, mix_step=mix_step,
+        mfu=mfu, precision=precision, basis=basis, provision=provision, method=method,
+        mix_basis=mix_basis, backend=backend, objective=objective, constraints=constraints,
+        bins=bins, grids=grids, profiles=profiles, grid_set=grid_set, overrides=overrides,
+    )  # fmt: skip
+    problem, spec, runner = plan.problem, plan.spec, plan.backend
+    points = problem.points
+    chunk = chunk_points or runner.default_chunk_points
     materialize = not reduce and out is None
     destination = None
     if materialize:
         _check_fits(points, problem.chips, _memory_limit(memory_limit))
     elif out is not None:
-        columns = 4 + 2 * problem.chips + 8 + len(selected)
+        columns = 4 + 2 * problem.chips + 8 + len(plan.grids)
         destination = check_destination(out, points * columns * 8.0)
-
-    assumptions = tuple(fleet_assumptions(fleet, method=method, precision=precision))
-    inputs: dict[str, Any] = {
-        "chips": list(chip_ids),
-        "basis": basis,
-        "mfu": mfu_value,
-        "precision": precision,
-        "provision": provision,
-        "method": method,
-        "mix_basis": mix_basis,
-        "mix_step": mix_step,
-        "reduce": bool(reduce),
-        "backend_requested": backend if isinstance(backend, str) else runner.name,
-    }
+    inputs = {**plan.inputs, "reduce": bool(reduce)}
 
     data = output_buffers(points, problem.chips) if materialize else None
     total = Partial.empty(bins)
     loop_started = time.perf_counter()
     if destination is not None:
         metadata = {
-            "inputs": inputs, "backend": runner.name, "assumptions": list(assumptions),
-            "grids": [g.id for g in selected],
+            "inputs": inputs, "backend": runner.name, "assumptions": list(plan.assumptions),
+            "grids": [g.id for g in plan.grids],
             "units": {"power_w": "W", "peak_flop_per_s": "FLOP/s", "annual_energy_twh": "TWh"},
         }  # fmt: skip
         buffers = output_buffers(min(chunk, points), problem.chips)
@@ -583,7 +649,7 @@ def sweep(
                 for start in range(0, points, chunk):
                     stop = min(start + chunk, points)
                     runner.materialize(problem, start, stop, buffers)
-                    sink.write(_stream_columns(problem, chip_ids, selected, basis, start, stop,
+                    sink.write(_stream_columns(problem, plan.chips, plan.grids, basis, start, stop,
                                                buffers))  # fmt: skip
                     total = total.merge(runner.reduce(problem, spec, start, stop))
                     if progress is not None:
@@ -602,30 +668,31 @@ def sweep(
                 progress(stop, points)
 
     compute_seconds = time.perf_counter() - loop_started
-    summary = _summaries(total, spec, known_grids, selected, reference_flops)
+    summary = _summaries(total, spec, plan.known_grids, plan.grids, plan.reference_flops)
     best = None
-    if goal is not None and total.best_index >= 0:
+    if plan.objective is not None and total.best_index >= 0:
         best = _best_point(
-            goal, total, problem, chip_ids, profiles, known_grids, selected,
+            plan.objective, total, problem, plan.chips, plan.profiles, plan.known_grids,
+            plan.grids,
             basis=basis, provision=provision, precision=precision, method=method,
             mix_basis=mix_basis,
         )  # fmt: skip
     return SweepResult(
         backend=runner.name,
         backend_detail=runner.detail,
-        chips=tuple(chip_ids),
-        power=power_axis,
-        pue=pue_axis,
-        utilization=utilization_axis,
-        mixes=mix_rows,
+        chips=plan.chips,
+        power=problem.power,
+        pue=problem.pue,
+        utilization=problem.utilization,
+        mixes=problem.mixes,
         inputs=inputs,
         summary=summary,
         feasible_points=total.feasible,
         best=best,
-        objective=None if goal is None else goal.text,
-        constraints=tuple(c.text for c in parsed),
-        grids=selected,
-        assumptions=assumptions,
+        objective=None if plan.objective is None else plan.objective.text,
+        constraints=tuple(c.text for c in plan.constraints),
+        grids=plan.grids,
+        assumptions=plan.assumptions,
         seconds=time.perf_counter() - started,
         compute_seconds=compute_seconds,
         quantile_levels=levels,

@@ -19,8 +19,9 @@ import numpy as np
 from capacity.errors import InputError
 from capacity.kernels import reference
 from capacity.kernels.partial import Partial
-from capacity.kernels.point import N_QUANTITIES
+from capacity.kernels.point import POINT_QUANTITIES
 from capacity.kernels.problem import OUTPUTS, ReduceSpec, SweepProblem
+from capacity.kernels.rows import row_statistics
 
 __all__ = [
     "BACKENDS",
@@ -109,14 +110,18 @@ class NumbaBackend:
     def reduce(self, problem: SweepProblem, spec: ReduceSpec, start: int, stop: int) -> Partial:
         from capacity.kernels import cpu
 
-        blocks = cpu.reduce_chunk(
+        kernel = cpu.reduce_chunk(
             start, stop, self._blocks(stop - start), problem.power, problem.pue,
             problem.utilization, problem.mfu, problem.it_basis, problem.coefficients,
             spec.lower, spec.scale, spec.bins, spec.constraint_quantity, spec.constraint_lower,
             spec.constraint_upper, spec.feasible_mix, spec.objective_quantity,
             spec.objective_sign,
         )  # fmt: skip
-        return Partial.from_blocks(stop - start, *blocks)
+        minimum, maximum, total, histogram, feasible, best_value, best_index = kernel
+        return _with_rows(
+            problem, spec, start, stop, np.min(minimum, axis=0), np.max(maximum, axis=0),
+            np.sum(total, axis=0), np.sum(histogram, axis=0), feasible, best_value, best_index,
+        )  # fmt: skip
 
 
 class CudaBackend:
@@ -194,10 +199,10 @@ class CudaBackend:
         arrays = self._arrays(problem)
         blocks = launch_blocks(n, compiled.threads, self.simulated)
         partial = {
-            "minimum": xp.empty((blocks, N_QUANTITIES)),
-            "maximum": xp.empty((blocks, N_QUANTITIES)),
-            "total": xp.empty((blocks, N_QUANTITIES)),
-            "histogram": xp.empty((blocks, N_QUANTITIES * spec.bins), dtype=np.int32),
+            "minimum": xp.empty((blocks, POINT_QUANTITIES)),
+            "maximum": xp.empty((blocks, POINT_QUANTITIES)),
+            "total": xp.empty((blocks, POINT_QUANTITIES)),
+            "histogram": xp.empty((blocks, POINT_QUANTITIES * spec.bins), dtype=np.int32),
             "feasible": xp.empty(blocks, dtype=np.int64),
             "best_value": xp.empty(blocks),
             "best_index": xp.empty(blocks, dtype=np.int64),
@@ -216,21 +221,38 @@ class CudaBackend:
             "maximum": xp.max(partial["maximum"], axis=0),
             "total": xp.sum(partial["total"], axis=0),
             "histogram": xp.sum(partial["histogram"], axis=0, dtype=np.int64).reshape(
-                N_QUANTITIES, spec.bins
+                POINT_QUANTITIES, spec.bins
             ),
             "feasible": xp.sum(partial["feasible"]),
         }
         host = {k: np.asarray(v if self.simulated else v.get()) for k, v in merged.items()}
-        best_value = np.asarray(
-            partial["best_value"] if self.simulated else partial["best_value"].get()
-        )
-        best_index = np.asarray(
-            partial["best_index"] if self.simulated else partial["best_index"].get()
-        )
-        return Partial.from_blocks(
-            n, host["minimum"][np.newaxis], host["maximum"][np.newaxis], host["total"][np.newaxis],
-            host["histogram"][np.newaxis], host["feasible"].reshape(1), best_value, best_index,
+        best = {
+            k: np.asarray(partial[k] if self.simulated else partial[k].get())
+            for k in ("best_value", "best_index")
+        }
+        return _with_rows(
+            problem, spec, start, stop, host["minimum"], host["maximum"], host["total"],
+            host["histogram"], host["feasible"].reshape(1), best["best_value"],
+            best["best_index"],
         )  # fmt: skip
+
+
+def _with_rows(
+    problem: SweepProblem, spec: ReduceSpec, start: int, stop: int, minimum: np.ndarray,
+    maximum: np.ndarray, total: np.ndarray, histogram: np.ndarray, feasible: np.ndarray,
+    best_value: np.ndarray, best_index: np.ndarray,
+) -> Partial:  # fmt: skip
+    """A chunk's partial from the kernel's per-point statistics (already merged over blocks)
+    and the host's statistics of the per-row quantities; best points still per block."""
+    rows = row_statistics(problem, spec, start, stop)
+    return Partial.from_blocks(
+        stop - start,
+        np.concatenate([minimum, rows[0]])[np.newaxis],
+        np.concatenate([maximum, rows[1]])[np.newaxis],
+        np.concatenate([total, rows[2]])[np.newaxis],
+        np.concatenate([histogram, rows[3]])[np.newaxis],
+        feasible, best_value, best_index,
+    )  # fmt: skip
 
 
 @dataclass(frozen=True)

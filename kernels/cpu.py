@@ -13,7 +13,7 @@ import numpy as np
 from numba import njit, prange
 
 from capacity.kernels.jit_options import CPU_INLINE, CPU_KERNEL
-from capacity.kernels.point import N_QUANTITIES, point_quantities
+from capacity.kernels.point import N_QUANTITIES, POINT_QUANTITIES, point_quantities
 
 __all__ = ["materialize_chunk", "reduce_chunk"]
 
@@ -66,60 +66,79 @@ def materialize_chunk(
                         ip += 1
 
 
+@njit(**CPU_INLINE)
+def _bin(x: float, lower: float, scale: float, bins: int) -> int:
+    position = (x - lower) * scale
+    b = int(position) if position > 0 else 0
+    return min(b, bins - 1)
+
+
 @njit(**CPU_KERNEL)
 def reduce_chunk(
     start, stop, blocks, power, pue, utilization, mfu, it_basis, coefficients, lower, scale,
     bins, constraint_quantity, constraint_lower, constraint_upper, feasible_mix,
     objective_quantity, objective_sign,
 ):  # fmt: skip
-    """Per-block min, max, sum, histograms, feasible count and best point of a chunk."""
+    """Per-block min, max, sum and histogram of the per-point quantities (the first
+    :data:`~.point.POINT_QUANTITIES`), feasible count and best point of a chunk.
+
+    Statistics are kept in scalars, not arrays, so that they stay in registers.
+    """
     n_pue, n_utilization, n_mix = pue.size, utilization.size, coefficients.shape[0]
     n_constraints = constraint_quantity.size
-    minimum = np.full((blocks, N_QUANTITIES), np.inf)
-    maximum = np.full((blocks, N_QUANTITIES), -np.inf)
-    total = np.zeros((blocks, N_QUANTITIES))
-    histogram = np.zeros((blocks, N_QUANTITIES, bins), dtype=np.int64)
+    checks = n_constraints > 0 or objective_quantity >= 0
+    minimum = np.full((blocks, POINT_QUANTITIES), np.inf)
+    maximum = np.full((blocks, POINT_QUANTITIES), -np.inf)
+    total = np.zeros((blocks, POINT_QUANTITIES))
+    histogram = np.zeros((blocks, POINT_QUANTITIES, bins), dtype=np.int64)
     feasible = np.zeros(blocks, dtype=np.int64)
     best_value = np.full(blocks, -np.inf)
     best_index = np.full(blocks, -1, dtype=np.int64)
+    lower0, lower1, lower2, lower3 = lower[0], lower[1], lower[2], lower[3]
+    scale0, scale1, scale2, scale3 = scale[0], scale[1], scale[2], scale[3]
     n = stop - start
     for block in prange(blocks):
         first = start + n * block // blocks
         last = start + n * (block + 1) // blocks
         ip, iq, iu, im = _indices(first, n_pue, n_utilization, n_mix)
-        low = np.full(N_QUANTITIES, np.inf)
-        high = np.full(N_QUANTITIES, -np.inf)
-        sums = np.zeros(N_QUANTITIES)
+        low0 = low1 = low2 = low3 = np.inf
+        high0 = high1 = high2 = high3 = -np.inf
+        sum0 = sum1 = sum2 = sum3 = 0.0
         values = np.empty(N_QUANTITIES)
         hist = histogram[block]
         found = 0
         top = -np.inf
         top_index = -1
         for flat in range(first, last):
-            (values[0], values[1], values[2], values[3], values[4], values[5]) = _point(
+            a, f, d, w, fac, it = _point(
                 power[ip], pue[iq], utilization[iu], mfu, it_basis, coefficients[im, 0],
                 coefficients[im, 1], coefficients[im, 2], coefficients[im, 3],
             )  # fmt: skip
-            for v in range(N_QUANTITIES):
-                x = values[v]
-                low[v] = min(low[v], x)
-                high[v] = max(high[v], x)
-                sums[v] += x
-                position = (x - lower[v]) * scale[v]
-                b = int(position) if position > 0 else 0
-                hist[v, min(b, bins - 1)] += 1
-            ok = feasible_mix[im] != 0
-            for c in range(n_constraints):
-                x = values[constraint_quantity[c]]
-                if x < constraint_lower[c] or x > constraint_upper[c]:
-                    ok = False
-            if ok:
+            low0, high0, sum0 = min(low0, a), max(high0, a), sum0 + a
+            low1, high1, sum1 = min(low1, f), max(high1, f), sum1 + f
+            low2, high2, sum2 = min(low2, d), max(high2, d), sum2 + d
+            low3, high3, sum3 = min(low3, w), max(high3, w), sum3 + w
+            hist[0, _bin(a, lower0, scale0, bins)] += 1
+            hist[1, _bin(f, lower1, scale1, bins)] += 1
+            hist[2, _bin(d, lower2, scale2, bins)] += 1
+            hist[3, _bin(w, lower3, scale3, bins)] += 1
+            if checks:
+                values[0], values[1], values[2] = a, f, d
+                values[3], values[4], values[5] = w, fac, it
+                ok = feasible_mix[im] != 0
+                for c in range(n_constraints):
+                    x = values[constraint_quantity[c]]
+                    if x < constraint_lower[c] or x > constraint_upper[c]:
+                        ok = False
+                if ok:
+                    found += 1
+                    if objective_quantity >= 0:
+                        x = objective_sign * values[objective_quantity]
+                        if top_index < 0 or x > top:
+                            top = x
+                            top_index = flat
+            elif feasible_mix[im] != 0:
                 found += 1
-                if objective_quantity >= 0:
-                    x = objective_sign * values[objective_quantity]
-                    if top_index < 0 or x > top:
-                        top = x
-                        top_index = flat
             im += 1
             if im == n_mix:
                 im = 0
@@ -130,9 +149,11 @@ def reduce_chunk(
                     if iq == n_pue:
                         iq = 0
                         ip += 1
-        minimum[block] = low
-        maximum[block] = high
-        total[block] = sums
+        minimum[block, 0], minimum[block, 1] = low0, low1
+        minimum[block, 2], minimum[block, 3] = low2, low3
+        maximum[block, 0], maximum[block, 1] = high0, high1
+        maximum[block, 2], maximum[block, 3] = high2, high3
+        total[block, 0], total[block, 1], total[block, 2], total[block, 3] = sum0, sum1, sum2, sum3
         feasible[block] = found
         best_value[block] = top
         best_index[block] = top_index

@@ -7,7 +7,8 @@ arrays under numba's CUDA simulator (``NUMBA_ENABLE_CUDASIM=1``), where CuPy is 
 
 Both kernels walk the chunk with a grid-stride loop, consecutive threads on consecutive
 points, so that the materialize kernel's writes coalesce. The reduce kernel keeps each
-thread's min, max, sum and best point in registers and its histograms in shared memory,
+thread's min, max, sum and best point in registers and its histograms in shared memory
+(for the per-point quantities; facility and IT power come from ``rows``),
 reduces them per block through shared memory, and the per-block partials are merged on the
 device with CuPy.
 """
@@ -28,7 +29,7 @@ from capacity.kernels.jit_options import (
     CUDA_THREADS,
     CUDA_THREADS_SIMULATED,
 )
-from capacity.kernels.point import N_QUANTITIES, point_quantities
+from capacity.kernels.point import N_QUANTITIES, POINT_QUANTITIES, point_quantities
 
 __all__ = ["CudaKernels", "array_module", "kernels"]
 
@@ -50,7 +51,8 @@ class CudaKernels:
         self.threads = threads
         point = cuda.jit(**CUDA_DEVICE)(point_quantities)
         n_quantities = N_QUANTITIES
-        shared_bins = n_quantities * bins
+        n_point = POINT_QUANTITIES
+        shared_bins = n_point * bins
 
         @cuda.jit(**CUDA_DEVICE)
         def indices(flat, n_pue, n_utilization, n_mix):
@@ -94,7 +96,7 @@ class CudaKernels:
             tid = cuda.threadIdx.x
             block = cuda.blockIdx.x
             hist = cuda.shared.array(shared_bins, dtype=np.int32)
-            table = cuda.shared.array((threads, n_quantities), dtype=np.float64)
+            table = cuda.shared.array((threads, n_point), dtype=np.float64)
             best_values = cuda.shared.array(threads, dtype=np.float64)
             best_indices = cuda.shared.array(threads, dtype=np.int64)
             found_counts = cuda.shared.array(threads, dtype=np.int64)
@@ -102,11 +104,11 @@ class CudaKernels:
                 hist[j] = 0
             cuda.syncthreads()
 
-            low = cuda.local.array(n_quantities, dtype=np.float64)
-            high = cuda.local.array(n_quantities, dtype=np.float64)
-            sums = cuda.local.array(n_quantities, dtype=np.float64)
+            low = cuda.local.array(n_point, dtype=np.float64)
+            high = cuda.local.array(n_point, dtype=np.float64)
+            sums = cuda.local.array(n_point, dtype=np.float64)
             values = cuda.local.array(n_quantities, dtype=np.float64)
-            for v in range(n_quantities):
+            for v in range(n_point):
                 low[v] = math.inf
                 high[v] = -math.inf
                 sums[v] = 0.0
@@ -122,7 +124,7 @@ class CudaKernels:
                     power[ip], pue[iq], utilization[iu], mfu, it_basis, coefficients[im, 0],
                     coefficients[im, 1], coefficients[im, 2], coefficients[im, 3],
                 )  # fmt: skip
-                for v in range(n_quantities):
+                for v in range(n_point):
                     x = values[v]
                     low[v] = min(low[v], x)
                     high[v] = max(high[v], x)
@@ -147,7 +149,7 @@ class CudaKernels:
             # Per-block results: each statistic through one shared table, reduced over the
             # block's threads by one thread per quantity (few barriers, no tree).
             for statistic in range(3):
-                for v in range(n_quantities):
+                for v in range(n_point):
                     if statistic == 0:
                         table[tid, v] = low[v]
                     elif statistic == 1:
@@ -155,7 +157,7 @@ class CudaKernels:
                     else:
                         table[tid, v] = sums[v]
                 cuda.syncthreads()
-                if tid < n_quantities:
+                if tid < n_point:
                     x = table[0, tid]
                     for t in range(1, threads):
                         if statistic == 0:

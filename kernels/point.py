@@ -13,6 +13,7 @@ import numpy as np
 
 __all__ = [
     "N_QUANTITIES",
+    "POINT_QUANTITIES",
     "QUANTITIES",
     "QUANTITY_UNITS",
     "mix_coefficients",
@@ -30,6 +31,9 @@ QUANTITIES = (
 )
 QUANTITY_UNITS = ("", "FLOP/s", "FLOP/s", "W", "W", "W")
 N_QUANTITIES = len(QUANTITIES)
+# The first four vary from point to point; facility and IT power depend on power and PUE
+# alone, so reductions take their statistics per (power, PUE) row (``row_statistics``).
+POINT_QUANTITIES = 4
 
 
 def point_quantities(

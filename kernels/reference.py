@@ -12,8 +12,9 @@ import numpy as np
 from capacity import chain
 from capacity.kernels.partial import Partial
 from capacity.kernels.problem import ReduceSpec, SweepProblem
+from capacity.kernels.rows import bin_indices
 
-__all__ = ["histogram_bins", "materialize", "quantities", "reduce"]
+__all__ = ["feasible_points", "materialize", "quantities", "reduce"]
 
 
 def materialize(problem: SweepProblem, start: int, stop: int) -> dict[str, np.ndarray]:
@@ -59,13 +60,6 @@ def quantities(problem: SweepProblem, start: int, stop: int) -> np.ndarray:
     )
 
 
-def histogram_bins(values: np.ndarray, spec: ReduceSpec) -> np.ndarray:
-    """The bin of each value (points × quantities), as every backend computes it."""
-    position = (values - spec.lower) * spec.scale
-    bins = np.where(position > 0, position, 0.0).astype(np.int64)
-    return np.asarray(np.minimum(bins, spec.bins - 1))
-
-
 def feasible_points(
     problem: SweepProblem, spec: ReduceSpec, values: np.ndarray, start: int, stop: int
 ) -> np.ndarray:
@@ -82,7 +76,7 @@ def feasible_points(
 def reduce(problem: SweepProblem, spec: ReduceSpec, start: int, stop: int) -> Partial:
     """Materialize points ``[start, stop)``, then reduce them."""
     values = quantities(problem, start, stop)
-    bins = histogram_bins(values, spec)
+    bins = bin_indices(values, spec.lower, spec.scale, spec.bins)
     histogram = np.stack([np.bincount(bins[:, v], minlength=spec.bins) for v in range(6)])
     feasible = feasible_points(problem, spec, values, start, stop)
     best_value, best_index = -np.inf, -1

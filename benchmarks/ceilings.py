@@ -1,0 +1,71 @@
+"""The machine's memory ceilings, measured in the same run as the sweeps.
+
+CPU: a parallel fill (bytes written) and a parallel copy (bytes read + written) with numba
+on every thread, and NumPy's single-threaded copy. GPU: a CuPy fill and device-to-device
+copy. Each is the best of several repeats over buffers far larger than the caches.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+from numba import njit, prange
+
+
+@njit(parallel=True, cache=True)
+def _fill(out: np.ndarray, value: float) -> None:  # pragma: no cover - compiled
+    for i in prange(out.size):
+        out[i] = value
+
+
+@njit(parallel=True, cache=True)
+def _copy(source: np.ndarray, out: np.ndarray) -> None:  # pragma: no cover - compiled
+    for i in prange(out.size):
+        out[i] = source[i]
+
+
+def best_seconds(
+    run: Callable[[], Any], repeats: int, synchronize: Callable[[], Any] = lambda: None
+) -> float:
+    """The fastest of ``repeats`` timed runs, after one untimed warm-up."""
+    run()
+    synchronize()
+    times = []
+    for _ in range(repeats):
+        started = time.perf_counter()
+        run()
+        synchronize()
+        times.append(time.perf_counter() - started)
+    return min(times)
+
+
+def cpu_bandwidth(gigabytes: float = 1.0, repeats: int = 5) -> dict[str, float]:
+    """Write, copy (read + write) and NumPy copy bandwidth in bytes/s."""
+    n = int(gigabytes * 1e9 / 8)
+    source = np.random.default_rng(0).random(n)
+    out = np.empty_like(source)
+    out.fill(1.0)  # fault the pages in before timing
+    write = best_seconds(lambda: _fill(out, 2.0), repeats)
+    copy = best_seconds(lambda: _copy(source, out), repeats)
+    numpy_copy = best_seconds(lambda: np.copyto(out, source), repeats)
+    return {
+        "write_bytes_per_s": n * 8 / write,
+        "copy_bytes_per_s": 2 * n * 8 / copy,
+        "numpy_copy_bytes_per_s": 2 * n * 8 / numpy_copy,
+    }
+
+
+def gpu_bandwidth(gigabytes: float = 4.0, repeats: int = 10) -> dict[str, float]:
+    """Device write and device-to-device copy bandwidth in bytes/s (CuPy)."""
+    import cupy
+
+    n = int(gigabytes * 1e9 / 8)
+    source = cupy.random.default_rng(0).random(n)
+    out = cupy.empty_like(source)
+    sync = cupy.cuda.runtime.deviceSynchronize
+    write = best_seconds(lambda: out.fill(2.0), repeats, sync)
+    copy = best_seconds(lambda: cupy.copyto(out, source), repeats, sync)
+    return {"write_bytes_per_s": n * 8 / write, "copy_bytes_per_s": 2 * n * 8 / copy}

@@ -135,6 +135,8 @@ class SweepResult:
     """Points that satisfy every constraint (all points when there are none)."""
     best: BestPoint | None
     """None without an objective, or when no point satisfies the constraints."""
+    unmet: tuple[str, ...]
+    """Constraints that no point of the sweep meets on its own, each with the range found."""
     objective: str | None
     constraints: tuple[str, ...]
     grids: tuple[Grid, ...]
@@ -249,6 +251,7 @@ class SweepResult:
             "objective": self.objective,
             "constraints": list(self.constraints),
             "feasible_points": self.feasible_points,
+            "unmet_constraints": list(self.unmet),
             "best": None if self.best is None else self.best.to_dict(),
             "out": None if self.out is None else str(self.out),
             "assumptions": list(self.assumptions),
@@ -493,9 +496,7 @@ def plan_sweep(
     runner = resolve_backend(backend)
     return SweepPlan(
         problem=problem,
-        spec=_reduce_spec(
-            problem, bins, goal, point_constraints, mix_constraints, fleet.profiles
-        ),
+        spec=_reduce_spec(problem, bins, goal, point_constraints, mix_constraints, fleet.profiles),
         backend=runner,
         chips=tuple(chip_ids),
         profiles=profiles,
@@ -688,6 +689,7 @@ def sweep(
         inputs=inputs,
         summary=summary,
         feasible_points=total.feasible,
+        unmet=tuple(_unmet(plan, total)),
         best=best,
         objective=None if plan.objective is None else plan.objective.text,
         constraints=tuple(c.text for c in plan.constraints),
@@ -699,6 +701,25 @@ def sweep(
         data=data,
         out=destination,
     )
+
+
+def _unmet(plan: SweepPlan, total: Partial) -> list[str]:
+    """Each constraint that no point meets by itself, with the range the sweep covers."""
+    reasons = []
+    for constraint in plan.constraints:
+        if isinstance(constraint, MixConstraint):
+            chips = [plan.profiles[chip] for chip in plan.chips]
+            if not np.any(constraint.feasible(plan.problem, chips)):
+                reasons.append(f"{constraint.text}: no mix of the sweep meets it")
+            continue
+        quantity, factor = constraint.measure.quantity, constraint.measure.factor
+        low, high = total.minimum[quantity] * factor, total.maximum[quantity] * factor
+        if high < constraint.lower or low > constraint.upper:
+            reasons.append(
+                f"{constraint.text}: {constraint.measure.name} ranges over {low:.4g} to "
+                f"{high:.4g} {constraint.measure.unit}".rstrip()
+            )
+    return reasons
 
 
 def _summaries(

@@ -17,6 +17,6 @@ def test_quick_benchmark_writes_every_case(tmp_path: Path) -> None:
     for case in ("materialized, K=4", "reduced, K=6"):
         for method in ("plain", "Python", "numpy", "numba"):
             assert (case, method) in methods
-    materialized = [r for r in document["rows"] if r["method"].startswith("numba")][0]
-    assert 0 < materialized["fraction_of_write_bandwidth"]
+    materialized = next(r for r in document["rows"] if r["method"].startswith("numba"))
+    assert materialized["fraction_of_write_bandwidth"] > 0
     assert materialized["ratio_to_numpy"] > 0

@@ -141,6 +141,10 @@ def test_minimize_objective_and_infeasible_constraints() -> None:
                  constraints=["average-power<=1GW"], **SMALL)  # fmt: skip
     assert none.best is None
     assert none.feasible_points == 0
+    assert len(none.unmet) == 1 and "average-power ranges over" in none.unmet[0]
+    mixes = sweep("30GW", chips=CHIPS, mixes=["mi355x=0.5,tpu-v7=0.5", "h100=0.5,tpu-v7=0.5"],
+                  objective="max-delivered-flops", constraints=["chip-share:h100>=0.9"])  # fmt: skip
+    assert mixes.best is None and "no mix" in mixes.unmet[0]
 
 
 def test_power_axis_and_xarray() -> None:

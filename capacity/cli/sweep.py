@@ -245,6 +245,8 @@ def _print_best(console: Console, result: SweepResult) -> None:
     best = result.best
     if best is None:
         console.print("[bold]No point satisfies the constraints.[/bold]")
+        for reason in result.unmet:
+            console.print(f"  - {reason}", markup=False, highlight=False)
         return
     conversion = best.conversion
     table = Table(title="Best point", show_header=False)

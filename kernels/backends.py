@@ -93,7 +93,8 @@ class NumbaBackend:
         self.detail = f"numba CPU kernels, {self.threads} threads"
 
     def _blocks(self, points: int) -> int:
-        return max(1, min(16 * self.threads, points // 4096 or 1))
+        # Several blocks a thread for balance; at most 2**30 points a block (int32 histograms).
+        return max(1, min(16 * self.threads, points // 4096), -(-points // (1 << 30)))
 
     def materialize(
         self, problem: SweepProblem, start: int, stop: int, out: dict[str, np.ndarray]
@@ -120,7 +121,8 @@ class NumbaBackend:
         minimum, maximum, total, histogram, feasible, best_value, best_index = kernel
         return _with_rows(
             problem, spec, start, stop, np.min(minimum, axis=0), np.max(maximum, axis=0),
-            np.sum(total, axis=0), np.sum(histogram, axis=0), feasible, best_value, best_index,
+            np.sum(total, axis=0), histogram.sum(axis=0, dtype=np.int64), feasible,
+            best_value, best_index,
         )  # fmt: skip
 
 

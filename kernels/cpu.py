@@ -13,7 +13,7 @@ import numpy as np
 from numba import njit, prange
 
 from capacity.kernels.jit_options import CPU_INLINE, CPU_KERNEL
-from capacity.kernels.point import N_QUANTITIES, POINT_QUANTITIES, point_quantities
+from capacity.kernels.point import POINT_QUANTITIES, point_quantities
 
 __all__ = ["materialize_chunk", "reduce_chunk"]
 
@@ -73,6 +73,20 @@ def _bin(x: float, lower: float, scale: float, bins: int) -> int:
     return min(b, bins - 1)
 
 
+@njit(**CPU_INLINE)
+def _pick(quantity: int, a: float, f: float, d: float, w: float, fac: float, it: float) -> float:
+    """Quantity number ``quantity`` of :data:`~.point.QUANTITIES`, without an array."""
+    if quantity == 0:
+        return a
+    if quantity == 1:
+        return f
+    if quantity == 2:
+        return d
+    if quantity == 3:
+        return w
+    return fac if quantity == 4 else it
+
+
 @njit(**CPU_KERNEL)
 def reduce_chunk(
     start, stop, blocks, power, pue, utilization, mfu, it_basis, coefficients, lower, scale,
@@ -90,7 +104,8 @@ def reduce_chunk(
     minimum = np.full((blocks, POINT_QUANTITIES), np.inf)
     maximum = np.full((blocks, POINT_QUANTITIES), -np.inf)
     total = np.zeros((blocks, POINT_QUANTITIES))
-    histogram = np.zeros((blocks, POINT_QUANTITIES, bins), dtype=np.int64)
+    # int32 keeps a block's histograms in L1; a block holds far fewer than 2**31 points
+    histogram = np.zeros((blocks, POINT_QUANTITIES, bins), dtype=np.int32)
     feasible = np.zeros(blocks, dtype=np.int64)
     best_value = np.full(blocks, -np.inf)
     best_index = np.full(blocks, -1, dtype=np.int64)
@@ -104,7 +119,6 @@ def reduce_chunk(
         low0 = low1 = low2 = low3 = np.inf
         high0 = high1 = high2 = high3 = -np.inf
         sum0 = sum1 = sum2 = sum3 = 0.0
-        values = np.empty(N_QUANTITIES)
         hist = histogram[block]
         found = 0
         top = -np.inf
@@ -123,17 +137,15 @@ def reduce_chunk(
             hist[2, _bin(d, lower2, scale2, bins)] += 1
             hist[3, _bin(w, lower3, scale3, bins)] += 1
             if checks:
-                values[0], values[1], values[2] = a, f, d
-                values[3], values[4], values[5] = w, fac, it
                 ok = feasible_mix[im] != 0
                 for c in range(n_constraints):
-                    x = values[constraint_quantity[c]]
+                    x = _pick(constraint_quantity[c], a, f, d, w, fac, it)
                     if x < constraint_lower[c] or x > constraint_upper[c]:
                         ok = False
                 if ok:
                     found += 1
                     if objective_quantity >= 0:
-                        x = objective_sign * values[objective_quantity]
+                        x = objective_sign * _pick(objective_quantity, a, f, d, w, fac, it)
                         if top_index < 0 or x > top:
                             top = x
                             top_index = flat

@@ -14,14 +14,16 @@ from typing import Any
 import numpy as np
 from numba import njit, prange
 
+from capacity.kernels.jit_options import CPU_KERNEL
 
-@njit(parallel=True, cache=True)
+
+@njit(**CPU_KERNEL)
 def _fill(out: np.ndarray, value: float) -> None:  # pragma: no cover - compiled
     for i in prange(out.size):
         out[i] = value
 
 
-@njit(parallel=True, cache=True)
+@njit(**CPU_KERNEL)
 def _copy(source: np.ndarray, out: np.ndarray) -> None:  # pragma: no cover - compiled
     for i in prange(out.size):
         out[i] = source[i]

@@ -38,6 +38,7 @@ from capacity.kernels.backends import (
     output_buffers,
 )
 from capacity.kernels.partial import Partial
+from capacity.kernels.problem import SweepProblem
 from capacity.sweep import SweepPlan, plan_sweep
 
 MATERIALIZED_CHIPS = "h100,mi355x,tpu-v7,openai-broadcom-xpu"
@@ -126,6 +127,23 @@ def compiled_backends(names: list[str]) -> list[Backend]:
     return chosen
 
 
+def slow_rows(
+    rows: list[Row], case: str, n: int, numpy_rate: float, problem: SweepProblem,
+    sizes: dict[str, Any], reference: Callable[[int], None] | None,
+) -> None:  # fmt: skip
+    """The Python loop and (when given) the numpy backend, each timed on a slice."""
+    points = min(n, sizes["loop_points"])
+    seconds = best_seconds(lambda: baselines.python_loop(problem, points), 1)
+    rows.append(Row(case, "Python loop", n, points, seconds, points / seconds / numpy_rate,
+                    note=f"first {points:,} points, extrapolated"))  # fmt: skip
+    if reference is not None:
+        points = min(n, sizes["reference_points"])
+        seconds = best_seconds(lambda: reference(points), 1)
+        rate = points / seconds / numpy_rate
+        rows.append(Row(case, "numpy backend (reference)", n, points, seconds, rate,
+                        note=f"first {points:,} points"))  # fmt: skip
+
+
 def materialized_case(
     sizes: dict[str, Any], names: list[str], bandwidth: dict[str, Any], rows: list[Row]
 ) -> None:
@@ -145,19 +163,10 @@ def materialized_case(
     rows.append(Row(case, "plain NumPy broadcast", n, n, numpy_seconds, 1.0,
                     n * bytes_per_point / numpy_seconds, note="whole grid, one run"))  # fmt: skip
 
-    slice_points = min(n, sizes["loop_points"])
-    loop = best_seconds(lambda: baselines.python_loop(problem, slice_points), 1)
-    rows.append(Row(case, "Python loop", n, slice_points, loop, slice_points / loop / numpy_rate,
-                    note=f"first {slice_points:,} points, extrapolated"))  # fmt: skip
+    def reference(points: int) -> None:
+        NumpyBackend().materialize(problem, 0, points, output_buffers(points, problem.chips))
 
-    if "numpy" in names:
-        reference_points = min(n, sizes["reference_points"])
-        out = output_buffers(reference_points, problem.chips)
-        seconds = best_seconds(lambda: NumpyBackend().materialize(problem, 0, reference_points,
-                                                                  out), 1)  # fmt: skip
-        rows.append(Row(case, "numpy backend (reference)", n, reference_points, seconds,
-                        reference_points / seconds / numpy_rate,
-                        note=f"first {reference_points:,} points"))  # fmt: skip
+    slow_rows(rows, case, n, numpy_rate, problem, sizes, reference if "numpy" in names else None)
 
     for backend in compiled_backends(names):
         if isinstance(backend, CudaBackend):
@@ -165,7 +174,7 @@ def materialized_case(
             def run(gpu: CudaBackend = backend) -> Any:
                 return gpu.materialize_on_device(problem, 0, n)
 
-            seconds = best_seconds(run, sizes["repeats"], _sync(backend))
+            seconds = best_seconds(run, sizes["repeats_materialized"], _sync(backend))
             ceiling = bandwidth.get("gpu", {})
             note = "outputs kept on the device"
             kept = {k: v.get() for k, v in run().items()}
@@ -175,7 +184,7 @@ def materialized_case(
                 values.fill(0.0)  # fault the pages in: time the kernel, not the allocator
             seconds = best_seconds(
                 lambda cpu=backend, out=kept: cpu.materialize(problem, 0, n, out),
-                sizes["repeats"],
+                sizes["repeats_materialized"],
             )
             ceiling = bandwidth["cpu"]
             note = "into preallocated host arrays"
@@ -219,17 +228,11 @@ def reduced_case(
     rows.append(Row(case, "plain NumPy broadcast", n, measured, numpy_seconds, 1.0,
                     note=f"{note}, one run; np.quantile for quantiles"))  # fmt: skip
 
-    slice_points = min(n, sizes["loop_points"])
-    loop = best_seconds(lambda: baselines.python_loop(single_power, slice_points), 1)
-    rows.append(Row(case, "Python loop", n, slice_points, loop, slice_points / loop / numpy_rate,
-                    note=f"first {slice_points:,} points, extrapolated"))  # fmt: skip
+    def reference(points: int) -> None:
+        reduce_all(NumpyBackend(), plan, points)
 
-    if "numpy" in names:
-        reference_points = min(n, sizes["reference_points"])
-        seconds = best_seconds(lambda: reduce_all(NumpyBackend(), plan, reference_points), 1)
-        rows.append(Row(case, "numpy backend (reference)", n, reference_points, seconds,
-                        reference_points / seconds / numpy_rate,
-                        note=f"first {reference_points:,} points"))  # fmt: skip
+    slow_rows(rows, case, n, numpy_rate, single_power, sizes,
+              reference if "numpy" in names else None)  # fmt: skip
 
     results = {}
     for backend in compiled_backends(names):
@@ -259,6 +262,7 @@ SIZES = {
         "reference_points": 1_000_000,
         "numpy_reduce_points": 12_000_000,
         "repeats": 3,
+        "repeats_materialized": 10,
         "bandwidth_gb": 1.0,
     },
     "quick": {
@@ -272,6 +276,7 @@ SIZES = {
         "reference_points": 20_000,
         "numpy_reduce_points": 50_000,
         "repeats": 1,
+        "repeats_materialized": 1,
         "bandwidth_gb": 0.05,
     },
 }

@@ -173,10 +173,10 @@ def _quantity_map(chips: tuple[str, ...], values: np.ndarray, unit: str) -> dict
     return {chip: ureg.Quantity(values[..., i], unit) for i, chip in enumerate(chips)}
 
 
-def _common_inputs(
-    *, pue: Any, utilization: Any, mfu: Any, basis: str, provision: str, precision: str,
-    method: str, mix_basis: str,
-) -> tuple[Any, Any, Any]:  # fmt: skip
+def check_options(
+    *, basis: str, provision: str, precision: str, method: str, mix_basis: str
+) -> None:
+    """Each named option is one of its choices, and method and provision go together."""
     check_choice(basis, BASES, "basis")
     check_choice(provision, PROVISIONS, "provision")
     check_choice(method, METHODS, "method")
@@ -184,6 +184,14 @@ def _common_inputs(
     check_choice(precision, PRECISIONS, "precision")
     if method == "epoch" and provision != "nameplate":
         raise InputError("method='epoch' sizes for nameplate power; use provision='nameplate'")
+
+
+def _common_inputs(
+    *, pue: Any, utilization: Any, mfu: Any, basis: str, provision: str, precision: str,
+    method: str, mix_basis: str,
+) -> tuple[Any, Any, Any]:  # fmt: skip
+    check_options(basis=basis, provision=provision, precision=precision, method=method,
+                  mix_basis=mix_basis)  # fmt: skip
     return (
         bounded_number(pue, "pue", 1.0, math.inf),
         bounded_number(utilization, "utilization", 0.0, 1.0),

@@ -23,24 +23,16 @@ import pint
 
 from capacity import chain
 from capacity.axes import parse_axis, parse_power_axis, simplex_mixes
-from capacity.convert import (
-    BASES,
-    METHODS,
-    MIX_BASES,
-    PROVISIONS,
-    REFERENCE_CHIP,
-    Conversion,
-    convert,
-    resolve_mix,
-)
+from capacity.convert import REFERENCE_CHIP, Conversion, check_options, convert, resolve_mix
 from capacity.errors import InputError
 from capacity.fleet import build_fleet, fleet_assumptions
 from capacity.grids import Grid, GridSet, load_grids, select_grids
-from capacity.inputs import bounded_number, check_choice
+from capacity.inputs import bounded_number
 from capacity.kernels.backends import Backend, output_buffers, resolve_backend
 from capacity.kernels.partial import Partial
 from capacity.kernels.problem import OUTPUTS, ReduceSpec, SweepProblem
 from capacity.objectives import (
+    MEASURE_NAMES,
     Constraint,
     Measure,
     MixConstraint,
@@ -49,7 +41,7 @@ from capacity.objectives import (
     parse_constraint,
     parse_objective,
 )
-from capacity.profiles import PRECISIONS, ProfileSet, load_profiles
+from capacity.profiles import ProfileSet, load_profiles
 from capacity.streaming import ParquetSink, atomic_destination, check_destination
 from capacity.summary import DEFAULT_QUANTILES, OutputSummary, summarize
 from capacity.units import SECONDS_PER_YEAR, parse_quantity, ureg
@@ -65,16 +57,7 @@ __all__ = [
 ]
 
 # Outputs summarized by every sweep, in display order; grid shares are added per grid.
-SUMMARY_OUTPUTS = (
-    "accelerators",
-    "peak-flops",
-    "delivered-flops",
-    "h100-equivalents",
-    "average-power",
-    "annual-energy",
-    "facility-power",
-    "it-power",
-)
+SUMMARY_OUTPUTS = tuple(name for name in MEASURE_NAMES if ":" not in name)
 DEFAULT_BINS = 1024
 # Share of the memory the OS reports available that an in-memory sweep may take.
 MEMORY_FRACTION = 0.5
@@ -449,13 +432,8 @@ def plan_sweep(
 
     The benchmark suite times the kernels on a plan without the rest of :func:`sweep`.
     """
-    check_choice(basis, BASES, "basis")
-    check_choice(provision, PROVISIONS, "provision")
-    check_choice(method, METHODS, "method")
-    check_choice(mix_basis, MIX_BASES, "mix_basis")
-    check_choice(precision, PRECISIONS, "precision")
-    if method == "epoch" and provision != "nameplate":
-        raise InputError("method='epoch' sizes for nameplate power; use provision='nameplate'")
+    check_options(basis=basis, provision=provision, precision=precision, method=method,
+                  mix_basis=mix_basis)  # fmt: skip
     mfu_value = bounded_number(mfu, "mfu", 0.0, 1.0)
     if np.ndim(mfu_value):
         raise InputError("mfu must be one number in a sweep")

@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
+from rich.console import Console
 from typer.testing import CliRunner
 
 from capacity.cli.app import app
@@ -84,3 +85,12 @@ def test_bad_input_is_one_line_and_exit_2(args: list[str], message: str) -> None
     assert result.exit_code == 2, result.output
     assert result.stderr.startswith("error:") and message in result.stderr
     assert "Traceback" not in result.output
+
+
+def test_progress_bar_on_a_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The progress bar (shown only on a terminal) renders before and after each chunk."""
+    monkeypatch.setattr(Console, "is_terminal", property(lambda self: True))
+    result = run("sweep", "30GW", "--chips", "h100", "--pue", "1:2:0.01",
+                 "--utilization", "0:1:0.01", "--chunk-points", "1000")  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "10,201 points" in result.stdout

@@ -133,20 +133,22 @@ def sweep_command(
     check_format(output_format, ("table", "json"))
     if reduce and out is not None:
         raise InputError("--reduce keeps no points and --out writes every point: choose one")
-    quiet_console = Console(stderr=True)
+    progress_console = Console(stderr=True)
     with Progress(
         TextColumn("sweep"),
         BarColumn(),
-        TextColumn("{task.completed:,.0f}/{task.total:,.0f} points"),
+        TextColumn("{task.fields[points]}"),
         TimeRemainingColumn(),
-        console=quiet_console,
+        console=progress_console,
         transient=True,
-        disable=not quiet_console.is_terminal,
+        redirect_stdout=False,
+        redirect_stderr=False,
+        disable=not progress_console.is_terminal,
     ) as bar:
-        task = bar.add_task("sweep", total=None)
+        task = bar.add_task("sweep", total=None, points="")
 
         def progress(done: int, total: int) -> None:
-            bar.update(task, completed=done, total=total)
+            bar.update(task, completed=done, total=total, points=f"{done:,}/{total:,} points")
 
         result = sweep(
             power,

@@ -59,6 +59,7 @@ __all__ = [
 # Outputs summarized by every sweep, in display order; grid shares are added per grid.
 SUMMARY_OUTPUTS = tuple(name for name in MEASURE_NAMES if ":" not in name)
 DEFAULT_BINS = 1024
+JOULES_PER_TWH = float(ureg.Quantity(1, "TWh").to("J").magnitude)
 # Share of the memory the OS reports available that an in-memory sweep may take.
 MEMORY_FRACTION = 0.5
 _MATERIALIZED_SCALARS = len(OUTPUTS) - 1  # outputs with one value per point
@@ -181,7 +182,7 @@ class SweepResult:
             "peak_flops": point_array(self.data["peak_flops"], "FLOP/s"),
             "delivered_flops": point_array(self.data["delivered_flops"], "FLOP/s"),
             "average_facility_power": point_array(average, "W"),
-            "annual_energy": point_array(average * (SECONDS_PER_YEAR / 3.6e15), "TWh"),
+            "annual_energy": point_array(average * (SECONDS_PER_YEAR / JOULES_PER_TWH), "TWh"),
         }
         basis = self.inputs["basis"]
         power_dims = ("pue",) if squeeze else ("power", "pue")
@@ -380,7 +381,7 @@ def _stream_columns(
         "average_facility_power_w": average,
         "facility_power_w": chain.facility_power(power, pue, basis),
         "it_power_w": chain.it_power(power, pue, basis),
-        "annual_energy_twh": average * (SECONDS_PER_YEAR / 3.6e15),
+        "annual_energy_twh": average * (SECONDS_PER_YEAR / JOULES_PER_TWH),
     }
     for grid in grids:
         columns[f"grid_share_{grid.id}"] = chain.grid_energy_share(average, grid.annual_energy.si)

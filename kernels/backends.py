@@ -9,8 +9,11 @@ report none too, so ``auto`` stays on the CPU.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
+import warnings
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -179,11 +182,12 @@ class CudaBackend:
             for name in OUTPUTS
         }
         blocks = launch_blocks(n, compiled.threads, self.simulated)
-        compiled.materialize[blocks, compiled.threads](
-            start, n, arrays["power"], arrays["pue"], arrays["utilization"], problem.mfu,
-            problem.it_basis, arrays["coefficients"], arrays["counts_per_watt"],
-            *(out[name] for name in OUTPUTS),
-        )  # fmt: skip
+        with _small_grids_allowed():
+            compiled.materialize[blocks, compiled.threads](
+                start, n, arrays["power"], arrays["pue"], arrays["utilization"], problem.mfu,
+                problem.it_basis, arrays["coefficients"], arrays["counts_per_watt"],
+                *(out[name] for name in OUTPUTS),
+            )  # fmt: skip
         return out
 
     def materialize(
@@ -209,14 +213,15 @@ class CudaBackend:
             "best_value": xp.empty(blocks),
             "best_index": xp.empty(blocks, dtype=np.int64),
         }
-        compiled.reduce[blocks, compiled.threads](
-            start, n, arrays["power"], arrays["pue"], arrays["utilization"], problem.mfu,
-            problem.it_basis, arrays["coefficients"], xp.asarray(spec.lower),
-            xp.asarray(spec.scale), xp.asarray(spec.constraint_quantity),
-            xp.asarray(spec.constraint_lower), xp.asarray(spec.constraint_upper),
-            xp.asarray(spec.feasible_mix), spec.objective_quantity, spec.objective_sign,
-            *partial.values(),
-        )  # fmt: skip
+        with _small_grids_allowed():
+            compiled.reduce[blocks, compiled.threads](
+                start, n, arrays["power"], arrays["pue"], arrays["utilization"], problem.mfu,
+                problem.it_basis, arrays["coefficients"], xp.asarray(spec.lower),
+                xp.asarray(spec.scale), xp.asarray(spec.constraint_quantity),
+                xp.asarray(spec.constraint_lower), xp.asarray(spec.constraint_upper),
+                xp.asarray(spec.feasible_mix), spec.objective_quantity, spec.objective_sign,
+                *partial.values(),
+            )  # fmt: skip
         # Merge the blocks on the device; only the merged partial comes back.
         merged = {
             "minimum": xp.min(partial["minimum"], axis=0),
@@ -237,6 +242,16 @@ class CudaBackend:
             host["histogram"], host["feasible"].reshape(1), best["best_value"],
             best["best_index"],
         )  # fmt: skip
+
+
+@contextlib.contextmanager
+def _small_grids_allowed() -> Iterator[None]:
+    """Launch without numba's low-occupancy warning: a small chunk has few blocks on purpose."""
+    from numba.core.errors import NumbaPerformanceWarning
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", NumbaPerformanceWarning)
+        yield
 
 
 def _with_rows(

@@ -24,7 +24,7 @@ from capacity.errors import InputError
 from capacity.grids import load_grids
 from capacity.profiles import load_profiles
 from capacity.summary import OutputSummary
-from capacity.sweep import SweepResult, sweep
+from capacity.sweep import JOULES_PER_TWH, SweepResult, sweep
 from capacity.units import format_count
 
 _LABELS = {
@@ -43,7 +43,7 @@ def _value(summary_unit: str, name: str, value: float) -> str:
     if name.startswith(("grid-share", "grid-capacity-share")):
         return percent(value)
     if summary_unit == "J":
-        return f"{value / 3.6e15:.4g} TWh"
+        return f"{value / JOULES_PER_TWH:.4g} TWh"
     return human(value, summary_unit)
 
 

@@ -1,4 +1,4 @@
-"""The invariants of MODEL.md as hypothesis property tests."""
+"""The invariants of MODEL.md as hypothesis property tests (backend agreement: test_kernels.py)."""
 
 from __future__ import annotations
 

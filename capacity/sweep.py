@@ -615,6 +615,10 @@ def sweep(
 
     data = output_buffers(points, problem.chips) if materialize else None
     total = Partial.empty(bins)
+    # An empty chunk compiles (or loads) the kernels, so compute_seconds times only the work.
+    runner.reduce(problem, spec, 0, 0)
+    if not reduce:
+        runner.materialize(problem, 0, 0, output_buffers(0, problem.chips))
     loop_started = time.perf_counter()
     if destination is not None:
         metadata = {

@@ -135,6 +135,18 @@ def test_reduce_matches_materialize_then_reduce(backend: str) -> None:
         np.testing.assert_array_equal(reduced.histogram[quantity], counts)
 
 
+@pytest.mark.parametrize("backend", BACKEND_PARAMS)
+def test_empty_chunk(backend: str) -> None:
+    """An empty range is a valid chunk (the sweep uses one to compile the kernels)."""
+    problem = _problem(5, (1, 2, 2, 3))
+    spec = _spec(problem, np.random.default_rng(6))
+    runner = make_backend(backend)
+    partial = runner.reduce(problem, spec, 4, 4)
+    assert partial.points == 0 and partial.feasible == 0 and partial.best_index == -1
+    assert not partial.histogram.any()
+    runner.materialize(problem, 4, 4, output_buffers(0, problem.chips))
+
+
 def test_empty_feasible_set_has_no_best_point() -> None:
     problem = _problem(3, (1, 3, 3, 4))
     spec = _spec(problem, np.random.default_rng(4))

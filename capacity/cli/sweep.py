@@ -190,8 +190,8 @@ def _print_tables(result: SweepResult) -> None:
         f"[bold]{result.points:,} points[/bold] ({n_power} power × {n_pue} PUE × "
         f"{n_utilization} utilization × {n_mix:,} mixes of {', '.join(result.chips)}) "
         f"on backend [bold]{result.backend}[/bold] ({result.backend_detail}) in "
-        f"{result.compute_seconds:.3g} s ({rate / 1e6:,.1f} M points/s; "
-        f"{result.seconds:.3g} s with set-up)",
+        f"{result.compute_seconds:.3g} s ({rate / 1e6:,.3g} M points/s; "
+        f"{result.seconds:.3g} s with set-up and compiling)",
         highlight=False,
     )
     inputs = result.inputs

@@ -11,8 +11,9 @@ CPU_FUNCTION: dict[str, Any] = {"cache": True, "nogil": True, "error_model": "nu
 CPU_KERNEL: dict[str, Any] = {**CPU_FUNCTION, "parallel": True}
 CPU_INLINE: dict[str, Any] = {**CPU_FUNCTION, "inline": "always"}
 
-# CUDA: the scalar formula as an inlined device function; kernels in float64.
-CUDA_DEVICE: dict[str, Any] = {"device": True, "inline": True}
+# CUDA: the scalar formula as a device function (NVVM inlines one this small by itself; the
+# inline flags differ between numba's own CUDA target and numba-cuda); kernels in float64.
+CUDA_DEVICE: dict[str, Any] = {"device": True}
 CUDA_KERNEL: dict[str, Any] = {}
 # Threads per block of the CUDA kernels (a power of two: the reductions halve it).
 CUDA_THREADS = 256

@@ -133,7 +133,7 @@ class CudaBackend:
     """The CUDA kernels on CuPy arrays; ``simulated=True`` runs them in numba's simulator."""
 
     name = "cuda"
-    default_chunk_points = 1 << 28
+    default_chunk_points = 1 << 26  # 4.3 GB of outputs a chunk at K = 4 when materializing
 
     def __init__(self, simulated: bool = False) -> None:
         self.simulated = simulated

@@ -8,7 +8,6 @@ are multiples of a step.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -163,12 +162,3 @@ def _compositions(total: int, parts: int) -> np.ndarray:
         rest = _compositions(total - first, parts - 1)
         blocks.append(np.column_stack([np.full(len(rest), first, dtype=np.float64), rest]))
     return np.concatenate(blocks)
-
-
-def mix_rows(mixes: Sequence[Mapping[str, Any]], chips: Sequence[str]) -> np.ndarray:
-    """Mappings of chip → share as rows over ``chips`` (absent chips get 0)."""
-    rows = np.zeros((len(mixes), len(chips)))
-    for row, mix in zip(rows, mixes, strict=True):
-        for chip, share in mix.items():
-            row[chips.index(chip)] = share
-    return rows

@@ -162,11 +162,13 @@ def annual_energy(average_facility_power: ArrayLike) -> ArrayLike:
     return yearly_amount(average_facility_power)
 
 
-def grid_energy_share(average_facility_power: ArrayLike, grid_annual_energy: float) -> ArrayLike:
+def grid_energy_share(
+    average_facility_power: ArrayLike, grid_annual_energy: ArrayLike
+) -> ArrayLike:
     """Share of a grid's annual energy, ``P_avg ÷ (E_grid / 1 year)``. [1]"""
     return average_facility_power / (grid_annual_energy / SECONDS_PER_YEAR)
 
 
-def grid_capacity_share(facility_power: ArrayLike, grid_capacity: float) -> ArrayLike:
+def grid_capacity_share(facility_power: ArrayLike, grid_capacity: ArrayLike) -> ArrayLike:
     """Share of a grid's capacity, ``P_fac ÷ grid capacity``. [1]"""
     return facility_power / grid_capacity

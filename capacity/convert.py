@@ -221,7 +221,7 @@ def _run(
     fleet = build_fleet(shares, profiles, method=method, provision=provision, precision=precision)
     mix_shares = np.stack([np.broadcast_to(s, shape) for s in shares.values()], axis=-1)
     mix_shares = mix_shares.astype(np.float64)
-    chips = tuple(p.id for p in fleet.profiles)
+    chips = fleet.chips
     selected = select_grids(grids, grid_set)
 
     if power_w is not None:

@@ -110,10 +110,6 @@ class Objective:
     measure: Measure
     sign: float
 
-    @property
-    def maximize(self) -> bool:
-        return self.sign > 0
-
 
 def parse_objective(text: str, grids: GridSet, reference_flops: float) -> Objective:
     """``max-delivered-flops``, ``min-annual-energy``, ``min-grid-share:us``…"""

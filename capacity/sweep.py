@@ -10,6 +10,7 @@ storing them; a materialized sweep also keeps every output at every point in mem
 
 from __future__ import annotations
 
+import contextlib
 import math
 import os
 import time
@@ -34,7 +35,6 @@ from capacity.kernels.problem import OUTPUTS, ReduceSpec, SweepProblem
 from capacity.objectives import (
     MEASURE_NAMES,
     Constraint,
-    Measure,
     MixConstraint,
     Objective,
     measure,
@@ -44,7 +44,7 @@ from capacity.objectives import (
 from capacity.profiles import ProfileSet, load_profiles
 from capacity.streaming import ParquetSink, atomic_destination, check_destination
 from capacity.summary import DEFAULT_QUANTILES, OutputSummary, summarize
-from capacity.units import SECONDS_PER_YEAR, parse_quantity, ureg
+from capacity.units import parse_quantity, ureg
 
 __all__ = [
     "SUMMARY_OUTPUTS",
@@ -182,7 +182,7 @@ class SweepResult:
             "peak_flops": point_array(self.data["peak_flops"], "FLOP/s"),
             "delivered_flops": point_array(self.data["delivered_flops"], "FLOP/s"),
             "average_facility_power": point_array(average, "W"),
-            "annual_energy": point_array(average * (SECONDS_PER_YEAR / JOULES_PER_TWH), "TWh"),
+            "annual_energy": point_array(chain.annual_energy(average) / JOULES_PER_TWH, "TWh"),
         }
         basis = self.inputs["basis"]
         power_dims = ("pue",) if squeeze else ("power", "pue")
@@ -194,8 +194,8 @@ class SweepResult:
                 power_dims, values[0] if squeeze else values, attrs={"units": "W"}
             )
         if self.grids:
-            loads = np.array([g.annual_energy.si / SECONDS_PER_YEAR for g in self.grids])
-            shares = average[np.newaxis, :] / loads[:, np.newaxis]
+            energies = np.array([g.annual_energy.si for g in self.grids])
+            shares = chain.grid_energy_share(average[np.newaxis, :], energies[:, np.newaxis])
             variables["grid_share"] = xr.Variable(
                 ("grid", *dims), shares.reshape((len(self.grids), *shape)),
                 attrs={"units": "1", "basis": "energy: average facility power ÷ average load"},
@@ -356,10 +356,9 @@ def _reduce_spec(
 
 
 def _stream_columns(
-    problem: SweepProblem, chips: Sequence[str], grids: Sequence[Grid], basis: str,
-    start: int, stop: int, outputs: Mapping[str, np.ndarray],
-) -> dict[str, np.ndarray]:  # fmt: skip
-    n = stop - start
+    plan: SweepPlan, start: int, stop: int, outputs: Mapping[str, np.ndarray]
+) -> dict[str, np.ndarray]:
+    problem, basis, n = plan.problem, plan.inputs["basis"], stop - start
     ip, iq, iu, im = np.unravel_index(np.arange(start, stop, dtype=np.int64), problem.shape)
     power, pue = problem.power[ip], problem.pue[iq]
     columns: dict[str, np.ndarray] = {
@@ -368,10 +367,10 @@ def _stream_columns(
         "utilization": problem.utilization[iu],
         "mix": im,
     }
-    for k, chip in enumerate(chips):
+    for k, chip in enumerate(plan.chips):
         columns[f"share_{chip}"] = problem.mixes[im, k]
     counts = outputs["accelerators_by_chip"][:n]
-    for k, chip in enumerate(chips):
+    for k, chip in enumerate(plan.chips):
         columns[f"accelerators_{chip}"] = counts[:, k]
     average = outputs["average_facility_power"][:n]
     columns |= {
@@ -381,9 +380,9 @@ def _stream_columns(
         "average_facility_power_w": average,
         "facility_power_w": chain.facility_power(power, pue, basis),
         "it_power_w": chain.it_power(power, pue, basis),
-        "annual_energy_twh": average * (SECONDS_PER_YEAR / JOULES_PER_TWH),
+        "annual_energy_twh": chain.annual_energy(average) / JOULES_PER_TWH,
     }
-    for grid in grids:
+    for grid in plan.grids:
         columns[f"grid_share_{grid.id}"] = chain.grid_energy_share(average, grid.annual_energy.si)
     return columns
 
@@ -620,47 +619,35 @@ def sweep(
     if not reduce:
         runner.materialize(problem, 0, 0, output_buffers(0, problem.chips))
     loop_started = time.perf_counter()
-    if destination is not None:
-        metadata = {
-            "inputs": inputs, "backend": runner.name, "assumptions": list(plan.assumptions),
-            "grids": [g.id for g in plan.grids],
-            "units": {"power_w": "W", "peak_flop_per_s": "FLOP/s", "annual_energy_twh": "TWh"},
-        }  # fmt: skip
-        buffers = output_buffers(min(chunk, points), problem.chips)
-        with atomic_destination(destination) as temporary:
-            sink = ParquetSink(temporary, metadata)
-            try:
-                for start in range(0, points, chunk):
-                    stop = min(start + chunk, points)
-                    runner.materialize(problem, start, stop, buffers)
-                    sink.write(_stream_columns(problem, plan.chips, plan.grids, basis, start, stop,
-                                               buffers))  # fmt: skip
-                    total = total.merge(runner.reduce(problem, spec, start, stop))
-                    if progress is not None:
-                        progress(stop, points)
-            finally:
-                sink.close()
-    else:
+    with contextlib.ExitStack() as stack:
+        sink = buffers = None
+        if destination is not None:
+            metadata = {
+                "inputs": inputs, "backend": runner.name, "assumptions": list(plan.assumptions),
+                "grids": [g.id for g in plan.grids],
+                "units": {"power_w": "W", "peak_flop_per_s": "FLOP/s",
+                          "annual_energy_twh": "TWh"},
+            }  # fmt: skip
+            # Closed before the rename on success, and before the removal on any exception.
+            sink = ParquetSink(stack.enter_context(atomic_destination(destination)), metadata)
+            stack.callback(sink.close)
+            buffers = output_buffers(min(chunk, points), problem.chips)
         for start in range(0, points, chunk):
             stop = min(start + chunk, points)
             if data is not None:
-                runner.materialize(
-                    problem, start, stop, {name: data[name][start:stop] for name in OUTPUTS}
-                )
+                views = {name: data[name][start:stop] for name in OUTPUTS}
+                runner.materialize(problem, start, stop, views)
+            elif sink is not None and buffers is not None:
+                runner.materialize(problem, start, stop, buffers)
+                sink.write(_stream_columns(plan, start, stop, buffers))
             total = total.merge(runner.reduce(problem, spec, start, stop))
             if progress is not None:
                 progress(stop, points)
 
     compute_seconds = time.perf_counter() - loop_started
-    summary = _summaries(total, spec, plan.known_grids, plan.grids, plan.reference_flops)
     best = None
     if plan.objective is not None and total.best_index >= 0:
-        best = _best_point(
-            plan.objective, total, problem, plan.chips, plan.profiles, plan.known_grids,
-            plan.grids,
-            basis=basis, provision=provision, precision=precision, method=method,
-            mix_basis=mix_basis,
-        )  # fmt: skip
+        best = _best_point(plan, plan.objective, total)
     return SweepResult(
         backend=runner.name,
         backend_detail=runner.detail,
@@ -670,7 +657,7 @@ def sweep(
         utilization=problem.utilization,
         mixes=problem.mixes,
         inputs=inputs,
-        summary=summary,
+        summary=_summaries(plan, total),
         feasible_points=total.feasible,
         unmet=tuple(_unmet(plan, total)),
         best=best,
@@ -705,34 +692,29 @@ def _unmet(plan: SweepPlan, total: Partial) -> list[str]:
     return reasons
 
 
-def _summaries(
-    total: Partial, spec: ReduceSpec, known_grids: GridSet, selected: Sequence[Grid],
-    reference_flops: float,
-) -> dict[str, OutputSummary]:  # fmt: skip
-    names = [n for n in SUMMARY_OUTPUTS if n != "h100-equivalents" or reference_flops]
-    names += [f"grid-share:{g.id}" for g in selected]
-    names += [f"grid-capacity-share:{g.id}" for g in selected if g.capacity is not None]
+def _summaries(plan: SweepPlan, total: Partial) -> dict[str, OutputSummary]:
+    names = [n for n in SUMMARY_OUTPUTS if n != "h100-equivalents" or plan.reference_flops]
+    names += [f"grid-share:{g.id}" for g in plan.grids]
+    names += [f"grid-capacity-share:{g.id}" for g in plan.grids if g.capacity is not None]
     summaries = {}
     for name in names:
-        output: Measure = measure(name, known_grids, reference_flops)
+        output = measure(name, plan.known_grids, plan.reference_flops)
         summaries[name] = summarize(name, output.unit, output.quantity, output.factor, total,
-                                    spec)  # fmt: skip
+                                    plan.spec)  # fmt: skip
     return summaries
 
 
-def _best_point(
-    goal: Objective, total: Partial, problem: SweepProblem, chips: Sequence[str],
-    profiles: ProfileSet, known_grids: GridSet, selected: Sequence[Grid], *, basis: str,
-    provision: str, precision: str, method: str, mix_basis: str,
-) -> BestPoint:  # fmt: skip
+def _best_point(plan: SweepPlan, goal: Objective, total: Partial) -> BestPoint:
+    problem = plan.problem
     ip, iq, iu, im = problem.unravel(total.best_index)
-    shares = {c: float(s) for c, s in zip(chips, problem.mixes[im], strict=True) if s > 0}
+    mix = {c: float(s) for c, s in zip(plan.chips, problem.mixes[im], strict=True)}
     power = ureg.Quantity(float(problem.power[ip]), "W")
+    options = {k: plan.inputs[k] for k in ("basis", "provision", "precision", "method",
+                                            "mix_basis", "mfu")}  # fmt: skip
     conversion = convert(
-        power, mix=shares, pue=float(problem.pue[iq]),
-        utilization=float(problem.utilization[iu]), mfu=problem.mfu, basis=basis,
-        provision=provision, precision=precision, method=method, mix_basis=mix_basis,
-        grids=list(selected), profiles=profiles, grid_set=known_grids,
+        power, mix={c: s for c, s in mix.items() if s > 0}, pue=float(problem.pue[iq]),
+        utilization=float(problem.utilization[iu]), grids=list(plan.grids),
+        profiles=plan.profiles, grid_set=plan.known_grids, **options,
     )  # fmt: skip
     return BestPoint(
         objective=goal.text,
@@ -742,6 +724,6 @@ def _best_point(
         power=power,
         pue=float(problem.pue[iq]),
         utilization=float(problem.utilization[iu]),
-        mix={c: float(s) for c, s in zip(chips, problem.mixes[im], strict=True)},
+        mix=mix,
         conversion=conversion,
     )

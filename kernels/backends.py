@@ -21,7 +21,7 @@ import numpy as np
 
 from capacity.errors import InputError
 from capacity.kernels import reference
-from capacity.kernels.partial import Partial
+from capacity.kernels.partial import Partial, best_of_blocks
 from capacity.kernels.point import POINT_QUANTITIES
 from capacity.kernels.problem import OUTPUTS, ReduceSpec, SweepProblem
 from capacity.kernels.rows import row_statistics
@@ -157,6 +157,9 @@ class CudaBackend:
 
         return array_module(self.simulated)
 
+    def _to_host(self, values: Any) -> np.ndarray:
+        return np.asarray(values if self.simulated else values.get())
+
     def _arrays(self, problem: SweepProblem) -> dict[str, Any]:
         """The problem's arrays on the device, copied once per problem."""
         if self._device_problem is None or self._device_problem[0] is not problem:
@@ -195,7 +198,7 @@ class CudaBackend:
     ) -> None:
         device = self.materialize_on_device(problem, start, stop)
         for name, values in device.items():
-            out[name][: stop - start] = values if self.simulated else values.get()
+            out[name][: stop - start] = self._to_host(values)
 
     def reduce(self, problem: SweepProblem, spec: ReduceSpec, start: int, stop: int) -> Partial:
         from capacity.kernels.cuda import kernels, launch_blocks
@@ -232,15 +235,11 @@ class CudaBackend:
             ),
             "feasible": xp.sum(partial["feasible"]),
         }
-        host = {k: np.asarray(v if self.simulated else v.get()) for k, v in merged.items()}
-        best = {
-            k: np.asarray(partial[k] if self.simulated else partial[k].get())
-            for k in ("best_value", "best_index")
-        }
+        host = {k: self._to_host(v) for k, v in merged.items()}
         return _with_rows(
             problem, spec, start, stop, host["minimum"], host["maximum"], host["total"],
-            host["histogram"], host["feasible"].reshape(1), best["best_value"],
-            best["best_index"],
+            host["histogram"], host["feasible"], self._to_host(partial["best_value"]),
+            self._to_host(partial["best_index"]),
         )  # fmt: skip
 
 
@@ -261,15 +260,20 @@ def _with_rows(
 ) -> Partial:  # fmt: skip
     """A chunk's partial from the kernel's per-point statistics (already merged over blocks)
     and the host's statistics of the per-row quantities; best points still per block."""
-    rows = row_statistics(problem, spec, start, stop)
-    return Partial.from_blocks(
-        stop - start,
-        np.concatenate([minimum, rows[0]])[np.newaxis],
-        np.concatenate([maximum, rows[1]])[np.newaxis],
-        np.concatenate([total, rows[2]])[np.newaxis],
-        np.concatenate([histogram, rows[3]])[np.newaxis],
-        feasible, best_value, best_index,
-    )  # fmt: skip
+    rows_minimum, rows_maximum, rows_total, rows_histogram = row_statistics(
+        problem, spec, start, stop
+    )
+    best = best_of_blocks(best_value, best_index)
+    return Partial(
+        points=stop - start,
+        minimum=np.concatenate([minimum, rows_minimum]),
+        maximum=np.concatenate([maximum, rows_maximum]),
+        total=np.concatenate([total, rows_total]),
+        histogram=np.concatenate([histogram, rows_histogram]),
+        feasible=int(np.sum(feasible)),
+        best_value=best[0],
+        best_index=best[1],
+    )
 
 
 @dataclass(frozen=True)

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import numpy as np
 
 from capacity.kernels.point import N_QUANTITIES
 
-__all__ = ["Partial"]
+__all__ = ["Partial", "best_of_blocks"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -65,28 +65,12 @@ class Partial:
             best_index=int(best_index),
         )
 
-    @classmethod
-    def from_blocks(
-        cls, points: int, minimum: np.ndarray, maximum: np.ndarray, total: np.ndarray,
-        histogram: np.ndarray, feasible: np.ndarray, best_value: np.ndarray,
-        best_index: np.ndarray,
-    ) -> Partial:  # fmt: skip
-        """Merge per-block partial arrays (blocks on the first axis) into one."""
-        merged = cls(
-            points=points,
-            minimum=np.min(minimum, axis=0),
-            maximum=np.max(maximum, axis=0),
-            total=np.sum(total, axis=0),
-            histogram=np.asarray(np.sum(histogram, axis=0, dtype=np.int64)),
-            feasible=int(np.sum(feasible)),
-            best_value=-np.inf,
-            best_index=-1,
-        )
-        found = best_index >= 0
-        if np.any(found):
-            values, indices = best_value[found], best_index[found]
-            top = values == np.max(values)
-            merged = replace(
-                merged, best_value=float(np.max(values)), best_index=int(np.min(indices[top]))
-            )
-        return merged
+
+def best_of_blocks(values: np.ndarray, indices: np.ndarray) -> tuple[float, int]:
+    """The best of per-block best points (index −1: none), by :meth:`Partial.merge`'s rule."""
+    found = indices >= 0
+    if not np.any(found):
+        return -np.inf, -1
+    values, indices = values[found], indices[found]
+    top = values == np.max(values)
+    return float(np.max(values)), int(np.min(indices[top]))

@@ -15,7 +15,6 @@ __all__ = [
     "N_QUANTITIES",
     "POINT_QUANTITIES",
     "QUANTITIES",
-    "QUANTITY_UNITS",
     "mix_coefficients",
     "point_quantities",
 ]
@@ -29,7 +28,6 @@ QUANTITIES = (
     "facility_power",
     "it_power",
 )
-QUANTITY_UNITS = ("", "FLOP/s", "FLOP/s", "W", "W", "W")
 N_QUANTITIES = len(QUANTITIES)
 # The first four vary from point to point; facility and IT power depend on power and PUE
 # alone, so reductions take their statistics per (power, PUE) row (``row_statistics``).

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from capacity.kernels.point import N_QUANTITIES, mix_coefficients
+from capacity.kernels.point import mix_coefficients
 
 __all__ = ["OUTPUTS", "ReduceSpec", "SweepProblem"]
 
@@ -146,20 +146,3 @@ class ReduceSpec:
         width = self.upper - self.lower
         with np.errstate(divide="ignore", invalid="ignore"):
             return np.where(width > 0, self.bins / width, 0.0)
-
-    @classmethod
-    def plain(cls, problem: SweepProblem, lower: np.ndarray, upper: np.ndarray,
-              bins: int) -> ReduceSpec:  # fmt: skip
-        """Histograms only: no constraints, no objective."""
-        return cls(
-            lower=np.asarray(lower, dtype=np.float64),
-            upper=np.asarray(upper, dtype=np.float64),
-            bins=bins,
-            constraint_quantity=np.zeros(0, dtype=np.int64),
-            constraint_lower=np.zeros(0),
-            constraint_upper=np.zeros(0),
-            feasible_mix=np.ones(problem.mixes.shape[0], dtype=np.uint8),
-        )
-
-
-assert N_QUANTITIES == 6  # the kernels unpack exactly six quantities

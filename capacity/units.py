@@ -42,6 +42,8 @@ def _build_registry() -> pint.UnitRegistry:
     registry: pint.UnitRegistry = pint.UnitRegistry(None)
     registry.load_definitions(text.splitlines())
     registry.define("FLOP = [computation] = FLOP = flop")
+    # Money is in US dollars only: prices from other currencies are converted at the source.
+    registry.define("USD = [currency] = _ = usd = dollar")
     return registry
 
 
@@ -59,6 +61,10 @@ DIMENSIONS: dict[str, tuple[str, str]] = {
     "memory": ("B", "80 GB"),
     "memory bandwidth": ("B/s", "3.35 TB/s"),
     "dimensionless": ("", "0.8"),
+    "money": ("USD", "30000 USD"),
+    "energy price": ("USD/J", "80 USD/MWh"),
+    "power price": ("USD/W", "11 USD/W"),
+    "duration": ("s", "5 year"),
 }
 
 _FLOP_AMOUNT_HINT = (
@@ -87,6 +93,9 @@ _NAMED_DIMENSIONS: dict[str, str] = {
     "m": "a length",
     "s": "a time",
     "Hz": "a frequency",
+    "USD": "an amount of money",
+    "USD/J": "a price of energy",
+    "USD/W": "a price of power",
     "": "a plain number",
 }
 

@@ -22,6 +22,7 @@ index, on every backend.
 
 from __future__ import annotations
 
+import itertools
 import math
 from dataclasses import dataclass
 from pathlib import Path
@@ -245,9 +246,12 @@ def parse_distribution(
             return _samples(_read_samples(rest.strip(), name, dimension), name, lower, upper,
                             text=value)  # fmt: skip
         if kind == "fixed":
-            return _checked(fixed(_number(rest, name, dimension), lower, upper), name, lower, upper)
+            number = _number(rest, name, dimension)
+            return _checked(fixed(number, lower, upper), name, lower, upper)
         if kind not in _PARAMETER_COUNTS:
-            raise InputError(f"{name}: unknown distribution {kind_text!r} in {value!r}; use {_FORMS}")
+            raise InputError(
+                f"{name}: unknown distribution {kind_text!r} in {value!r}; use {_FORMS}"
+            )
         numbers = tuple(_number(part, name, dimension) for part in _split(rest))
         if len(numbers) not in _PARAMETER_COUNTS[kind]:
             counts = " or ".join(str(c) for c in _PARAMETER_COUNTS[kind])
@@ -331,19 +335,22 @@ def _checked(distribution: Distribution, name: str, lower: float, upper: float) 
             raise InputError(f"{where}: samples must be finite numbers")
         low, high = float(d.samples.min()), float(d.samples.max())
         if low < lower or high > upper:
-            raise InputError(f"{where}: samples run from {low:g} to {high:g}; {name} must be {valid}")
+            raise InputError(
+                f"{where}: samples run from {low:g} to {high:g}; {name} must be {valid}"
+            )
     elif d.kind in ("normal", "lognormal"):
         if not p[1] > 0:
             raise InputError(f"{where}: the spread must be > 0, got {p[1]:g}")
         if d.kind == "lognormal" and not p[0] > 0:
             raise InputError(f"{where}: the median must be > 0, got {p[0]:g}")
         if not d.lower < d.upper:
-            raise InputError(f"{where}: the truncation range {_range_text(d.lower, d.upper)} is empty")
+            empty = _range_text(d.lower, d.upper)
+            raise InputError(f"{where}: the truncation range {empty} is empty")
         _, _, f_low, f_high = d._normal
         if not f_high - f_low > 1e-12:
             raise InputError(f"{where}: almost no probability lies where {name} is {valid}")
     else:
-        if any(x > y for x, y in zip(p, p[1:], strict=False)):
+        if any(x > y for x, y in itertools.pairwise(p)):
             raise InputError(f"{where}: the numbers must be in increasing order")
         if min(p) < lower or max(p) > upper:
             raise InputError(f"{where}: {name} must be {valid}")

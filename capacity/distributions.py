@@ -123,7 +123,7 @@ class Distribution:
             assert self.samples is not None
             n = self.samples.size
             x = self.samples[np.minimum((u * n).astype(np.int64), n - 1)]
-        return np.clip(x, self.lower, self.upper)  # type: ignore[no-any-return]
+        return np.clip(x, self.lower, self.upper)
 
     def nominal(self) -> float:
         """The single value a deterministic run uses: the value, midpoint, mode, mean of the

@@ -10,6 +10,7 @@ the CUDA target and the CUDA simulator without overflow.
 from __future__ import annotations
 
 import zlib
+from typing import Any
 
 import numpy as np
 
@@ -27,7 +28,7 @@ _EPSILON = 1.0 / 9007199254740992.0
 _HIGH_SCALE = 67108864.0
 
 
-def philox2x32(counter_low, counter_high, key):  # type: ignore[no-untyped-def]
+def philox2x32(counter_low: Any, counter_high: Any, key: Any) -> tuple[Any, Any]:
     """The two 32-bit outputs of Philox2x32-10 (each held in a uint64)."""
     x0 = counter_low
     x1 = counter_high
@@ -41,7 +42,7 @@ def philox2x32(counter_low, counter_high, key):  # type: ignore[no-untyped-def]
     return x0, x1
 
 
-def uniform(key, index):  # type: ignore[no-untyped-def]
+def uniform(key: Any, index: Any) -> float:
     """Sample ``index`` (an int ≥ 0) of the uniform stream ``key``, in the open interval (0, 1)."""
     i = np.uint64(index)
     x0, x1 = philox2x32(i & _LOW32, i >> _SHIFT32, key)

@@ -9,6 +9,7 @@ error below 1.2e-9) refined by one Halley step on ``erfc``, which brings it to a
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 
@@ -27,18 +28,23 @@ _B0, _B1, _B2 = -5.447609879822406e01, 1.615858368580409e02, -1.556989798598866e
 _B3, _B4 = 6.680131188771972e01, -1.328068155288572e01
 _C0, _C1, _C2 = -7.784894002430293e-03, -3.223964580411365e-01, -2.400758277161838e00
 _C3, _C4, _C5 = -2.549732539343734e00, 4.374664141464968e00, 2.938163982698783e00
-_D0, _D1, _D2, _D3 = 7.784695709041462e-03, 3.224671290700398e-01, 2.445134137142996e00, 3.754408661907416e00  # noqa: E501
+_D0, _D1, _D2, _D3 = (
+    7.784695709041462e-03,
+    3.224671290700398e-01,
+    2.445134137142996e00,
+    3.754408661907416e00,
+)
 _P_LOW = 0.02425
 _SQRT2 = math.sqrt(2.0)
 _SQRT2PI = math.sqrt(2.0 * math.pi)
 
 
-def normal_cdf(z):  # type: ignore[no-untyped-def]
+def normal_cdf(z: float) -> float:
     """Φ(z), the standard normal CDF."""
     return 0.5 * math.erfc(-z / _SQRT2)
 
 
-def ndtri(p):  # type: ignore[no-untyped-def]
+def ndtri(p: float) -> float:
     """Φ⁻¹(p) for 0 < p < 1."""
     if p < _P_LOW:
         q = math.sqrt(-2.0 * math.log(p))
@@ -48,8 +54,10 @@ def ndtri(p):  # type: ignore[no-untyped-def]
     elif p <= 1.0 - _P_LOW:
         q = p - 0.5
         r = q * q
-        x = (((((_A0 * r + _A1) * r + _A2) * r + _A3) * r + _A4) * r + _A5) * q / (
-            ((((_B0 * r + _B1) * r + _B2) * r + _B3) * r + _B4) * r + 1.0
+        x = (
+            (((((_A0 * r + _A1) * r + _A2) * r + _A3) * r + _A4) * r + _A5)
+            * q
+            / (((((_B0 * r + _B1) * r + _B2) * r + _B3) * r + _B4) * r + 1.0)
         )
     else:
         q = math.sqrt(-2.0 * math.log(1.0 - p))
@@ -62,7 +70,17 @@ def ndtri(p):  # type: ignore[no-untyped-def]
     return x - step / (1.0 + 0.5 * x * step)
 
 
-def draw(kind, p0, p1, p2, p3, lower, upper, u, pool):  # type: ignore[no-untyped-def]
+def draw(
+    kind: Any,
+    p0: float,
+    p1: float,
+    p2: float,
+    p3: float,
+    lower: float,
+    upper: float,
+    u: float,
+    pool: Any,
+) -> float:
     """The sample of a distribution-table row at uniform number ``u``."""
     if kind == 0:
         return p0
@@ -89,17 +107,19 @@ def ndtri_array(p: np.ndarray) -> np.ndarray:
     p = np.asarray(p, dtype=np.float64)
     with np.errstate(divide="ignore", invalid="ignore"):
         q_low = np.sqrt(-2.0 * np.log(p))
-        tail = (((((_C0 * q_low + _C1) * q_low + _C2) * q_low + _C3) * q_low + _C4) * q_low + _C5) / (  # noqa: E501
-            (((_D0 * q_low + _D1) * q_low + _D2) * q_low + _D3) * q_low + 1.0
-        )
+        tail = (
+            ((((_C0 * q_low + _C1) * q_low + _C2) * q_low + _C3) * q_low + _C4) * q_low + _C5
+        ) / ((((_D0 * q_low + _D1) * q_low + _D2) * q_low + _D3) * q_low + 1.0)
         q_high = np.sqrt(-2.0 * np.log1p(-p))
-        upper = -(((((_C0 * q_high + _C1) * q_high + _C2) * q_high + _C3) * q_high + _C4) * q_high + _C5) / (  # noqa: E501
-            (((_D0 * q_high + _D1) * q_high + _D2) * q_high + _D3) * q_high + 1.0
-        )
+        upper = -(
+            ((((_C0 * q_high + _C1) * q_high + _C2) * q_high + _C3) * q_high + _C4) * q_high + _C5
+        ) / ((((_D0 * q_high + _D1) * q_high + _D2) * q_high + _D3) * q_high + 1.0)
     q = p - 0.5
     r = q * q
-    central = (((((_A0 * r + _A1) * r + _A2) * r + _A3) * r + _A4) * r + _A5) * q / (
-        ((((_B0 * r + _B1) * r + _B2) * r + _B3) * r + _B4) * r + 1.0
+    central = (
+        (((((_A0 * r + _A1) * r + _A2) * r + _A3) * r + _A4) * r + _A5)
+        * q
+        / (((((_B0 * r + _B1) * r + _B2) * r + _B3) * r + _B4) * r + 1.0)
     )
     x = np.where(p < _P_LOW, tail, np.where(p <= 1.0 - _P_LOW, central, upper))
     from math import erfc

@@ -38,7 +38,7 @@ CONFIDENCE_LEVELS: tuple[str, ...] = (
 # Figures of these grades are named in every output that uses them.
 FLAGGED_CONFIDENCE: frozenset[str] = frozenset({"press-estimate", "user-override", "assumption"})
 
-_FIGURE_KEYS = frozenset({"value", "confidence", "source", "note"})
+_FIGURE_KEYS = frozenset({"value", "low", "high", "confidence", "source", "note"})
 
 
 @dataclass(frozen=True)
@@ -57,6 +57,9 @@ class Figure:
         URL(s) or citation; for an assumption, what it rests on.
     note : str
         Interpretation or rationale; its first sentence is quoted in outputs.
+    low, high : pint.Quantity, optional
+        Where sources disagree, the range they span (same unit as ``value``), with
+        ``low ≤ value ≤ high``. None where the file gives no range.
     """
 
     value: pint.Quantity
@@ -64,6 +67,8 @@ class Figure:
     confidence: str
     source: str
     note: str = ""
+    low: pint.Quantity | None = None
+    high: pint.Quantity | None = None
 
     @property
     def summary(self) -> str:
@@ -79,9 +84,21 @@ class Figure:
 
     def display(self) -> str:
         """The value with its unit, compactly: "10.2 kW", "989.5 TFLOP/s", "0.76"."""
-        if self.value.dimensionless:
-            return f"{self.value.magnitude:g}"
-        return f"{self.value.magnitude:g} {self.value.units:~P}"
+        return _display(self.value)
+
+    def display_range(self) -> str:
+        """The range as "25000–50000 USD", or "" where the figure has none."""
+        if self.low is None and self.high is None:
+            return ""
+        low = "…" if self.low is None else _display(self.low)
+        high = "…" if self.high is None else _display(self.high)
+        return f"{low} – {high}"
+
+
+def _display(quantity: pint.Quantity) -> str:
+    if quantity.dimensionless:
+        return f"{quantity.magnitude:g}"
+    return f"{quantity.magnitude:g} {quantity.units:~P}"
 
 
 def weakest_confidence(*levels: str) -> str:
@@ -102,7 +119,8 @@ def read_figure(
     Parameters
     ----------
     table : dict
-        ``{value, confidence, source, note}`` as read from the file.
+        ``{value, confidence, source, note}`` as read from the file, optionally with
+        ``low`` and ``high`` (the range sources span, in the same dimension as ``value``).
     where : path or str
         The file, named in error messages.
     field : str
@@ -139,16 +157,41 @@ def read_figure(
     if confidence == "assumption" and not note.strip():
         raise fail("an assumption needs a note giving its rationale")
 
-    raw_value = table["value"]
-    if isinstance(raw_value, bool) or not isinstance(raw_value, str | int | float):
-        raise fail(f"value must be a number or a string with a unit, got {raw_value!r}")
+    quantity, si = _read_value(table["value"], "value", dimension, kind, fail)
+    bounds: dict[str, pint.Quantity | None] = {"low": None, "high": None}
+    for key in bounds:
+        if key in table:
+            bound, bound_si = _read_value(table[key], key, dimension, kind, fail)
+            if (key == "low" and bound_si > si) or (key == "high" and bound_si < si):
+                relation = "≤" if key == "low" else "≥"
+                raise fail(
+                    f"{key} must be {relation} value, got {key} = {table[key]!r}, "
+                    f"value = {table['value']!r}"
+                )
+            bounds[key] = bound.to(quantity.units)
+    return Figure(
+        quantity, si, confidence, source.strip(), note.strip(), bounds["low"], bounds["high"]
+    )
+
+
+def _read_value(
+    raw: Any, key: str, dimension: str, kind: str, fail: Any
+) -> tuple[pint.Quantity, float]:
+    """One of a figure's numbers (value, low or high) as a quantity and its SI magnitude."""
+    if isinstance(raw, bool) or not isinstance(raw, str | int | float):
+        raise fail(f"{key} must be a number or a string with a unit, got {raw!r}")
     try:
-        quantity = parse_quantity(raw_value, dimension, "value")
+        quantity = parse_quantity(raw, dimension, key)
     except UnitError as error:
-        raise fail(str(error).removeprefix("value: ")) from None
+        message = str(error).removeprefix(f"{key}: ")
+        raise fail(message if key == "value" else f"{key}: {message}") from None
     si = float(np.asarray(quantity.to(DIMENSIONS[dimension][0]).magnitude))
-    _check_range(si, kind, raw_value, fail)
-    return Figure(quantity, si, confidence, source.strip(), note.strip())
+    _check_range(si, kind, raw, fail if key == "value" else _prefixed(fail, key))
+    return quantity, si
+
+
+def _prefixed(fail: Any, key: str) -> Any:
+    return lambda problem: fail(f"{key} {problem}")
 
 
 def _check_range(si: float, kind: str, raw_value: Any, fail: Any) -> None:

@@ -41,7 +41,7 @@ PRECISIONS: tuple[str, ...] = ("fp4", "fp6", "fp8", "bf16", "tf32", "fp32", "fp6
 _POWER_BEHAVIOUR = ("cluster_overhead", "idle_fraction", "busy_fraction")
 _TOP_LEVEL_KEYS = frozenset(
     {"id", "aliases", "name", "vendor", "year", "notes", "tdp", "system", "power_behaviour"}
-    | {"peak", "memory"}
+    | {"peak", "memory", "price"}
 )
 
 
@@ -75,6 +75,9 @@ class Profile:
     memory_kind: str | None = None
     memory_capacity: Figure | None = None
     memory_bandwidth: Figure | None = None
+    price: Figure | None = None
+    """Capital cost per accelerator [USD]; see the note for what it covers (chip, or share of
+    the reference system). None where no public figure exists."""
     path: Path | None = None
     raw: Mapping[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
@@ -94,6 +97,8 @@ class Profile:
             figures["memory.capacity"] = self.memory_capacity
         if self.memory_bandwidth is not None:
             figures["memory.bandwidth"] = self.memory_bandwidth
+        if self.price is not None:
+            figures["price"] = self.price
         return figures
 
     def precision_used(self, precision: str) -> str | None:
@@ -220,11 +225,13 @@ def _parse_profile(raw: Mapping[str, Any], where: Path | str, expected_id: str |
         if "bandwidth" in memory
         else None
     )
+    price = figure(raw["price"], "price", "money") if "price" in raw else None
     return Profile(
         id=profile_id, name=name, vendor=vendor, year=year, system=system,
         cluster_overhead=overhead, idle_fraction=idle, busy_fraction=busy, peak=peak, tdp=tdp,
         aliases=tuple(aliases), notes=notes, memory_kind=memory_kind, memory_capacity=capacity,
-        memory_bandwidth=bandwidth, path=where if isinstance(where, Path) else None, raw=raw,
+        memory_bandwidth=bandwidth, price=price, path=where if isinstance(where, Path) else None,
+        raw=raw,
     )  # fmt: skip
 
 
@@ -294,8 +301,8 @@ class ProfileSet(Mapping[str, Profile]):
         A field is given as ``ID.FIELD`` where FIELD is a profile field name: ``tdp``,
         ``system.power``, ``system.power_to_tdp``, ``system.accelerators``,
         ``cluster_overhead``, ``idle_fraction``, ``busy_fraction``, ``peak.<precision>``,
-        ``memory.capacity``, ``memory.bandwidth``. The new figure is validated as a file's
-        would be and is marked ``user-override``. Setting ``system.power`` replaces a
+        ``memory.capacity``, ``memory.bandwidth``, ``price``. The new figure is validated as a
+        file's would be and is marked ``user-override``. Setting ``system.power`` replaces a
         ``power_to_tdp`` derivation and the other way round.
         """
         raws: dict[str, dict[str, Any]] = {}
@@ -321,6 +328,7 @@ _OVERRIDE_PATHS: dict[str, tuple[str, ...]] = {
     "system.accelerators": ("system", "accelerators"),
     "memory.capacity": ("memory", "capacity"),
     "memory.bandwidth": ("memory", "bandwidth"),
+    "price": ("price",),
     **{name: ("power_behaviour", name) for name in _POWER_BEHAVIOUR},
     **{f"power_behaviour.{name}": ("power_behaviour", name) for name in _POWER_BEHAVIOUR},
     **{f"peak.{p}": ("peak", p) for p in PRECISIONS},

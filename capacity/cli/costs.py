@@ -1,0 +1,289 @@
+"""``capacity costs POWER_OR_COUNT``: capex, energy cost and cost of ownership of a conversion."""
+
+from __future__ import annotations
+
+import math
+import re
+from typing import Annotated, Any
+
+import pint
+import typer
+from rich.table import Table
+
+from capacity.cli.app import app, reports_errors
+from capacity.cli.convert import DEFAULTS
+from capacity.cli.format import human, to_json, wide_console
+from capacity.cli.options import (
+    FormatOption,
+    ProfilesOption,
+    SetOption,
+    check_format,
+    parse_overrides,
+)
+from capacity.convert import Conversion, convert, convert_accelerators
+from capacity.costs import (
+    COST_PARAMETERS,
+    CostAssumptions,
+    Costs,
+    conversion_costs,
+    cost_assumptions,
+    shown,
+    shown_range,
+)
+from capacity.errors import InputError, ProfileError, UnitError
+from capacity.figures import Figure
+from capacity.profiles import load_profiles
+from capacity.units import format_count, parse_count
+
+# Option → cost override key of capacity.costs.cost_assumptions.
+_COST_OPTIONS = {
+    "facility_capex": "facility_capex_per_watt",
+    "electricity": "electricity_price",
+    "lifetime": "hardware_lifetime",
+    "facility_lifetime": "facility_lifetime",
+    "discount_rate": "discount_rate",
+}
+_SCALES = ((1e12, "trillion"), (1e9, "billion"), (1e6, "million"), (1e3, "thousand"))
+
+
+@app.command(name="costs")
+@reports_errors
+def costs_command(
+    power_or_count: Annotated[
+        str,
+        typer.Argument(
+            metavar="POWER_OR_COUNT",
+            help="A power ('1GW', '150 MW') or a count of accelerators ('200000', '4.5M').",
+        ),
+    ],
+    chip: Annotated[str | None, typer.Option(help="One chip's profile id or alias.")] = None,
+    mix: Annotated[
+        str | None, typer.Option(help="Chip shares summing to 1: ID=SHARE,ID=SHARE,...")
+    ] = None,
+    pue: Annotated[float | None, typer.Option(help="Facility ÷ IT power, ≥ 1. [1.2]")] = None,
+    utilization: Annotated[
+        float | None, typer.Option(help="Fraction of time the fleet is busy. [0.8]")
+    ] = None,
+    mfu: Annotated[
+        float | None, typer.Option(help="Fraction of peak FLOP/s achieved while busy. [1.0]")
+    ] = None,
+    basis: Annotated[
+        str | None, typer.Option(help="facility (site draw) or it (critical IT load). [facility]")
+    ] = None,
+    provision: Annotated[
+        str | None, typer.Option(help="nameplate or busy (power-capped sites). [nameplate]")
+    ] = None,
+    precision: Annotated[
+        str | None, typer.Option(help="fp4, fp6, fp8, bf16, tf32, fp32 or fp64. [bf16]")
+    ] = None,
+    method: Annotated[
+        str | None, typer.Option(help="system (reference systems) or epoch (1.82 × TDP). [system]")
+    ] = None,
+    mix_basis: Annotated[
+        str | None, typer.Option(help="Mix shares of IT power or of accelerator count. [power]")
+    ] = None,
+    price: Annotated[
+        list[str] | None,
+        typer.Option(help="Price per accelerator: CHIP=VALUE, e.g. gb300=55000USD (repeatable)."),
+    ] = None,
+    facility_capex: Annotated[
+        str | None, typer.Option(help="Facility capex per watt of IT power, e.g. 11USD/W.")
+    ] = None,
+    electricity: Annotated[
+        str | None, typer.Option(help="Electricity price, e.g. 80USD/MWh.")
+    ] = None,
+    lifetime: Annotated[
+        str | None, typer.Option(help="Hardware lifetime for annualized capex, e.g. 5year.")
+    ] = None,
+    facility_lifetime: Annotated[
+        str | None, typer.Option(help="Facility lifetime for annualized capex, e.g. 20year.")
+    ] = None,
+    discount_rate: Annotated[
+        str | None, typer.Option(help="Discount rate per year, e.g. 0.08 (0: straight line).")
+    ] = None,
+    set_: SetOption = None,
+    profiles: ProfilesOption = None,
+    output_format: FormatOption = "table",
+) -> None:
+    """Capex, energy cost and annual cost of ownership of a power (or a number of
+    accelerators): every default shown with its value, confidence and source."""
+    check_format(output_format, ("table", "json"))
+    given = {
+        "pue": pue, "utilization": utilization, "mfu": mfu, "basis": basis,
+        "provision": provision, "precision": precision, "method": method, "mix_basis": mix_basis,
+    }  # fmt: skip
+    chosen = {name: DEFAULTS[name] if value is None else value for name, value in given.items()}
+    profile_set = load_profiles(profiles)
+    overrides = parse_overrides(set_)
+    if overrides:
+        profile_set = profile_set.with_overrides(overrides)
+    options: dict[str, Any] = {
+        "chip": chip,
+        "mix": mix,
+        "profiles": profile_set,
+        **{k: v for k, v in chosen.items() if k != "basis"},
+    }
+    count = parse_count(power_or_count, "POWER_OR_COUNT")
+    if count is not None:
+        if basis is not None:
+            raise InputError("--basis applies to a power; POWER_OR_COUNT here is a count")
+        conversion = convert_accelerators(count, **options)
+    else:
+        try:
+            conversion = convert(power_or_count, basis=str(chosen["basis"]), **options)
+        except UnitError as error:
+            raise UnitError(
+                f"{error} (POWER_OR_COUNT is a power such as '1GW' or a count such as '200k')"
+            ) from None
+    cost_overrides = _price_overrides(price)
+    values = {
+        "facility_capex": facility_capex, "electricity": electricity, "lifetime": lifetime,
+        "facility_lifetime": facility_lifetime, "discount_rate": discount_rate,
+    }  # fmt: skip
+    cost_overrides |= {_COST_OPTIONS[k]: v for k, v in values.items() if v is not None}
+    try:
+        assumptions = cost_assumptions(conversion.chips, profile_set, cost_overrides)
+    except ProfileError as error:  # a malformed override: name the option, not the API key
+        raise InputError(_option_names(str(error))) from None
+    costs = conversion_costs(conversion, assumptions)
+    if output_format == "json":
+        document = {
+            "conversion": conversion.to_dict(),
+            "cost_parameters": assumptions.to_dict(),
+            "costs": costs.to_dict(),
+        }
+        typer.echo(to_json(document))
+    else:
+        _print_tables(conversion, assumptions, costs, chosen, given)
+
+
+def _option_names(message: str) -> str:
+    """An override error in terms of this command's options ("--electricity: needs ...")."""
+    for option, key in _COST_OPTIONS.items():
+        message = message.replace(f"cost override: field '{key}'", f"--{option.replace('_', '-')}")
+    return re.sub(r"cost override: field 'price\.([^']+)'", r"--price \1", message)
+
+
+def _price_overrides(settings: list[str] | None) -> dict[str, str]:
+    """``--price CHIP=VALUE`` options as ``price.CHIP`` cost overrides."""
+    overrides: dict[str, str] = {}
+    for setting in settings or []:
+        chip, equals, value = setting.partition("=")
+        if not equals or not chip.strip() or not value.strip():
+            raise InputError(f"--price {setting!r} must be CHIP=VALUE, e.g. gb300=55000USD")
+        overrides[f"price.{chip.strip()}"] = value.strip()
+    return overrides
+
+
+def money(
+    quantity: pint.Quantity | None, unit: str = "USD", per: str = "", missing: str = ""
+) -> str:
+    """An amount of dollars in words: "27.94 billion USD/yr"; None is "unavailable"."""
+    if quantity is None:
+        return f"unavailable (no price for {missing})" if missing else "unavailable"
+    value = float(quantity.to(unit).magnitude)
+    suffix = f" USD{per}"
+    if not math.isfinite(value):
+        return "n/a"
+    for scale, word in _SCALES:
+        if abs(value) >= scale:
+            return f"{value / scale:.4g} {word}{suffix}"
+    return f"{value:.4g}{suffix}"
+
+
+def _print_tables(
+    conversion: Conversion,
+    assumptions: CostAssumptions,
+    costs: Costs,
+    chosen: dict[str, Any],
+    given: dict[str, Any],
+) -> None:
+    console = wide_console(120)
+
+    def label(name: str) -> str:
+        return f"{chosen[name]}" + (" (default)" if given[name] is None else "")
+
+    chips = ", ".join(f"{chip} {float(conversion.mix[chip]):.3g}" for chip in conversion.chips)
+    headline = Table(title="Capacity", show_header=False)
+    headline.add_column("quantity")
+    headline.add_column("value", justify="right")
+    for name, value in (
+        ("chips (share)", chips),
+        ("PUE", label("pue")),
+        ("utilization", label("utilization")),
+        ("MFU", label("mfu")),
+        ("accelerators", format_count(conversion.accelerators.magnitude)),
+        ("IT power", human(conversion.it_power, "W")),
+        ("facility power", human(conversion.facility_power, "W")),
+        ("delivered compute", human(conversion.delivered_flops, "FLOP/s")),
+        ("annual energy", f"{conversion.annual_energy.to('TWh').magnitude:.4g} TWh/yr"),
+    ):
+        headline.add_row(name, value)
+    console.print(headline)
+
+    parameters = Table(title="Cost parameters (each set by the option named)")
+    for column in ("parameter", "value", "range", "confidence"):
+        parameters.add_column(column)
+    sources: list[str] = []
+    rows: list[tuple[str, Figure | None, str]] = [
+        (f"price of {chip} per accelerator (--price {chip}=…)", figure, "USD")
+        for chip, figure in assumptions.accelerator_price.items()
+        if chip in conversion.chips
+    ]
+    options = {key: option for option, key in _COST_OPTIONS.items()}
+    rows += [
+        (f"{name.replace('_', ' ')} (--{options[name].replace('_', '-')})", figure, unit)
+        for name, figure in assumptions.parameters().items()
+        for unit in (COST_PARAMETERS[name][2],)
+    ]
+    for name, figure, unit in rows:
+        if figure is None:
+            parameters.add_row(name, "none", "", "no public figure")
+            continue
+        parameters.add_row(name, shown(figure, unit), shown_range(figure, unit), figure.confidence)
+        note = f" ({figure.summary})" if figure.summary else ""
+        sources.append(f"{name.split(' (')[0]}: {figure.source}{note}")
+    console.print(parameters)
+    console.print("[bold]Sources of the cost parameters:[/bold]")
+    for line in sources:
+        console.print(f"  - {line}", markup=False, highlight=False, soft_wrap=True)
+
+    crf_hardware, crf_facility = assumptions.annualization()
+    missing = ", ".join(costs.missing_prices)
+    table = Table(title="Costs", show_header=False)
+    table.add_column("quantity")
+    table.add_column("value", justify="right")
+    if len(conversion.chips) > 1:
+        for chip, share in costs.hardware_capex_by_chip.items():
+            table.add_row(f"hardware capex, {chip}", money(share, missing=chip))
+    for name, value in (
+        ("hardware capex", money(costs.hardware_capex, missing=missing)),
+        ("facility capex", money(costs.facility_capex, missing=missing)),
+        ("capex", money(costs.capex, missing=missing)),
+        (
+            "annual energy cost",
+            money(costs.annual_energy_cost, "USD/year", "/yr", missing=missing),
+        ),
+        (
+            f"annualized capex (CRF {crf_hardware:.4g}/yr hardware, {crf_facility:.4g}/yr "
+            "facility)",
+            money(costs.annualized_capex, "USD/year", "/yr", missing=missing),
+        ),
+        ("annual cost of ownership", money(costs.annual_cost, "USD/year", "/yr", missing=missing)),
+        (
+            "capex per GW of facility power",
+            money(costs.capex_per_gw, "USD/GW", "/GW", missing=missing),
+        ),
+        (
+            "cost per delivered EFLOP (1e18 FLOP)",
+            money(costs.cost_per_delivered_flop, "USD/EFLOP", "/EFLOP", missing=missing),
+        ),
+    ):
+        table.add_row(name, value)
+    console.print(table)
+
+    lines = [*conversion.assumptions, *costs.assumptions]
+    if lines:
+        console.print("[bold]Assumptions and estimates in these figures:[/bold]")
+        for line in lines:
+            console.print(f"  - {line}", markup=False, highlight=False, soft_wrap=True)

@@ -44,7 +44,7 @@ def check_command(
     claim: Annotated[
         str | None,
         typer.Argument(
-            metavar="[CLAIM]",
+            metavar="CLAIM",
             help="The claim, quoted: '30 GW = 4.5M h100', '30 GW = 25% of global-datacenters', "
             "a range '30 GW = 4-5M h100' or a chain of these. Or give --power and --count/--chip "
             "or --percent/--grid.",
@@ -60,7 +60,7 @@ def check_command(
         str | None,
         typer.Option(
             help="The counted chip with --count; otherwise the chip whose average draw gives "
-            "grid shares. [the claim's chip, else h100-sxm]"
+            "grid shares (default: the claim's chip, else h100-sxm)."
         ),
     ] = None,
     percent_: Annotated[
@@ -73,13 +73,16 @@ def check_command(
         float | None, typer.Option(help="Fraction of time the fleet is busy. [0.8]")
     ] = None,
     basis: Annotated[
-        str | None, typer.Option(help="facility (site draw) or it (critical IT load). [facility]")
+        str | None,
+        typer.Option(help="facility (site draw) or it (critical IT load). Default: facility."),
     ] = None,
     provision: Annotated[
-        str | None, typer.Option(help="nameplate or busy (power-capped sites). [nameplate]")
+        str | None,
+        typer.Option(help="nameplate or busy (power-capped sites). Default: nameplate."),
     ] = None,
     method: Annotated[
-        str | None, typer.Option(help="system (reference systems) or epoch (1.82 × TDP). [system]")
+        str | None,
+        typer.Option(help="system (reference systems) or epoch (1.82 × TDP). Default: system."),
     ] = None,
     tolerance: Annotated[
         float, typer.Option(help="Claimed ÷ model within 1 ± this is 'consistent'.")
@@ -135,7 +138,8 @@ def _print_report(report: ClaimReport, given: dict[str, Any]) -> None:
     def label(name: str) -> str:
         return f"{inputs[name]}" + (" (default)" if given.get(name) is None else "")
 
-    overview = Table(title=escape(f"Claim: {report.claim.text}"), show_header=False)
+    console.print(f"Claim: {report.claim.text}", markup=False, highlight=False, soft_wrap=True)
+    overview = Table(title="Inputs", show_header=False)
     overview.add_column("input")
     overview.add_column("value")
     for name, value in (

@@ -7,6 +7,7 @@ inside the bin.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -33,6 +34,8 @@ class OutputSummary:
     mean: float
     edges: np.ndarray
     counts: np.ndarray
+    std: float = float("nan")
+    """Standard deviation (Monte Carlo runs; NaN for sweeps)."""
 
     @property
     def resolution(self) -> float:
@@ -62,6 +65,7 @@ class OutputSummary:
             "min": self.minimum,
             "max": self.maximum,
             "mean": self.mean,
+            **({"std": self.std} if math.isfinite(self.std) else {}),
             **{f"p{_percent(q)}": value for q, value in self.quantiles(qs).items()},
             "quantile_resolution": self.resolution,
         }

@@ -20,7 +20,8 @@ from typing import Any, Protocol
 import numpy as np
 
 from capacity.errors import InputError
-from capacity.kernels import reference
+from capacity.kernels import montecarlo_reference, reference
+from capacity.kernels.montecarlo_problem import MonteCarloProblem, SamplePartial, SampleSpec
 from capacity.kernels.partial import Partial, best_of_blocks
 from capacity.kernels.point import POINT_QUANTITIES
 from capacity.kernels.problem import OUTPUTS, ReduceSpec, SweepProblem
@@ -57,6 +58,14 @@ class Backend(Protocol):
     def reduce(self, problem: SweepProblem, spec: ReduceSpec, start: int, stop: int) -> Partial:
         """Reduce points ``[start, stop)``."""
 
+    def chunk_samples(self, problem: MonteCarloProblem) -> int:
+        """Monte Carlo samples per chunk."""
+
+    def reduce_samples(
+        self, problem: MonteCarloProblem, spec: SampleSpec, start: int, stop: int
+    ) -> SamplePartial:
+        """Reduce Monte Carlo samples ``[start, stop)``."""
+
 
 def output_buffers(points: int, chips: int) -> dict[str, np.ndarray]:
     """Host arrays for ``points`` points of every output in :data:`OUTPUTS`."""
@@ -81,6 +90,14 @@ class NumpyBackend:
 
     def reduce(self, problem: SweepProblem, spec: ReduceSpec, start: int, stop: int) -> Partial:
         return reference.reduce(problem, spec, start, stop)
+
+    def chunk_samples(self, problem: MonteCarloProblem) -> int:
+        return max(1024, (1 << 16) // problem.groups)
+
+    def reduce_samples(
+        self, problem: MonteCarloProblem, spec: SampleSpec, start: int, stop: int
+    ) -> SamplePartial:
+        return montecarlo_reference.reduce(problem, spec, start, stop)
 
 
 class NumbaBackend:
@@ -128,6 +145,31 @@ class NumbaBackend:
             best_value, best_index,
         )  # fmt: skip
 
+    def chunk_samples(self, problem: MonteCarloProblem) -> int:
+        return 1 << 24
+
+    def reduce_samples(
+        self, problem: MonteCarloProblem, spec: SampleSpec, start: int, stop: int
+    ) -> SamplePartial:
+        from capacity.kernels import montecarlo_cpu
+
+        n = stop - start
+        blocks = max(1, min(4 * self.threads, n // 4096))
+        minimum, maximum, total, squares, histogram = montecarlo_cpu.reduce_samples(
+            start, stop, blocks, problem.table, problem.keys, problem.pool,
+            problem.scenario_inputs, problem.chip_inputs, problem.shares, problem.provisioned,
+            problem.idle, problem.busy, problem.sizing_fraction, problem.flops, problem.modes,
+            problem.seconds_per_year, spec.lower, spec.scale, spec.bins, problem.groups,
+        )  # fmt: skip
+        return SamplePartial(
+            samples=n,
+            minimum=minimum.min(axis=0),
+            maximum=maximum.max(axis=0),
+            total=total.sum(axis=0),
+            total_squares=squares.sum(axis=0),
+            histogram=histogram.sum(axis=0, dtype=np.int64),
+        )
+
 
 class CudaBackend:
     """The CUDA kernels on CuPy arrays; ``simulated=True`` runs them in numba's simulator."""
@@ -150,6 +192,7 @@ class CudaBackend:
                 raise InputError(f"backend 'cuda' needs a usable CUDA device: {status.reason}")
             self.detail = status.reason
         self._device_problem: tuple[SweepProblem, dict[str, Any]] | None = None
+        self._device_samples: tuple[MonteCarloProblem, dict[str, Any]] | None = None
 
     @property
     def xp(self) -> Any:
@@ -241,6 +284,29 @@ class CudaBackend:
             host["histogram"], host["feasible"], self._to_host(partial["best_value"]),
             self._to_host(partial["best_index"]),
         )  # fmt: skip
+
+    def chunk_samples(self, problem: MonteCarloProblem) -> int:
+        # 2**24 samples × 8 quantities × 8 B = 1 GB of device values per group, plus bins
+        return max(1024, (1 << 24) // problem.groups) if not self.simulated else 1 << 12
+
+    def reduce_samples(
+        self, problem: MonteCarloProblem, spec: SampleSpec, start: int, stop: int
+    ) -> SamplePartial:
+        from capacity.kernels import montecarlo_cuda
+
+        if problem.table.shape[0] > montecarlo_cuda.MAX_INPUTS:
+            raise InputError(
+                f"the CUDA backend draws at most {montecarlo_cuda.MAX_INPUTS} inputs a sample, "
+                f"this run has {problem.table.shape[0]}; use backend 'numba'"
+            )
+        if self._device_samples is None or self._device_samples[0] is not problem:
+            arrays = montecarlo_cuda.device_arrays(problem, self.simulated)
+            self._device_samples = (problem, arrays)
+        with _small_grids_allowed():
+            values = montecarlo_cuda.materialize_on_device(
+                problem, self._device_samples[1], start, stop, self.simulated
+            )
+        return montecarlo_cuda.reduce_on_device(values, spec, self.simulated)
 
 
 @contextlib.contextmanager

@@ -1,0 +1,831 @@
+"""Monte Carlo: the chain with uncertain inputs, reduced to quantiles without storing samples.
+
+:func:`montecarlo` runs one conversion whose inputs may be distributions
+(:mod:`capacity.distributions`); :func:`simulate` runs several :class:`Scenario` objects
+(the deals of a portfolio) on the same samples and adds their total. Each chip's power and
+FLOP/s carry a multiplier, fixed for datasheet figures and wider the less sure a figure is
+(:data:`MULTIPLIER_SPREADS`); prices, facility capex and electricity price are drawn from
+their sourced ranges.
+
+How a run goes:
+
+1. every input becomes a row of a distribution table with a Philox key derived from the
+   seed and the input's name (:mod:`capacity.kernels.random`), so sample ``i`` of an input
+   is the same on every backend and for any chunking;
+2. a pilot of the first :data:`PILOT_SAMPLES` samples, computed by the NumPy reference,
+   fixes the histogram edges of every output and gives the rank correlations;
+3. the backend reduces the samples chunk by chunk (count, min, max, sums, histograms), never
+   holding more than one chunk; a quantile that lands outside the pilot's range triggers one
+   more pass on the exact range;
+4. a tornado table swings each uncertain input from its P5 to its P95 with the others at
+   their nominal values.
+
+Outputs are the eight :data:`~capacity.kernels.scenario.SCENARIO_QUANTITIES` plus annual
+energy, FLOP per year and grid shares (exact rescalings of average power and delivered
+FLOP/s). Quantiles are accurate to one histogram bin (``quantile_resolution``).
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from capacity import chain
+from capacity.convert import check_options, resolve_mix
+from capacity.distributions import Distribution, fixed, parse_distribution
+from capacity.errors import InputError
+from capacity.figures import Figure
+from capacity.fleet import Fleet, build_fleet, fleet_assumptions
+from capacity.grids import Grid, GridSet, select_grids
+from capacity.kernels.backends import Backend, resolve_backend
+from capacity.kernels.montecarlo_problem import MonteCarloProblem, SamplePartial, SampleSpec
+from capacity.kernels.montecarlo_reference import evaluate, input_values
+from capacity.kernels.random import stream_key
+from capacity.kernels.sampling import TABLE_COLUMNS
+from capacity.kernels.scenario import SCENARIO_QUANTITIES
+from capacity.profiles import Profile, ProfileSet, load_profiles
+from capacity.summary import DEFAULT_QUANTILES, OutputSummary
+from capacity.units import SECONDS_PER_YEAR, parse_count, to_si
+
+__all__ = [
+    "DEFAULT_BINS",
+    "MULTIPLIER_SPREADS",
+    "MonteCarloResult",
+    "Scenario",
+    "TornadoBar",
+    "montecarlo",
+    "simulate",
+]
+
+DEFAULT_BINS = 2048
+# Samples the NumPy reference computes first, for histogram edges and rank correlations.
+PILOT_SAMPLES = 1 << 15
+# The pilot's range is widened by this fraction of its span on each side.
+PILOT_MARGIN = 0.25
+MAX_SAMPLES = 1 << 40
+# Half-widths of the default triangular multiplier (1 − w, 1, 1 + w) on a chip's power and
+# FLOP/s, by the confidence of the figure. capacity's own assumption: a datasheet figure is
+# exact for the model's purpose; a vendor announcement for an unreleased part has moved by
+# about ±10 % before shipping (B200 at 1000 W vs 1200 W, shared/reference/accelerators.md);
+# press estimates disagree by about ±20 % (Rubin TDP 1.8–2.3 kW, same file); an
+# assumption-grade figure gets ±30 %.
+MULTIPLIER_SPREADS: dict[str, float] = {
+    "datasheet": 0.0,
+    "measured": 0.0,
+    "user-override": 0.0,
+    "vendor-announced": 0.1,
+    "press-estimate": 0.2,
+    "assumption": 0.3,
+}
+_JOULES_PER_TWH = 3.6e15
+_NO_LIMIT = math.inf
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """One conversion with possibly uncertain inputs (one deal of a portfolio).
+
+    ``shares`` maps profile ids (or aliases) to shares summing to 1. Exactly one of
+    ``power`` (W; facility or IT power by ``basis``) and ``accelerators`` (a count) is given.
+    ``cost_overrides`` are as :func:`capacity.costs.cost_assumptions`' ``overrides``.
+    """
+
+    name: str
+    shares: Mapping[str, float]
+    power: Distribution | None = None
+    accelerators: Distribution | None = None
+    basis: str = "facility"
+    pue: Distribution = field(default_factory=lambda: fixed(1.2, 1.0))
+    utilization: Distribution = field(default_factory=lambda: fixed(0.8, 0.0, 1.0))
+    mfu: Distribution = field(default_factory=lambda: fixed(1.0, 0.0, 1.0))
+    cost_overrides: Mapping[str, Any] | None = None
+
+
+@dataclass(frozen=True)
+class TornadoBar:
+    """One input swung from its P5 to its P95, the others at their nominal values."""
+
+    input: str
+    low: float
+    high: float
+    output_at_low: float
+    output_at_high: float
+
+    @property
+    def swing(self) -> float:
+        return abs(self.output_at_high - self.output_at_low)
+
+
+@dataclass(frozen=True)
+class InputSummary:
+    """An uncertain input as the run drew it."""
+
+    name: str
+    text: str
+    kind: str
+    nominal: float
+    p5: float
+    p95: float
+
+
+@dataclass(frozen=True)
+class MonteCarloResult:
+    """Quantiles, histograms and sensitivities of every output of a Monte Carlo run.
+
+    Values are SI (W, FLOP/s, J, USD, USD/year). ``groups`` are the scenario names, then
+    ``"total"`` when there are several. Costs are ``None`` for a group where a chip has no
+    price (``missing_prices``).
+    """
+
+    samples: int
+    seed: int
+    backend: str
+    backend_detail: str
+    groups: tuple[str, ...]
+    quantiles: tuple[float, ...]
+    summaries: Mapping[str, Mapping[str, OutputSummary | None]]
+    baseline: Mapping[str, float]
+    """The top group's outputs at every input's nominal value."""
+    inputs: tuple[InputSummary, ...]
+    tornado: Mapping[str, tuple[TornadoBar, ...]]
+    """Per output of the top group: the bars, widest swing first."""
+    rank_correlation: Mapping[str, Mapping[str, float]]
+    """Per output of the top group: Spearman's rank correlation with each uncertain input,
+    over the pilot samples."""
+    pilot_samples: int
+    passes: int
+    missing_prices: Mapping[str, tuple[str, ...]]
+    assumptions: tuple[str, ...]
+    compute_seconds: float
+    seconds: float
+
+    @property
+    def top(self) -> str:
+        """The group the sensitivities describe: the total, or the only scenario."""
+        return self.groups[-1]
+
+    def summary(self, group: str, output: str) -> OutputSummary | None:
+        """The summary of ``output`` for ``group`` (None where costs are unavailable)."""
+        if group not in self.summaries:
+            raise InputError(f"unknown group {group!r}; known: {', '.join(self.groups)}")
+        outputs = self.summaries[group]
+        if output not in outputs:
+            raise InputError(f"unknown output {output!r}; known: {', '.join(outputs)}")
+        return outputs[output]
+
+    def to_dict(self, histogram_bins: int = 64) -> dict[str, Any]:
+        """A JSON-ready dict; histograms are coarsened to ``histogram_bins`` bins."""
+        return {
+            "samples": self.samples,
+            "seed": self.seed,
+            "backend": self.backend,
+            "backend_detail": self.backend_detail,
+            "passes": self.passes,
+            "compute_seconds": self.compute_seconds,
+            "inputs": [vars(i) for i in self.inputs],
+            "groups": {
+                group: {
+                    output: None
+                    if s is None
+                    else {
+                        **s.to_dict(self.quantiles),
+                        "histogram": _coarse_histogram(s, histogram_bins),
+                    }
+                    for output, s in outputs.items()
+                }
+                for group, outputs in self.summaries.items()
+            },
+            "baseline": dict(self.baseline),
+            "tornado": {
+                output: [{**vars(bar), "swing": bar.swing} for bar in bars]
+                for output, bars in self.tornado.items()
+            },
+            "rank_correlation": {k: dict(v) for k, v in self.rank_correlation.items()},
+            "pilot_samples": self.pilot_samples,
+            "missing_prices": {k: list(v) for k, v in self.missing_prices.items()},
+            "assumptions": list(self.assumptions),
+        }
+
+
+def _coarse_histogram(summary: OutputSummary, bins: int) -> dict[str, Any]:
+    counts = summary.counts
+    factor = max(1, len(counts) // bins)
+    usable = len(counts) - len(counts) % factor
+    coarse = counts[:usable].reshape(-1, factor).sum(axis=1)
+    coarse[-1] += counts[usable:].sum()
+    return {
+        "edges": summary.edges[::factor][: len(coarse) + 1].tolist(),
+        "counts": coarse.tolist(),
+    }
+
+
+def montecarlo(
+    power: Any = None,
+    *,
+    accelerators: Any = None,
+    chip: str | None = None,
+    mix: str | Mapping[str, Any] | None = None,
+    pue: Any = 1.2,
+    utilization: Any = 0.8,
+    mfu: Any = 1.0,
+    basis: str = "facility",
+    samples: Any = 100_000,
+    seed: int = 0,
+    backend: str | Backend = "auto",
+    quantiles: Sequence[float] = DEFAULT_QUANTILES,
+    bins: int = DEFAULT_BINS,
+    power_uncertainty: str | Mapping[str, Any] = "auto",
+    flops_uncertainty: str | Mapping[str, Any] = "auto",
+    provision: str = "nameplate",
+    precision: str = "bf16",
+    method: str = "system",
+    mix_basis: str = "power",
+    cost_overrides: Mapping[str, Any] | None = None,
+    grids: Iterable[str | Grid] | None = None,
+    profiles: ProfileSet | str | Path | None = None,
+    grid_set: GridSet | None = None,
+    overrides: Mapping[str, Any] | None = None,
+    chunk_samples: int | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> MonteCarloResult:
+    """Convert a power (or a number of accelerators) whose inputs are uncertain.
+
+    Parameters
+    ----------
+    power : str, pint.Quantity or distribution, optional
+        The power being converted ("30 GW", "uniform:25GW,35GW"). [W]
+    accelerators : number, str or distribution, optional
+        Instead of ``power``: a number of accelerators ("4.5M", "tri:4M,4.5M,5M"). [1]
+    chip, mix : optional
+        As in :func:`capacity.convert`.
+    pue, utilization, mfu : float, str, array or Distribution
+        Fixed values or distributions ("tri:1.1,1.2,1.4", "uniform:0.6,0.9",
+        "normal:0.8,0.1", "lognormal:1.2,0.1", "samples:FILE" or an array). [1]
+    basis : {"facility", "it"}
+        What ``power`` is.
+    samples : int or str
+        Number of samples ("1e7" is read too).
+    seed : int
+        Seed of the counter-based generator: the same seed gives the same samples on every
+        backend.
+    backend : {"auto", "numba", "cuda", "numpy"}
+        Where the samples run (the result names it).
+    quantiles : sequence of float
+        Quantiles to report, in [0, 1]. [1]
+    bins : int
+        Histogram bins per output; quantiles are exact to one bin.
+    power_uncertainty, flops_uncertainty : "auto", "none" or mapping
+        Multiplier on each chip's power per accelerator and on its FLOP/s: ``"auto"`` by the
+        figures' confidence (:data:`MULTIPLIER_SPREADS`), ``"none"`` for fixed, or chip →
+        distribution (chips left out stay ``"auto"``).
+    provision, precision, method, mix_basis, grids, profiles, grid_set, overrides :
+        As in :func:`capacity.convert`.
+    cost_overrides : mapping, optional
+        As :func:`capacity.costs.cost_assumptions`' ``overrides`` ("price.h100", ...).
+    chunk_samples : int, optional
+        Samples per chunk (default: the backend's).
+    progress : callable, optional
+        Called as ``progress(samples_done, samples_total)`` after each chunk.
+
+    Returns
+    -------
+    MonteCarloResult
+
+    Examples
+    --------
+    >>> result = montecarlo("1 GW", chip="h100", pue="tri:1.1,1.2,1.4", samples=20_000,
+    ...                     backend="numpy")
+    >>> count = result.summary("1 GW of h100-sxm", "accelerators")
+    >>> 560_000 < count.quantile(0.05) < count.quantile(0.95) < 710_000
+    True
+    """
+    label_profiles = profiles if isinstance(profiles, ProfileSet) else load_profiles(profiles)
+    if overrides:
+        label_profiles = label_profiles.with_overrides(overrides)
+    shares = resolve_mix(chip, mix, label_profiles)
+    driver, label = _driver(power, accelerators)
+    description = "+".join(shares) if len(shares) > 1 else next(iter(shares))
+    scenario = Scenario(
+        name=f"{label} of {description}",
+        shares={k: float(v) for k, v in shares.items()},
+        power=driver if power is not None else None,
+        accelerators=driver if power is None else None,
+        basis=basis,
+        pue=parse_distribution(pue, "pue", lower=1.0),
+        utilization=parse_distribution(utilization, "utilization", lower=0.0, upper=1.0),
+        mfu=parse_distribution(mfu, "mfu", lower=0.0, upper=1.0),
+        cost_overrides=cost_overrides,
+    )
+    return simulate(
+        [scenario], samples=samples, seed=seed, backend=backend, quantiles=quantiles,
+        bins=bins, power_uncertainty=power_uncertainty, flops_uncertainty=flops_uncertainty,
+        provision=provision, precision=precision, method=method, mix_basis=mix_basis,
+        grids=grids, profiles=label_profiles, grid_set=grid_set, chunk_samples=chunk_samples,
+        progress=progress,
+    )  # fmt: skip
+
+
+def _driver(power: Any, accelerators: Any) -> tuple[Distribution, str]:
+    if (power is None) == (accelerators is None):
+        raise InputError("give either power or accelerators")
+    if power is not None:
+        distribution = parse_distribution(power, "power", dimension="power", lower=0.0)
+        label = distribution.text if not distribution.is_fixed else str(power)
+        return distribution, label
+    count = parse_count(accelerators, "accelerators") if isinstance(accelerators, str) else None
+    if count is not None:
+        return fixed(count, 0.0), str(accelerators)
+    if isinstance(accelerators, str) and ":" in accelerators:
+        kind, _, rest = accelerators.partition(":")
+        numbers = [parse_count(part.strip(), "accelerators") for part in rest.split(",")]
+        if any(n is None for n in numbers):
+            raise InputError(f"accelerators: cannot read {accelerators!r}")
+        accelerators = f"{kind}:{','.join(str(n) for n in numbers)}"
+    distribution = parse_distribution(accelerators, "accelerators", lower=0.0)
+    return distribution, distribution.text or str(accelerators)
+
+
+def simulate(
+    scenarios: Sequence[Scenario],
+    *,
+    samples: Any = 100_000,
+    seed: int = 0,
+    backend: str | Backend = "auto",
+    quantiles: Sequence[float] = DEFAULT_QUANTILES,
+    bins: int = DEFAULT_BINS,
+    power_uncertainty: str | Mapping[str, Any] = "auto",
+    flops_uncertainty: str | Mapping[str, Any] = "auto",
+    provision: str = "nameplate",
+    precision: str = "bf16",
+    method: str = "system",
+    mix_basis: str = "power",
+    grids: Iterable[str | Grid] | None = None,
+    profiles: ProfileSet | str | Path | None = None,
+    grid_set: GridSet | None = None,
+    overrides: Mapping[str, Any] | None = None,
+    chunk_samples: int | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> MonteCarloResult:
+    """Run several scenarios on the same samples, each reduced on its own and in total.
+
+    Inputs named by a chip (its power and FLOP/s multipliers, its default price) are shared
+    by every scenario that uses the chip, so they move together; each scenario's PUE,
+    utilization, MFU and driver are its own, drawn independently. The parameters are those
+    of :func:`montecarlo`.
+    """
+    started = time.perf_counter()
+    n_samples = _sample_count(samples)
+    if not isinstance(seed, int | np.integer) or isinstance(seed, bool) or seed < 0:
+        raise InputError(f"seed must be an integer ≥ 0, got {seed!r}")
+    qs = tuple(float(q) for q in quantiles)
+    if not qs or any(not 0.0 <= q <= 1.0 for q in qs):
+        raise InputError(f"quantiles must lie in [0, 1], got {list(quantiles)}")
+    if not isinstance(bins, int) or not 2 <= bins <= 1 << 16:
+        raise InputError(f"bins must be an integer in [2, 65536], got {bins!r}")
+    if not scenarios:
+        raise InputError("give at least one scenario")
+    names = [s.name for s in scenarios]
+    if len(set(names)) != len(names) or "total" in names:
+        raise InputError(f"scenario names must be unique and not 'total': {names}")
+    check_options(basis="facility", provision=provision, precision=precision, method=method,
+                  mix_basis=mix_basis)  # fmt: skip
+    if not isinstance(profiles, ProfileSet):
+        profiles = load_profiles(profiles)
+    if overrides:
+        profiles = profiles.with_overrides(overrides)
+    selected_grids = select_grids(grids, grid_set)
+    runner = resolve_backend(backend)
+
+    builder = _ProblemBuilder(seed, profiles, provision, precision, method, mix_basis)
+    for scenario in scenarios:
+        builder.add(scenario, power_uncertainty, flops_uncertainty)
+    problem = builder.problem()
+    groups = tuple(names) + (("total",) if len(scenarios) > 1 else ())
+
+    pilot_n = min(n_samples, PILOT_SAMPLES)
+    pilot_inputs = input_values(problem, 0, pilot_n)
+    pilot = evaluate(problem, pilot_inputs)
+    spec = _pilot_spec(pilot, bins)
+
+    compute_started = time.perf_counter()
+    chunk = chunk_samples or runner.chunk_samples(problem)
+    partial = _reduce_all(runner, problem, spec, n_samples, chunk, progress)
+    passes = 1
+    if _needs_exact_range(partial, spec, qs):
+        spec = SampleSpec(lower=partial.minimum, upper=partial.maximum, bins=bins)
+        partial = _reduce_all(runner, problem, spec, n_samples, chunk, progress)
+        passes = 2
+    compute_seconds = time.perf_counter() - compute_started
+
+    missing = builder.missing_prices
+    summaries = {
+        group: _group_summaries(
+            partial,
+            spec,
+            g,
+            selected_grids,
+            costs=not any(missing.get(s) for s in (names if group == "total" else [group])),
+        )
+        for g, group in enumerate(groups)
+    }
+    top = len(groups) - 1
+    uncertain = [v for v, d in enumerate(problem.distributions) if not d.is_fixed]
+    nominal = np.array([[d.nominal()] for d in problem.distributions])
+    baseline_values = evaluate(problem, nominal)[top, :, 0]
+    return MonteCarloResult(
+        samples=n_samples,
+        seed=int(seed),
+        backend=getattr(runner, "name", "custom"),
+        backend_detail=getattr(runner, "detail", ""),
+        groups=groups,
+        quantiles=qs,
+        summaries=summaries,
+        baseline=dict(zip(SCENARIO_QUANTITIES, baseline_values.tolist(), strict=True)),
+        inputs=tuple(
+            InputSummary(
+                name=builder.names[v],
+                text=problem.distributions[v].text,
+                kind=problem.distributions[v].kind,
+                nominal=problem.distributions[v].nominal(),
+                p5=float(problem.distributions[v].ppf(0.05)),
+                p95=float(problem.distributions[v].ppf(0.95)),
+            )
+            for v in uncertain
+        ),
+        tornado=_tornado(problem, builder.names, uncertain, nominal, top),
+        rank_correlation=_rank_correlation(pilot_inputs, pilot[top], builder.names, uncertain),
+        pilot_samples=pilot_n,
+        passes=passes,
+        missing_prices={k: v for k, v in missing.items() if v},
+        assumptions=tuple(builder.assumptions()),
+        compute_seconds=compute_seconds,
+        seconds=time.perf_counter() - started,
+    )
+
+
+def _sample_count(samples: Any) -> int:
+    try:
+        value = float(samples)
+    except (TypeError, ValueError):
+        raise InputError(
+            f"samples must be a number such as 100000 or 1e7, got {samples!r}"
+        ) from None
+    if not value.is_integer() or not 1 <= value <= MAX_SAMPLES:
+        raise InputError(f"samples must be a whole number in [1, 2**40], got {samples!r}")
+    return int(value)
+
+
+class _ProblemBuilder:
+    """Collects the inputs of every scenario into the kernels' tables."""
+
+    def __init__(
+        self, seed: int, profiles: ProfileSet, provision: str, precision: str, method: str,
+        mix_basis: str,
+    ) -> None:  # fmt: skip
+        self.seed = int(seed)
+        self.profiles = profiles
+        self.provision = provision
+        self.precision = precision
+        self.method = method
+        self.mix_basis = mix_basis
+        self.names: list[str] = []
+        self.distributions: list[Distribution] = []
+        self.index: dict[str, int] = {}
+        self.chips: list[str] = []
+        self.rows: list[tuple[list[int], dict[str, float], dict[str, list[int]], tuple[int, ...]]]
+        self.rows = []
+        self.missing_prices: dict[str, tuple[str, ...]] = {}
+        self.notes: list[str] = []
+        self._fleets: dict[str, Fleet] = {}
+
+    def _input(self, name: str, distribution: Distribution) -> int:
+        if name not in self.index:
+            self.index[name] = len(self.distributions)
+            self.names.append(name)
+            self.distributions.append(distribution)
+        return self.index[name]
+
+    def _fleet(self, chip: str) -> Fleet:
+        if chip not in self._fleets:
+            self._fleets[chip] = build_fleet(
+                [chip],
+                self.profiles,
+                method=self.method,
+                provision=self.provision,
+                precision=self.precision,
+            )
+        return self._fleets[chip]
+
+    def add(self, scenario: Scenario, power_uncertainty: Any, flops_uncertainty: Any) -> None:
+        from capacity.costs import cost_assumptions
+
+        if scenario.basis not in ("facility", "it"):
+            raise InputError(
+                f"{scenario.name}: basis must be facility or it, got {scenario.basis!r}"
+            )
+        if (scenario.power is None) == (scenario.accelerators is None):
+            raise InputError(f"{scenario.name}: give either power or accelerators")
+        shares = resolve_mix(None, dict(scenario.shares), self.profiles)
+        name = scenario.name
+        costs = cost_assumptions(shares, self.profiles, scenario.cost_overrides)
+        shared_costs = not scenario.cost_overrides
+        hardware_rate, facility_rate = costs.annualization()
+        driver = scenario.power if scenario.power is not None else scenario.accelerators
+        assert driver is not None
+        inputs = [
+            self._input(
+                f"{name}: {'power' if scenario.power is not None else 'accelerators'}", driver
+            ),
+            self._input(f"{name}: pue", scenario.pue),
+            self._input(f"{name}: utilization", scenario.utilization),
+            self._input(f"{name}: mfu", scenario.mfu),
+            self._cost_input(
+                name,
+                shared_costs,
+                "facility_capex_per_watt",
+                costs.facility_capex_per_watt,
+                "power price",
+            ),
+            self._cost_input(
+                name, shared_costs, "electricity_price", costs.electricity_price, "energy price"
+            ),
+            self._input(f"{name}: hardware annualization", fixed(hardware_rate)),
+            self._input(f"{name}: facility annualization", fixed(facility_rate)),
+        ]
+        chip_inputs: dict[str, list[int]] = {}
+        missing = []
+        for chip in shares:
+            if chip not in self.chips:
+                self.chips.append(chip)
+            profile = self.profiles[chip]
+            fleet = self._fleet(chip)
+            power_figure, flops_figure = _power_and_flops_figures(profile, fleet, self.method)
+            price = costs.accelerator_price.get(chip)
+            if price is None:
+                missing.append(chip)
+                price_input = self._input("no price", fixed(0.0))
+            else:
+                own = scenario.cost_overrides and any(
+                    k.startswith("price.") and self.profiles.resolve(k[6:]) == chip
+                    for k in scenario.cost_overrides
+                )
+                price_input = self._input(
+                    f"{name}: price of {chip}" if own else f"price of {chip}",
+                    _figure_distribution(price, "money", f"price of {chip}"),
+                )
+            chip_inputs[chip] = [
+                self._input(f"{chip}: power multiplier",
+                            _multiplier(power_uncertainty, chip, power_figure, self.profiles)),
+                self._input(f"{chip}: FLOP/s multiplier",
+                            _multiplier(flops_uncertainty, chip, flops_figure, self.profiles)),
+                price_input,
+            ]  # fmt: skip
+        self.missing_prices[name] = tuple(missing)
+        modes = (
+            scenario.accelerators is not None,
+            scenario.basis == "it",
+            self.mix_basis == "count",
+        )
+        self.rows.append((inputs, {k: float(v) for k, v in shares.items()}, chip_inputs, modes))
+        self.notes += costs.flagged()
+
+    def _cost_input(
+        self, scenario: str, shared: bool, key: str, figure: Figure, dimension: str
+    ) -> int:
+        label = key.replace("_", " ")
+        name = label if shared else f"{scenario}: {label}"
+        return self._input(name, _figure_distribution(figure, dimension, label))
+
+    def problem(self) -> MonteCarloProblem:
+        n_scenarios, n_chips = len(self.rows), len(self.chips)
+        fleet = build_fleet(
+            self.chips, self.profiles, method=self.method, provision=self.provision,
+            precision=self.precision,
+        )  # fmt: skip
+        self.fleet = fleet
+        shares = np.zeros((n_scenarios, n_chips))
+        chip_inputs = np.zeros((n_scenarios, n_chips, 3), dtype=np.int64)
+        no_chip = self._input("unused chip", fixed(1.0))
+        chip_inputs[:] = no_chip
+        for s, (_, mix, by_chip, _) in enumerate(self.rows):
+            for chip, share in mix.items():
+                k = self.chips.index(chip)
+                shares[s, k] = share
+                chip_inputs[s, k] = by_chip[chip]
+        pool_parts: list[np.ndarray] = []
+        offset = 0
+        table = np.zeros((len(self.distributions), len(TABLE_COLUMNS)))
+        for v, distribution in enumerate(self.distributions):
+            table[v] = distribution.table_row(offset)
+            if distribution.samples is not None:
+                pool_parts.append(distribution.samples)
+                offset += distribution.samples.size
+        pool = np.concatenate(pool_parts) if pool_parts else np.zeros(1)
+        return MonteCarloProblem(
+            table=table,
+            keys=np.array([stream_key(self.seed, n) for n in self.names], dtype=np.uint64),
+            pool=pool,
+            scenario_inputs=np.array([r[0] for r in self.rows], dtype=np.int64),
+            chip_inputs=chip_inputs,
+            shares=shares,
+            modes=np.array([r[3] for r in self.rows], dtype=np.int64),
+            provisioned=fleet.provisioned,
+            idle=fleet.idle,
+            busy=fleet.busy,
+            sizing_fraction=fleet.sizing / fleet.provisioned,
+            flops=fleet.flops,
+            seconds_per_year=SECONDS_PER_YEAR,
+            distributions=tuple(self.distributions),
+        )
+
+    def assumptions(self) -> list[str]:
+        notes = fleet_assumptions(self.fleet, method=self.method, precision=self.precision)
+        for v, name in enumerate(self.names):
+            if name.endswith("multiplier") and not self.distributions[v].is_fixed:
+                notes.append(f"{name}: {self.distributions[v].text}")
+        notes += self.notes
+        return list(dict.fromkeys(notes))
+
+
+def _power_and_flops_figures(
+    profile: Profile, fleet: Fleet, method: str
+) -> tuple[list[Figure], list[Figure]]:
+    """The figures a chip's power per accelerator and its FLOP/s rest on."""
+    figures = profile.figures()
+    if method == "epoch":
+        power = [figures["tdp"]]
+    elif profile.system.power_to_tdp is not None:
+        power = [figures["system.power_to_tdp"], figures["tdp"]]
+    else:
+        power = [figures["system.power"]]
+    used = fleet.precision_used[0]
+    return power, [figures[f"peak.{used}"]] if used else []
+
+
+def _multiplier(
+    setting: Any, chip: str, figures: list[Figure], profiles: ProfileSet
+) -> Distribution:
+    if isinstance(setting, Mapping):
+        for key, value in setting.items():
+            if profiles.resolve(key) == chip:
+                return parse_distribution(value, f"multiplier of {chip}", lower=0.0)
+        setting = "auto"
+    if setting == "none":
+        return fixed(1.0, 0.0)
+    if setting != "auto":
+        raise InputError(f"uncertainty must be 'auto', 'none' or a mapping; got {setting!r}")
+    spread = max((MULTIPLIER_SPREADS[f.confidence] for f in figures), default=0.0)
+    if spread == 0.0:
+        return fixed(1.0, 0.0)
+    return parse_distribution(f"tri:{1 - spread:g},1,{1 + spread:g}", chip, lower=0.0)
+
+
+def _figure_distribution(figure: Figure, dimension: str, name: str) -> Distribution:
+    """A sourced figure as an input: triangular over its range where it has one."""
+    value = figure.si
+    if figure.low is None and figure.high is None:
+        return fixed(value, 0.0)
+    low = value if figure.low is None else to_si(figure.low, dimension, name)
+    high = value if figure.high is None else to_si(figure.high, dimension, name)
+    if low == high:
+        return fixed(value, 0.0)
+    text = f"tri:{low:g},{value:g},{high:g}"
+    return Distribution("triangular", (low, value, high), 0.0, _NO_LIMIT, text=text)
+
+
+def _pilot_spec(pilot: np.ndarray, bins: int) -> SampleSpec:
+    low = pilot.min(axis=-1)
+    high = pilot.max(axis=-1)
+    margin = PILOT_MARGIN * (high - low)
+    return SampleSpec(lower=np.maximum(low - margin, 0.0), upper=high + margin, bins=bins)
+
+
+def _reduce_all(
+    runner: Backend, problem: MonteCarloProblem, spec: SampleSpec, samples: int, chunk: int,
+    progress: Callable[[int, int], None] | None,
+) -> SamplePartial:  # fmt: skip
+    partial = SamplePartial.empty(problem.groups, spec.bins)
+    for start in range(0, samples, chunk):
+        stop = min(start + chunk, samples)
+        partial = partial.merge(runner.reduce_samples(problem, spec, start, stop))
+        if progress is not None:
+            progress(stop, samples)
+    return partial
+
+
+def _needs_exact_range(
+    partial: SamplePartial, spec: SampleSpec, quantiles: Sequence[float]
+) -> bool:
+    """Whether a quantile falls in an end bin that holds values outside the pilot's range."""
+    below = partial.minimum < spec.lower
+    above = partial.maximum > spec.upper
+    if not np.any(below | above):
+        return False
+    cumulative = np.cumsum(partial.histogram, axis=-1)
+    for q in quantiles:
+        target = q * partial.samples
+        first = cumulative[..., 0] >= target
+        last = cumulative[..., -2] < target
+        if np.any((first & below) | (last & above)):
+            return True
+    return False
+
+
+def _group_summaries(
+    partial: SamplePartial, spec: SampleSpec, g: int, grids: Sequence[Grid], *, costs: bool
+) -> dict[str, OutputSummary | None]:
+    def summary(
+        quantity: str, unit: str, factor: float = 1.0, name: str | None = None
+    ) -> OutputSummary:
+        q = SCENARIO_QUANTITIES.index(quantity)
+        n = partial.samples
+        mean = partial.total[g, q] / n
+        variance = max(partial.total_squares[g, q] / n - mean * mean, 0.0)
+        return OutputSummary(
+            name=name or quantity,
+            unit=unit,
+            points=n,
+            minimum=float(partial.minimum[g, q] * factor),
+            maximum=float(partial.maximum[g, q] * factor),
+            mean=float(mean * factor),
+            edges=np.linspace(spec.lower[g, q], spec.upper[g, q], spec.bins + 1) * factor,
+            counts=partial.histogram[g, q].copy(),
+            std=float(math.sqrt(variance) * factor),
+        )
+
+    out: dict[str, OutputSummary | None] = {
+        "accelerators": summary("accelerators", ""),
+        "peak_flops": summary("peak_flops", "FLOP/s"),
+        "delivered_flops": summary("delivered_flops", "FLOP/s"),
+        "average_facility_power": summary("average_facility_power", "W"),
+        "facility_power": summary("facility_power", "W"),
+        "it_power": summary("it_power", "W"),
+        "annual_energy": summary("average_facility_power", "J", SECONDS_PER_YEAR, "annual_energy"),
+        "flop_per_year": summary("delivered_flops", "FLOP", SECONDS_PER_YEAR, "flop_per_year"),
+        "capex": summary("capex", "USD") if costs else None,
+        "annual_cost": summary("annual_cost", "USD/year") if costs else None,
+    }
+    for grid in grids:
+        factor = float(chain.grid_energy_share(1.0, grid.annual_energy.si))
+        out[f"grid_share:{grid.id}"] = summary(
+            "average_facility_power", "", factor, f"grid_share:{grid.id}"
+        )
+    return out
+
+
+def _tornado(
+    problem: MonteCarloProblem, names: list[str], uncertain: list[int], nominal: np.ndarray,
+    top: int,
+) -> dict[str, tuple[TornadoBar, ...]]:  # fmt: skip
+    if not uncertain:
+        return {q: () for q in SCENARIO_QUANTITIES}
+    values = np.repeat(nominal, 2 * len(uncertain), axis=1)
+    lows, highs = [], []
+    for j, v in enumerate(uncertain):
+        low, high = (float(x) for x in problem.distributions[v].ppf(np.array([0.05, 0.95])))
+        values[v, 2 * j], values[v, 2 * j + 1] = low, high
+        lows.append(low)
+        highs.append(high)
+    swung = evaluate(problem, values)[top]
+    tornado = {}
+    for q, quantity in enumerate(SCENARIO_QUANTITIES):
+        bars = [
+            TornadoBar(
+                names[v], lows[j], highs[j], float(swung[q, 2 * j]), float(swung[q, 2 * j + 1])
+            )
+            for j, v in enumerate(uncertain)
+        ]
+        tornado[quantity] = tuple(sorted(bars, key=lambda bar: -bar.swing))
+    return tornado
+
+
+def _rank_correlation(
+    inputs: np.ndarray, outputs: np.ndarray, names: list[str], uncertain: list[int]
+) -> dict[str, dict[str, float]]:
+    """Spearman's ρ of each uncertain input with each output, over the pilot samples."""
+
+    def ranks(x: np.ndarray) -> np.ndarray:
+        order = np.argsort(x, kind="stable")
+        r = np.empty(x.size)
+        r[order] = np.arange(x.size)
+        return r
+
+    result: dict[str, dict[str, float]] = {}
+    input_ranks = {v: ranks(inputs[v]) for v in uncertain}
+    for q, quantity in enumerate(SCENARIO_QUANTITIES):
+        y = outputs[q]
+        correlations = {}
+        if y.size > 2 and np.ptp(y) > 0:
+            ry = ranks(y)
+            for v in uncertain:
+                rx = input_ranks[v]
+                if np.ptp(rx) > 0:
+                    correlations[names[v]] = float(np.corrcoef(rx, ry)[0, 1])
+        result[quantity] = correlations
+    return result

@@ -9,6 +9,7 @@ energy → share of a grid, for sourced hardware profiles (see MODEL.md and the 
 '19,607,843'
 """
 
+from capacity.claims import Claim, ClaimReport, check_claim, parse_claim
 from capacity.convert import (
     Conversion,
     GridShare,
@@ -16,6 +17,14 @@ from capacity.convert import (
     convert_accelerators,
     parse_mix,
 )
+from capacity.costs import (
+    CostAssumptions,
+    Costs,
+    capital_recovery_factor,
+    conversion_costs,
+    cost_assumptions,
+)
+from capacity.distributions import Distribution, parse_distribution
 from capacity.errors import (
     CapacityError,
     InputError,
@@ -25,6 +34,7 @@ from capacity.errors import (
     UnknownGridError,
 )
 from capacity.grids import Grid, GridSet, load_grids
+from capacity.montecarlo import MonteCarloResult, Scenario, montecarlo, simulate
 from capacity.profiles import PRECISIONS, Profile, ProfileSet, load_profile, load_profiles
 from capacity.summary import OutputSummary
 from capacity.sweep import BestPoint, SweepResult, SweepTooLargeError, sweep
@@ -36,28 +46,43 @@ __all__ = [
     "PRECISIONS",
     "BestPoint",
     "CapacityError",
+    "Claim",
+    "ClaimReport",
     "Conversion",
+    "CostAssumptions",
+    "Costs",
+    "Distribution",
     "Grid",
     "GridSet",
     "GridShare",
     "InputError",
+    "MonteCarloResult",
     "OutputSummary",
     "Profile",
     "ProfileError",
     "ProfileSet",
     "Quantity",
+    "Scenario",
     "SweepResult",
     "SweepTooLargeError",
     "UnitError",
     "UnknownChipError",
     "UnknownGridError",
     "__version__",
+    "capital_recovery_factor",
+    "check_claim",
+    "conversion_costs",
     "convert",
     "convert_accelerators",
+    "cost_assumptions",
     "load_grids",
     "load_profile",
     "load_profiles",
+    "montecarlo",
+    "parse_claim",
+    "parse_distribution",
     "parse_mix",
+    "simulate",
     "sweep",
     "ureg",
 ]

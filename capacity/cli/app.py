@@ -40,7 +40,13 @@ def reports_errors(command: Command) -> Command:
 
 
 def _register() -> None:
-    from capacity.cli import chips, convert, sweep  # noqa: F401  (each module adds its commands)
+    from capacity.cli import (  # noqa: F401  (each module adds its commands)
+        check,
+        chips,
+        convert,
+        costs,
+        sweep,
+    )
 
 
 _register()

@@ -1,7 +1,8 @@
 """Portfolios of compute deals: a TOML file of named deals, converted, summed and scheduled.
 
 :func:`load_portfolio` (or :func:`loads_portfolio` for a string) reads and validates a
-portfolio file (format version 1, described in the README): every deal is a power or a
+portfolio file (format version 1, described in the README's "Portfolios" section and shown
+in ``examples/openai-2025.toml``): every deal is a power or a
 number of accelerators, on one chip or a mix, with PUE, utilization and MFU (numbers, or
 distributions for Monte Carlo runs), a deployment schedule and optional prices.
 :func:`evaluate_portfolio` converts each deal at its inputs' nominal values with
@@ -399,7 +400,7 @@ class _Reader:
         try:
             count = None if isinstance(value, bool) else parse_count(value, field_name)
         except CapacityError:
-            raise self.fail(owner, field_name, f"must be ≥ 0, got {value!r}") from None
+            raise self.fail(owner, field_name, f"must be > 0, got {value!r}") from None
         if count is not None:
             if not count > 0:
                 raise self.fail(owner, field_name, f"must be > 0, got {value!r}")

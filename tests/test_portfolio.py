@@ -158,6 +158,8 @@ def test_count_deal_with_count_tranches_and_distribution(profiles: ProfileSet) -
         ('power = "-1 GW"\nchip = "h100"', ["field 'power'", "≥ 0"]),
         ('accelerators = "1 GW"\nchip = "h100"', ["field 'accelerators'", "write it as `power`"]),
         ('accelerators = "lots"\nchip = "h100"', ["field 'accelerators'", "number of accel"]),
+        ('accelerators = -5\nchip = "h100"', ["field 'accelerators'", "must be > 0, got -5"]),
+        ('accelerators = 0\nchip = "h100"', ["field 'accelerators'", "must be > 0, got 0"]),
         ('power = "1 GW"\nchip = "h1000"', ["field 'chip'", "unknown chip 'h1000'", "h100-sxm"]),
         ('power = "1 GW"\nmix = { h100 = 0.5, gb300 = 0.4 }', ["field 'mix'", "sum to 1"]),
         ('power = "1 GW"', ["field 'chip' or 'mix'", "required"]),

@@ -533,7 +533,8 @@ class _ProblemBuilder:
             raise InputError(f"{scenario.name}: give either power or accelerators")
         shares = resolve_mix(None, dict(scenario.shares), self.profiles)
         name = scenario.name
-        costs = cost_assumptions(shares, self.profiles, scenario.cost_overrides)
+        fixed_overrides, uncertain = _split_cost_overrides(scenario.cost_overrides, self.profiles)
+        costs = cost_assumptions(shares, self.profiles, fixed_overrides)
         shared_costs = not scenario.cost_overrides
         hardware_rate, facility_rate = costs.annualization()
         driver = scenario.power if scenario.power is not None else scenario.accelerators
@@ -549,11 +550,15 @@ class _ProblemBuilder:
                 name,
                 shared_costs,
                 "facility_capex_per_watt",
-                costs.facility_capex_per_watt,
+                uncertain.get("facility_capex_per_watt", costs.facility_capex_per_watt),
                 "power price",
             ),
             self._cost_input(
-                name, shared_costs, "electricity_price", costs.electricity_price, "energy price"
+                name,
+                shared_costs,
+                "electricity_price",
+                uncertain.get("electricity_price", costs.electricity_price),
+                "energy price",
             ),
             self._input(f"{name}: hardware annualization", fixed(hardware_rate)),
             self._input(f"{name}: facility annualization", fixed(facility_rate)),
@@ -566,7 +571,7 @@ class _ProblemBuilder:
             profile = self.profiles[chip]
             fleet = self._fleet(chip)
             power_figure, flops_figure = _power_and_flops_figures(profile, fleet, self.method)
-            price = costs.accelerator_price.get(chip)
+            price = uncertain.get(f"price.{chip}", costs.accelerator_price.get(chip))
             if price is None:
                 missing.append(chip)
                 price_input = self._input("no price", fixed(0.0))
@@ -596,8 +601,9 @@ class _ProblemBuilder:
         self.notes += costs.flagged()
 
     def _cost_input(
-        self, scenario: str, shared: bool, key: str, figure: Figure, dimension: str
-    ) -> int:
+        self, scenario: str, shared: bool, key: str, figure: Figure | Distribution,
+        dimension: str,
+    ) -> int:  # fmt: skip
         label = key.replace("_", " ")
         name = label if shared else f"{scenario}: {label}"
         return self._input(name, _figure_distribution(figure, dimension, label))
@@ -686,8 +692,45 @@ def _multiplier(
     return parse_distribution(f"tri:{1 - spread:g},1,{1 + spread:g}", chip, lower=0.0)
 
 
-def _figure_distribution(figure: Figure, dimension: str, name: str) -> Distribution:
+_UNCERTAIN_COSTS = {"facility_capex_per_watt": "power price", "electricity_price": "energy price"}
+
+
+def _split_cost_overrides(
+    overrides: Mapping[str, Any] | None, profiles: ProfileSet
+) -> tuple[dict[str, Any], dict[str, Distribution]]:
+    """Fixed overrides (for :func:`capacity.costs.cost_assumptions`) and distributions, the
+    latter keyed ``price.<profile id>``, ``facility_capex_per_watt`` or
+    ``electricity_price``."""
+    fixed_overrides: dict[str, Any] = {}
+    uncertain: dict[str, Distribution] = {}
+    for key, value in (overrides or {}).items():
+        is_distribution = isinstance(value, Distribution) or (
+            isinstance(value, str) and value.partition(":")[0].strip().isalpha()
+            and ":" in value
+        )  # fmt: skip
+        if not is_distribution:
+            fixed_overrides[key] = value
+        elif key.startswith("price.") and len(key) > 6:
+            chip = profiles.resolve(key[6:])
+            uncertain[f"price.{chip}"] = parse_distribution(
+                value, key, dimension="money", lower=0.0
+            )
+        elif key in _UNCERTAIN_COSTS:
+            uncertain[key] = parse_distribution(
+                value, key, dimension=_UNCERTAIN_COSTS[key], lower=0.0
+            )
+        else:
+            raise InputError(
+                f"cost override {key!r}: only prices, facility_capex_per_watt and "
+                f"electricity_price may be distributions; got {value!r}"
+            )
+    return fixed_overrides, uncertain
+
+
+def _figure_distribution(figure: Figure | Distribution, dimension: str, name: str) -> Distribution:
     """A sourced figure as an input: triangular over its range where it has one."""
+    if isinstance(figure, Distribution):
+        return figure
     value = figure.si
     if figure.low is None and figure.high is None:
         return fixed(value, 0.0)

@@ -35,6 +35,15 @@ from capacity.errors import (
 )
 from capacity.grids import Grid, GridSet, load_grids
 from capacity.montecarlo import MonteCarloResult, Scenario, montecarlo, simulate
+from capacity.portfolio import (
+    Portfolio,
+    PortfolioError,
+    PortfolioReport,
+    evaluate_portfolio,
+    load_portfolio,
+    loads_portfolio,
+    simulate_portfolio,
+)
 from capacity.profiles import PRECISIONS, Profile, ProfileSet, load_profile, load_profiles
 from capacity.summary import OutputSummary
 from capacity.sweep import BestPoint, SweepResult, SweepTooLargeError, sweep
@@ -58,6 +67,9 @@ __all__ = [
     "InputError",
     "MonteCarloResult",
     "OutputSummary",
+    "Portfolio",
+    "PortfolioError",
+    "PortfolioReport",
     "Profile",
     "ProfileError",
     "ProfileSet",
@@ -75,14 +87,18 @@ __all__ = [
     "convert",
     "convert_accelerators",
     "cost_assumptions",
+    "evaluate_portfolio",
     "load_grids",
+    "load_portfolio",
     "load_profile",
     "load_profiles",
+    "loads_portfolio",
     "montecarlo",
     "parse_claim",
     "parse_distribution",
     "parse_mix",
     "simulate",
+    "simulate_portfolio",
     "sweep",
     "ureg",
 ]

@@ -219,7 +219,7 @@ def test_fixed_scenarios_total_equals_the_sum_of_single_conversions() -> None:
             power=parse_distribution(power, "p", dimension="power"),
             pue=fixed(pue, 1.0),
             cost_overrides=FIXED_COSTS,
-        )  # fmt: skip
+        )
         for name, power, chip, pue in deals
     ]
     result = simulate(scenarios, samples=200, backend="numpy", power_uncertainty="none",
@@ -243,7 +243,7 @@ def test_chip_inputs_are_shared_between_scenarios() -> None:
             name,
             {"openai-broadcom-xpu": 1.0},
             power=parse_distribution("1 GW", "p", dimension="power"),
-        )  # fmt: skip
+        )
         for name in ("x", "y")
     ]
     result = simulate(scenarios, samples=3000, backend="numpy", seed=1)

@@ -45,6 +45,7 @@ def _register() -> None:
         chips,
         convert,
         costs,
+        montecarlo,
         sweep,
     )
 

@@ -46,6 +46,7 @@ def _register() -> None:
         convert,
         costs,
         montecarlo,
+        portfolio,
         sweep,
     )
 

@@ -1,8 +1,11 @@
-"""The Monte Carlo CPU kernels: :func:`~.scenario.scenario_quantities` compiled with numba,
-in parallel blocks of consecutive samples.
+"""The Monte Carlo CPU kernel: the scalar cores compiled with numba, in parallel blocks of
+consecutive samples, each block walked in batches of :data:`BATCH` samples.
 
-The reduce kernel keeps one partial result per block (count, min, max, sum, sum of squares
-and histogram of every group and quantity) and returns them for the backend to merge.
+A batch first draws every input for all its samples (one loop per input, specialized by
+distribution kind so that the generator and the common samplers vectorize), then evaluates
+every scenario sample by sample into a small buffer, and only then reduces the buffer: min,
+max, sums and histogram per group and quantity. The block's partial results go back to the
+backend to merge. Every buffer is a few kB: nothing scales with the number of samples.
 """
 
 from __future__ import annotations
@@ -10,15 +13,25 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
-from capacity.kernels.compose import compile_scenario
-from capacity.kernels.jit_options import CPU_INLINE, CPU_KERNEL
+from capacity.kernels.compose import compile_cores
+from capacity.kernels.jit_options import CPU_INLINE, CPU_SAMPLE_KERNEL
 from capacity.kernels.montecarlo_problem import N_SCENARIO_QUANTITIES
 
-__all__ = ["materialize_samples", "reduce_samples"]
+__all__ = ["BATCH", "reduce_samples"]
+
+BATCH = 64
+# Distribution kinds with a loop of their own (the rest go through the general ``draw``).
+_UNIFORM, _TRIANGULAR = 1, 2
 
 # Inlined in numba's IR: a call to a compiled function with array arguments costs reference
 # counting on every array, far more than the arithmetic of a sample.
-_draw_inputs, _scenario = compile_scenario(njit(**CPU_INLINE))
+_cores = compile_cores(njit(**CPU_INLINE))
+_uniform = _cores.uniform
+_uniform_sample = _cores.uniform_sample
+_triangular_sample = _cores.triangular_sample
+_clip = _cores.clip
+_draw = _cores.draw
+_scenario = _cores.scenario_quantities
 
 
 @njit(**CPU_INLINE)
@@ -28,48 +41,44 @@ def _bin(x: float, lower: float, scale: float, bins: int) -> int:
     return min(b, bins - 1)
 
 
-@njit(**CPU_KERNEL)
-def materialize_samples(
-    start, stop, blocks, table, keys, pool, scenario_inputs, chip_inputs, shares,
-    provisioned, idle, busy, sizing_fraction, flops, modes, seconds_per_year,
-    out,
-):  # fmt: skip
-    """Write every quantity of every group at samples ``[start, stop)`` into
-    ``out[group, quantity, sample − start]``."""
-    n_scenarios = shares.shape[0]
-    with_total = out.shape[0] > n_scenarios
-    n = stop - start
-    for block in prange(blocks):
-        first = start + n * block // blocks
-        last = start + n * (block + 1) // blocks
-        values = np.empty(table.shape[0])
-        for index in range(first, last):
-            row = index - start
-            _draw_inputs(index, table, keys, pool, values)
-            if with_total:
-                for q in range(N_SCENARIO_QUANTITIES):
-                    out[n_scenarios, q, row] = 0.0
-            for s in range(n_scenarios):
-                quantities = _scenario(
-                    s, values, scenario_inputs, chip_inputs, shares, provisioned, idle, busy,
-                    sizing_fraction, flops, modes, seconds_per_year,
-                )  # fmt: skip
-                for q in range(N_SCENARIO_QUANTITIES):
-                    out[s, q, row] = quantities[q]
-                    if with_total:
-                        out[n_scenarios, q, row] += quantities[q]
+@njit(**CPU_INLINE)
+def _draw_batch(first, count, table, keys, pool, column, values):
+    """Every input at samples ``first … first + count − 1`` into ``values[sample, input]``."""
+    for v in range(table.shape[0]):
+        kind = table[v, 0]
+        p0, p1, p2, p3 = table[v, 1], table[v, 2], table[v, 3], table[v, 4]
+        lower, upper = table[v, 5], table[v, 6]
+        key = keys[v]
+        if kind == 0:
+            for j in range(count):
+                column[j] = p0
+        elif kind == _UNIFORM:
+            for j in range(count):
+                x = _uniform_sample(p0, p1, _uniform(key, first + j))
+                column[j] = _clip(x, lower, upper)
+        elif kind == _TRIANGULAR:
+            for j in range(count):
+                x = _triangular_sample(p0, p1, p2, _uniform(key, first + j))
+                column[j] = _clip(x, lower, upper)
+        else:
+            for j in range(count):
+                u = _uniform(key, first + j)
+                column[j] = _draw(kind, p0, p1, p2, p3, lower, upper, u, pool)
+        for j in range(count):
+            values[j, v] = column[j]
 
 
-@njit(**CPU_KERNEL)
+@njit(**CPU_SAMPLE_KERNEL)
 def reduce_samples(
     start, stop, blocks, table, keys, pool, scenario_inputs, chip_inputs, shares,
     provisioned, idle, busy, sizing_fraction, flops, modes, seconds_per_year,
     lower, scale, bins, groups,
 ):  # fmt: skip
-    """Per-block count, min, max, sum, sum of squares and histogram of samples
-    ``[start, stop)``, for ``groups`` groups (the scenarios, then their total)."""
+    """Per-block min, max, sum, sum of squares and histogram of samples ``[start, stop)``,
+    for ``groups`` groups (the scenarios, then their total)."""
     n_scenarios = shares.shape[0]
     n_quantities = N_SCENARIO_QUANTITIES
+    with_total = groups > n_scenarios
     minimum = np.full((blocks, groups, n_quantities), np.inf)
     maximum = np.full((blocks, groups, n_quantities), -np.inf)
     total = np.zeros((blocks, groups, n_quantities))
@@ -80,37 +89,44 @@ def reduce_samples(
     for block in prange(blocks):
         first = start + n * block // blocks
         last = start + n * (block + 1) // blocks
-        low = minimum[block]
-        high = maximum[block]
-        sums = total[block]
-        sums2 = squares[block]
+        values = np.empty((BATCH, table.shape[0]))
+        column = np.empty(BATCH)
+        out = np.empty((groups, n_quantities, BATCH))
         hist = histogram[block]
-        summed = np.zeros(n_quantities)
-        values = np.empty(table.shape[0])
-        for index in range(first, last):
-            _draw_inputs(index, table, keys, pool, values)
-            for q in range(n_quantities):
-                summed[q] = 0.0
-            for s in range(n_scenarios):
-                quantities = _scenario(
-                    s, values, scenario_inputs, chip_inputs, shares, provisioned, idle, busy,
-                    sizing_fraction, flops, modes, seconds_per_year,
-                )  # fmt: skip
+        for batch in range(first, last, BATCH):
+            count = min(BATCH, last - batch)
+            _draw_batch(batch, count, table, keys, pool, column, values)
+            for j in range(count):
+                if with_total:
+                    for q in range(n_quantities):
+                        out[n_scenarios, q, j] = 0.0
+                for s in range(n_scenarios):
+                    quantities = _scenario(
+                        s, values[j], scenario_inputs, chip_inputs, shares, provisioned, idle,
+                        busy, sizing_fraction, flops, modes, seconds_per_year,
+                    )  # fmt: skip
+                    for q in range(n_quantities):
+                        out[s, q, j] = quantities[q]
+                        if with_total:
+                            out[n_scenarios, q, j] += quantities[q]
+            for g in range(groups):
                 for q in range(n_quantities):
-                    x = quantities[q]
-                    low[s, q] = min(low[s, q], x)
-                    high[s, q] = max(high[s, q], x)
-                    sums[s, q] += x
-                    sums2[s, q] += x * x
-                    hist[s, q, _bin(x, lower[s, q], scale[s, q], bins)] += 1
-                    summed[q] += x
-            if groups > n_scenarios:
-                g = n_scenarios
-                for q in range(n_quantities):
-                    x = summed[q]
-                    low[g, q] = min(low[g, q], x)
-                    high[g, q] = max(high[g, q], x)
-                    sums[g, q] += x
-                    sums2[g, q] += x * x
-                    hist[g, q, _bin(x, lower[g, q], scale[g, q], bins)] += 1
+                    x = out[g, q]
+                    low = minimum[block, g, q]
+                    high = maximum[block, g, q]
+                    acc = 0.0
+                    acc2 = 0.0
+                    for j in range(count):
+                        low = min(low, x[j])
+                        high = max(high, x[j])
+                        acc += x[j]
+                        acc2 += x[j] * x[j]
+                    minimum[block, g, q] = low
+                    maximum[block, g, q] = high
+                    total[block, g, q] += acc
+                    squares[block, g, q] += acc2
+                    bins_of = hist[g, q]
+                    edge, per_unit = lower[g, q], scale[g, q]
+                    for j in range(count):
+                        bins_of[_bin(x[j], edge, per_unit, bins)] += 1
     return minimum, maximum, total, squares, histogram

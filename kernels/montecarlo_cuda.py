@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 from numba import cuda
 
-from capacity.kernels.compose import compile_scenario
+from capacity.kernels.compose import compile_cores
 from capacity.kernels.cuda import array_module, launch_blocks
 from capacity.kernels.jit_options import (
     CUDA_DEVICE,
@@ -47,7 +47,8 @@ class MonteCarloCudaKernels:
 
     def __init__(self, threads: int) -> None:
         self.threads = threads
-        draw_inputs, scenario = compile_scenario(cuda.jit(**CUDA_DEVICE))
+        cores = compile_cores(cuda.jit(**CUDA_DEVICE))
+        draw_inputs, scenario = cores.draw_inputs, cores.scenario_quantities
         max_inputs = MAX_INPUTS
 
         @cuda.jit(**CUDA_KERNEL)

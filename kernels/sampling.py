@@ -13,7 +13,19 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["KINDS", "TABLE_COLUMNS", "draw", "ndtri", "ndtri_array", "normal_cdf"]
+__all__ = [
+    "KINDS",
+    "TABLE_COLUMNS",
+    "clip",
+    "draw",
+    "ndtri",
+    "ndtri_array",
+    "normal_cdf",
+    "normal_sample",
+    "pool_sample",
+    "triangular_sample",
+    "uniform_sample",
+]
 
 # Distribution kinds, as stored in column 0 of the table.
 KINDS = ("fixed", "uniform", "triangular", "normal", "lognormal", "samples")
@@ -70,6 +82,30 @@ def ndtri(p: float) -> float:
     return x - step / (1.0 + 0.5 * x * step)
 
 
+def uniform_sample(low: float, high: float, u: float) -> float:
+    """Uniform on [low, high]."""
+    return low + (high - low) * u
+
+
+def triangular_sample(low: float, mode: float, high: float, u: float) -> float:
+    """Triangular with that mode."""
+    width = high - low
+    if u * width < mode - low:
+        return low + math.sqrt(u * width * (mode - low))
+    return high - math.sqrt((1.0 - u) * width * (high - mode))
+
+
+def normal_sample(mean: float, sd: float, cdf_low: float, cdf_high: float, u: float) -> float:
+    """Normal truncated to where its CDF runs from ``cdf_low`` to ``cdf_high``."""
+    return mean + sd * ndtri(cdf_low + u * (cdf_high - cdf_low))
+
+
+def pool_sample(offset: float, count: float, u: float, pool: Any) -> float:
+    """One of ``count`` equally likely values from ``pool[offset:]``."""
+    n = int(count)
+    return pool[int(offset) + min(int(u * n), n - 1)]  # type: ignore[no-any-return]
+
+
 def draw(
     kind: Any,
     p0: float,
@@ -85,20 +121,20 @@ def draw(
     if kind == 0:
         return p0
     if kind == 1:
-        x = p0 + (p1 - p0) * u
+        x = uniform_sample(p0, p1, u)
     elif kind == 2:
-        width = p2 - p0
-        if u * width < p1 - p0:
-            x = p0 + math.sqrt(u * width * (p1 - p0))
-        else:
-            x = p2 - math.sqrt((1.0 - u) * width * (p2 - p1))
+        x = triangular_sample(p0, p1, p2, u)
     elif kind == 3:
-        x = p0 + p1 * ndtri(p2 + u * (p3 - p2))
+        x = normal_sample(p0, p1, p2, p3, u)
     elif kind == 4:
-        x = math.exp(p0 + p1 * ndtri(p2 + u * (p3 - p2)))
+        x = math.exp(normal_sample(p0, p1, p2, p3, u))
     else:
-        count = int(p1)
-        x = pool[int(p0) + min(int(u * count), count - 1)]
+        x = pool_sample(p0, p1, u, pool)
+    return clip(x, lower, upper)
+
+
+def clip(x: float, lower: float, upper: float) -> float:
+    """``x`` within [lower, upper]."""
     return min(max(x, lower), upper)
 
 

@@ -27,6 +27,7 @@ FLOP/s). Quantiles are accurate to one histogram bin (``quantile_resolution``).
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -341,6 +342,7 @@ def _driver(power: Any, accelerators: Any) -> tuple[Distribution, str]:
     count = parse_count(accelerators, "accelerators") if isinstance(accelerators, str) else None
     if count is not None:
         return fixed(count, 0.0), str(accelerators)
+    written = accelerators
     if isinstance(accelerators, str) and ":" in accelerators:
         kind, _, rest = accelerators.partition(":")
         numbers = [parse_count(part.strip(), "accelerators") for part in rest.split(",")]
@@ -348,7 +350,9 @@ def _driver(power: Any, accelerators: Any) -> tuple[Distribution, str]:
             raise InputError(f"accelerators: cannot read {accelerators!r}")
         accelerators = f"{kind}:{','.join(str(n) for n in numbers)}"
     distribution = parse_distribution(accelerators, "accelerators", lower=0.0)
-    return distribution, distribution.text or str(accelerators)
+    if isinstance(written, str):
+        distribution = dataclasses.replace(distribution, text=written)
+    return distribution, distribution.text or str(written)
 
 
 def simulate(
@@ -418,7 +422,7 @@ def simulate(
     partial = _reduce_all(runner, problem, spec, n_samples, chunk, progress)
     passes = 1
     if _needs_exact_range(partial, spec, qs):
-        spec = SampleSpec(lower=partial.minimum, upper=partial.maximum, bins=bins)
+        spec = SampleSpec(partial.minimum, partial.maximum, bins, center=spec.center)
         partial = _reduce_all(runner, problem, spec, n_samples, chunk, progress)
         passes = 2
     compute_seconds = time.perf_counter() - compute_started
@@ -746,7 +750,10 @@ def _pilot_spec(pilot: np.ndarray, bins: int) -> SampleSpec:
     low = pilot.min(axis=-1)
     high = pilot.max(axis=-1)
     margin = PILOT_MARGIN * (high - low)
-    return SampleSpec(lower=np.maximum(low - margin, 0.0), upper=high + margin, bins=bins)
+    return SampleSpec(
+        lower=np.maximum(low - margin, 0.0), upper=high + margin, bins=bins,
+        center=pilot.mean(axis=-1),
+    )  # fmt: skip
 
 
 def _reduce_all(
@@ -788,8 +795,9 @@ def _group_summaries(
     ) -> OutputSummary:
         q = SCENARIO_QUANTITIES.index(quantity)
         n = partial.samples
-        mean = partial.total[g, q] / n
-        variance = max(partial.total_squares[g, q] / n - mean * mean, 0.0)
+        shift = partial.total[g, q] / n
+        mean = spec.center[g, q] + shift
+        variance = max(partial.total_squares[g, q] / n - shift * shift, 0.0)
         return OutputSummary(
             name=name or quantity,
             unit=unit,

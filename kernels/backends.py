@@ -159,7 +159,8 @@ class NumbaBackend:
             start, stop, blocks, problem.table, problem.keys, problem.pool,
             problem.scenario_inputs, problem.chip_inputs, problem.shares, problem.provisioned,
             problem.idle, problem.busy, problem.sizing_fraction, problem.flops, problem.modes,
-            problem.seconds_per_year, spec.lower, spec.scale, spec.bins, problem.groups,
+            problem.seconds_per_year, spec.lower, spec.scale, spec.bins, spec.center,
+            problem.groups,
         )  # fmt: skip
         return SamplePartial(
             samples=n,

@@ -72,10 +72,10 @@ def _draw_batch(first, count, table, keys, pool, column, values):
 def reduce_samples(
     start, stop, blocks, table, keys, pool, scenario_inputs, chip_inputs, shares,
     provisioned, idle, busy, sizing_fraction, flops, modes, seconds_per_year,
-    lower, scale, bins, groups,
+    lower, scale, bins, center, groups,
 ):  # fmt: skip
-    """Per-block min, max, sum, sum of squares and histogram of samples ``[start, stop)``,
-    for ``groups`` groups (the scenarios, then their total)."""
+    """Per-block min, max, sums of ``x − center`` and of its square, and histogram of
+    samples ``[start, stop)``, for ``groups`` groups (the scenarios, then their total)."""
     n_scenarios = shares.shape[0]
     n_quantities = N_SCENARIO_QUANTITIES
     with_total = groups > n_scenarios
@@ -114,13 +114,14 @@ def reduce_samples(
                     x = out[g, q]
                     low = minimum[block, g, q]
                     high = maximum[block, g, q]
+                    mid = center[g, q]
                     acc = 0.0
                     acc2 = 0.0
                     for j in range(count):
                         low = min(low, x[j])
                         high = max(high, x[j])
-                        acc += x[j]
-                        acc2 += x[j] * x[j]
+                        acc += x[j] - mid
+                        acc2 += (x[j] - mid) * (x[j] - mid)
                     minimum[block, g, q] = low
                     maximum[block, g, q] = high
                     total[block, g, q] += acc

@@ -134,6 +134,7 @@ def reduce_on_device(values: Any, spec: SampleSpec, simulated: bool) -> SamplePa
     rows = values.reshape(groups * quantities, n)
     lower = xp.asarray(spec.lower.reshape(-1, 1))
     scale = xp.asarray(spec.scale.reshape(-1, 1))
+    shifted = rows - xp.asarray(spec.center.reshape(-1, 1))
     position = xp.maximum((rows - lower) * scale, 0.0)
     bins = xp.minimum(position.astype(xp.int64), spec.bins - 1)
     bins += xp.arange(groups * quantities, dtype=xp.int64).reshape(-1, 1) * spec.bins
@@ -141,8 +142,8 @@ def reduce_on_device(values: Any, spec: SampleSpec, simulated: bool) -> SamplePa
     merged = {
         "minimum": rows.min(axis=1),
         "maximum": rows.max(axis=1),
-        "total": rows.sum(axis=1),
-        "total_squares": (rows * rows).sum(axis=1),
+        "total": shifted.sum(axis=1),
+        "total_squares": (shifted * shifted).sum(axis=1),
         "histogram": histogram,
     }
     host = {k: np.asarray(v if simulated else v.get()) for k, v in merged.items()}

@@ -66,11 +66,14 @@ class MonteCarloProblem:
 @dataclass(frozen=True, eq=False)
 class SampleSpec:
     """Histogram edges: ``bins`` equal bins per group and quantity, from ``lower`` to
-    ``upper`` (groups × quantities); values outside go to the end bins."""
+    ``upper`` (groups × quantities); values outside go to the end bins. Sums are taken of
+    ``x − center`` (a value near the mean, groups × quantities), so that the variance does
+    not cancel away for an output that barely varies."""
 
     lower: np.ndarray
     upper: np.ndarray
     bins: int
+    center: np.ndarray
 
     @property
     def scale(self) -> np.ndarray:
@@ -89,7 +92,9 @@ class SamplePartial:
     minimum: np.ndarray
     maximum: np.ndarray
     total: np.ndarray
+    """Σ (x − center)."""
     total_squares: np.ndarray
+    """Σ (x − center)²."""
     histogram: np.ndarray
     """groups × quantities × bins counts."""
 

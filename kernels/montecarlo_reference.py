@@ -104,6 +104,7 @@ def materialize(problem: MonteCarloProblem, start: int, stop: int) -> np.ndarray
 def reduce(problem: MonteCarloProblem, spec: SampleSpec, start: int, stop: int) -> SamplePartial:
     """Reduce samples ``[start, stop)``."""
     values = materialize(problem, start, stop)
+    shifted = values - spec.center[..., np.newaxis]
     scale = spec.scale[..., np.newaxis]
     position = (values - spec.lower[..., np.newaxis]) * scale
     bins = np.clip(np.floor(np.maximum(position, 0.0)), 0, spec.bins - 1).astype(np.int64)
@@ -117,7 +118,7 @@ def reduce(problem: MonteCarloProblem, spec: SampleSpec, start: int, stop: int) 
         samples=stop - start,
         minimum=values.min(axis=-1, initial=np.inf),
         maximum=values.max(axis=-1, initial=-np.inf),
-        total=values.sum(axis=-1),
-        total_squares=np.sum(values * values, axis=-1),
+        total=shifted.sum(axis=-1),
+        total_squares=np.sum(shifted * shifted, axis=-1),
         histogram=histogram.reshape(*values.shape[:2], spec.bins).astype(np.int64),
     )

@@ -81,7 +81,9 @@ def test_kernels_match_the_reference(
 ) -> None:
     problem = _problem(_scenarios(np.random.default_rng(seed), count), profiles, mix_basis)
     values = montecarlo_reference.materialize(problem, 0, 3000)  # type: ignore[arg-type]
-    spec = SampleSpec(lower=values.min(axis=-1), upper=values.max(axis=-1), bins=64)
+    spec = SampleSpec(
+        lower=values.min(axis=-1), upper=values.max(axis=-1), bins=64, center=values[..., 0]
+    )
     expected = montecarlo_reference.reduce(problem, spec, 0, 3000)  # type: ignore[arg-type]
     got = make_backend(backend).reduce_samples(problem, spec, 0, 3000)  # type: ignore[arg-type]
     assert got.samples == 3000

@@ -8,6 +8,7 @@ other before timing them.
 from __future__ import annotations
 
 import math
+import random
 from typing import Any
 
 import numpy as np
@@ -83,3 +84,60 @@ def python_loop(problem: SweepProblem, points: int) -> float:
         average *= pue
         best = max(best, delivered)
     return best
+
+
+def numpy_montecarlo(
+    samples: int, power: float, watts: float, idle: float, busy: float, flops: float,
+    seed: int = 1,
+) -> dict[str, np.ndarray]:  # fmt: skip
+    """The Monte Carlo case as a user would write it with NumPy: draw every input with
+    ``np.random.Generator``, compute the outputs, then ``np.quantile``, mean and std.
+
+    One chip, facility basis, nameplate provisioning; the five uncertain inputs of the
+    benchmark (PUE, utilization, facility capex, electricity price, accelerator price) with
+    the same distributions as the compiled run. Returns P5/P50/P95, mean and std per output.
+    """
+    rng = np.random.default_rng(seed)
+    pue = rng.triangular(1.1, 1.2, 1.4, samples)
+    utilization = rng.uniform(0.6, 0.9, samples)
+    capex_per_watt = rng.triangular(9.3, 11.7, 15.0, samples)
+    electricity = rng.triangular(57.5, 80.6, 89.2, samples) / 3.6e9  # USD/MWh → USD/J
+    price = rng.triangular(25_000.0, 33_750.0, 50_000.0, samples)
+    it_power = power / pue
+    accelerators = it_power / watts
+    peak = accelerators * flops
+    delivered = peak * utilization
+    average = pue * accelerators * watts * (idle + (busy - idle) * utilization)
+    hardware = accelerators * price
+    facility = it_power * capex_per_watt
+    annual = hardware / 5 + facility / 20 + average * SECONDS_PER_YEAR * electricity
+    outputs = {
+        "accelerators": accelerators, "peak_flops": peak, "delivered_flops": delivered,
+        "average_facility_power": average, "it_power": it_power, "capex": hardware + facility,
+        "annual_cost": annual,
+    }  # fmt: skip
+    return {
+        name: np.concatenate([np.quantile(x, [0.05, 0.5, 0.95]), [x.mean(), x.std()]])
+        for name, x in outputs.items()
+    }
+
+
+def python_montecarlo(
+    samples: int, power: float, watts: float, idle: float, busy: float, flops: float
+) -> float:
+    """The same, one sample at a time with the standard library (no quantiles)."""
+    rng = random.Random(1)
+    total = 0.0
+    for _ in range(samples):
+        pue = rng.triangular(1.1, 1.4, 1.2)
+        utilization = rng.uniform(0.6, 0.9)
+        capex_per_watt = rng.triangular(9.3, 15.0, 11.7)
+        electricity = rng.triangular(57.5, 89.2, 80.6) / 3.6e9
+        price = rng.triangular(25_000.0, 50_000.0, 33_750.0)
+        it_power = power / pue
+        accelerators = it_power / watts
+        average = pue * accelerators * watts * (idle + (busy - idle) * utilization)
+        annual = (accelerators * price / 5 + it_power * capex_per_watt / 20
+                  + average * SECONDS_PER_YEAR * electricity)  # fmt: skip
+        total += accelerators * flops * utilization + annual
+    return total

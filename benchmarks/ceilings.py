@@ -71,3 +71,63 @@ def gpu_bandwidth(gigabytes: float = 4.0, repeats: int = 10) -> dict[str, float]
     write = best_seconds(lambda: out.fill(2.0), repeats, sync)
     copy = best_seconds(lambda: cupy.copyto(out, source), repeats, sync)
     return {"write_bytes_per_s": n * 8 / write, "copy_bytes_per_s": 2 * n * 8 / copy}
+
+
+def _philox_sum_cpu() -> Any:
+    from capacity.kernels.compose import compile_cores
+    from capacity.kernels.jit_options import CPU_INLINE
+
+    uniform = compile_cores(njit(**CPU_INLINE)).uniform
+
+    @njit(**CPU_KERNEL)
+    def philox_sum(n: int, key: Any, blocks: int) -> float:  # pragma: no cover - compiled
+        partial = np.zeros(blocks)
+        for block in prange(blocks):
+            total = 0.0
+            for i in range(n * block // blocks, n * (block + 1) // blocks):
+                total += uniform(key, i)
+            partial[block] = total
+        return float(partial.sum())
+
+    return philox_sum
+
+
+def cpu_generator_rate(draws: int = 200_000_000, repeats: int = 3) -> float:
+    """Uniform numbers per second from the Monte Carlo generator (Philox2x32-10) on every
+    thread: the compute ceiling of a sampling-bound run."""
+    import numba
+
+    philox_sum = _philox_sum_cpu()
+    key = np.uint64(12345)
+    blocks = 4 * numba.get_num_threads()
+    philox_sum(1000, key, blocks)
+    return draws / best_seconds(lambda: philox_sum(draws, key, blocks), repeats)
+
+
+def gpu_generator_rate(draws: int = 4_000_000_000, repeats: int = 5) -> float:
+    """The same on the GPU, one thread per stride of samples (numba CUDA)."""
+    import cupy
+    from numba import cuda
+
+    from capacity.kernels.compose import compile_cores
+    from capacity.kernels.jit_options import CUDA_DEVICE
+
+    uniform = compile_cores(cuda.jit(**CUDA_DEVICE)).uniform
+
+    @cuda.jit
+    def philox_sum(n: Any, key: Any, out: Any) -> None:  # pragma: no cover - compiled
+        start = cuda.grid(1)
+        stride = cuda.gridsize(1)
+        total = 0.0
+        for i in range(start, n, stride):
+            total += uniform(key, i)
+        out[start] = total
+
+    device = cuda.get_current_device()
+    blocks, threads = 32 * int(device.MULTIPROCESSOR_COUNT), 256
+    out = cupy.zeros(blocks * threads)
+    key = np.uint64(12345)
+    philox_sum[blocks, threads](1000, key, out)
+    sync = cupy.cuda.runtime.deviceSynchronize
+    seconds = best_seconds(lambda: philox_sum[blocks, threads](draws, key, out), repeats, sync)
+    return draws / seconds

@@ -10,7 +10,7 @@ nvidia-smi >"$out/nvidia-smi.txt" 2>&1
 python3 -c "from capacity.kernels.backends import cuda_status; print(cuda_status())" | tee "$out/status.txt"
 # 1. Every backend test with the CUDA backend on the device (pyarrow and xarray are not there,
 #    so only the tests marked gpu run; they need neither).
-timeout 240 python3 -m pytest -q -p no:cacheprovider -m gpu tests/test_kernels.py tests/test_sweep.py \
+timeout 240 python3 -m pytest -q -p no:cacheprovider -m gpu tests/test_kernels.py tests/test_sweep.py tests/test_montecarlo.py \
     >"$out/tests-gpu.txt" 2>&1
 echo "pytest -m gpu exit status $?" >>"$out/tests-gpu.txt"
 # 2. The benchmark suite: every backend, the NumPy baselines and the bandwidth ceilings.

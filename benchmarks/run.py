@@ -28,7 +28,13 @@ from rich.console import Console
 from rich.table import Table
 
 from benchmarks import baselines
-from benchmarks.ceilings import best_seconds, cpu_bandwidth, gpu_bandwidth
+from benchmarks.ceilings import (
+    best_seconds,
+    cpu_bandwidth,
+    cpu_generator_rate,
+    gpu_bandwidth,
+    gpu_generator_rate,
+)
 from capacity.kernels.backends import (
     Backend,
     CudaBackend,
@@ -39,6 +45,9 @@ from capacity.kernels.backends import (
 )
 from capacity.kernels.partial import Partial
 from capacity.kernels.problem import SweepProblem
+from capacity.montecarlo import montecarlo, simulate
+from capacity.portfolio import load_portfolio, portfolio_scenarios
+from capacity.profiles import load_profiles
 from capacity.sweep import SweepPlan, plan_sweep
 
 MATERIALIZED_CHIPS = "h100,mi355x,tpu-v7,openai-broadcom-xpu"
@@ -62,6 +71,8 @@ class Row:
     fraction_of_write_bandwidth: float | None = None
     fraction_of_copy_bandwidth: float | None = None
     note: str = ""
+    fraction_of_generator: float | None = None
+    """Monte Carlo: uniform numbers drawn per second over the generator's own rate."""
 
     @property
     def points_per_s(self) -> float:
@@ -250,6 +261,71 @@ def reduced_case(
         np.testing.assert_allclose(numba_best.total, cuda_best.total, rtol=1e-9)
 
 
+MONTECARLO_POWER = "30GW"
+MONTECARLO_INPUTS = {"chip": "h100", "pue": "tri:1.1,1.2,1.4", "utilization": "uniform:0.6,0.9"}
+# Uncertain inputs a sample draws in that case: PUE, utilization, and the default ranges of
+# facility capex, electricity price and the H100's price.
+MONTECARLO_DRAWS = 5
+PORTFOLIO = Path(__file__).resolve().parent.parent / "examples" / "openai-2025.toml"
+
+
+def montecarlo_case(
+    sizes: dict[str, Any], names: list[str], generator: dict[str, float], rows: list[Row]
+) -> None:
+    """The README's Monte Carlo run, and the OpenAI portfolio, on every backend."""
+    case = "Monte Carlo, 1 chip, 5 uncertain inputs"
+    n = sizes["montecarlo_samples"]
+    h100 = load_profiles()["h100-sxm"]
+    figures = (30e9, h100.system.power.si / h100.system.accelerators.si,
+               h100.idle_fraction.si, h100.busy_fraction.si, h100.peak["bf16"].si)  # fmt: skip
+    measured = min(n, sizes["numpy_montecarlo_samples"])
+    numpy_seconds = best_seconds(lambda: baselines.numpy_montecarlo(measured, *figures), 1)
+    numpy_rate = measured / numpy_seconds
+    rows.append(Row(case, "plain NumPy (Generator, np.quantile)", n, measured, numpy_seconds,
+                    1.0, note=f"first {measured:,} samples, one run"))  # fmt: skip
+    loop = min(n, sizes["loop_points"])
+    seconds = best_seconds(lambda: baselines.python_montecarlo(loop, *figures), 1)
+    rate = loop / seconds / numpy_rate
+    rows.append(Row(case, "Python loop (random.Random)", n, loop, seconds, rate,
+                    note=f"{loop:,} samples, no quantiles"))  # fmt: skip
+
+    def run(backend: Backend | str, samples: int) -> Any:
+        return montecarlo(MONTECARLO_POWER, samples=samples, backend=backend, seed=1,
+                          **MONTECARLO_INPUTS)  # type: ignore[arg-type]  # fmt: skip
+
+    reference_rows = []
+    if "numpy" in names:
+        reference_rows.append((NumpyBackend(), min(n, sizes["reference_points"])))
+    for backend, samples in reference_rows + [(b, n) for b in compiled_backends(names)]:
+        run(backend, 1000)  # compile
+        result = min((run(backend, samples) for _ in range(sizes["repeats"])),
+                     key=lambda r: r.compute_seconds)  # fmt: skip
+        ceiling = generator.get("gpu" if isinstance(backend, CudaBackend) else "cpu")
+        rate = samples / result.compute_seconds
+        rows.append(Row(
+            case, f"{backend.name} ({backend.detail})", n, samples, result.compute_seconds,
+            rate / numpy_rate, note=f"{result.passes} pass, 2048 bins × 8 outputs; pilot excluded",
+            fraction_of_generator=rate * MONTECARLO_DRAWS / ceiling if ceiling else None,
+        ))  # fmt: skip
+        accelerators = result.summary(result.top, "accelerators")
+        expected = baselines.numpy_montecarlo(20_000, *figures)["accelerators"]
+        # different generators: the quantiles agree to sampling error, not digits
+        np.testing.assert_allclose(list(accelerators.quantiles((0.05, 0.5, 0.95)).values()),
+                                   expected[:3], rtol=0.01)  # fmt: skip
+
+    case = "Monte Carlo, OpenAI portfolio (4 deals)"
+    scenarios = portfolio_scenarios(load_portfolio(PORTFOLIO))
+    n = sizes["portfolio_samples"]
+    for backend in compiled_backends(names):
+        simulate(scenarios, samples=1000, backend=backend)
+        runs = [simulate(scenarios, samples=n, backend=backend, seed=1)
+                for _ in range(sizes["repeats"])]  # fmt: skip
+        result = min(runs, key=lambda r: r.compute_seconds)
+        note = f"{len(result.inputs)} uncertain inputs, 5 groups × 8 outputs"
+        rows.append(Row(case, f"{backend.name} ({backend.detail})", n, n,
+                        result.compute_seconds, note=note))  # fmt: skip
+
+
 SIZES = {
     "full": {
         "pue": "1.05:1.6:0.01",  # 56 values
@@ -264,6 +340,11 @@ SIZES = {
         "repeats": 3,
         "repeats_materialized": 10,
         "bandwidth_gb": 1.0,
+        "montecarlo_samples": 100_000_000,
+        "numpy_montecarlo_samples": 10_000_000,
+        "portfolio_samples": 10_000_000,
+        "montecarlo_bins": 2048,
+        "generator_draws": 400_000_000,
     },
     "quick": {
         "pue": "1.05:1.6:0.05",
@@ -278,11 +359,18 @@ SIZES = {
         "repeats": 1,
         "repeats_materialized": 1,
         "bandwidth_gb": 0.05,
+        "montecarlo_samples": 100_000,
+        "numpy_montecarlo_samples": 100_000,
+        "portfolio_samples": 20_000,
+        "montecarlo_bins": 2048,
+        "generator_draws": 2_000_000,
     },
 }
 
 
-def print_table(rows: list[Row], info: dict[str, Any], bandwidth: dict[str, Any]) -> None:
+def print_table(
+    rows: list[Row], info: dict[str, Any], bandwidth: dict[str, Any], generator: dict[str, float]
+) -> None:
     console = Console(width=max(Console().width, 160))
     console.print(", ".join(f"{k}: {v}" for k, v in info.items()), highlight=False, markup=False)
     for where, ceiling in bandwidth.items():
@@ -293,9 +381,13 @@ def print_table(rows: list[Row], info: dict[str, Any], bandwidth: dict[str, Any]
             ),
             highlight=False,
         )
+    for where, rate in generator.items():
+        console.print(f"{where} generator (Philox2x32-10, every thread): "
+                      f"{rate / 1e6:,.0f} M uniform draws/s", highlight=False)  # fmt: skip
     table = Table()
-    for column in ("case", "method", "points", "timed", "seconds", "M points/s", "× NumPy",
-                   "GB/s written", "of write BW", "of copy BW", "note"):  # fmt: skip
+    columns = ("case", "method", "points", "timed", "seconds", "M points/s", "× NumPy",
+               "GB/s written", "of write BW", "of copy BW", "of generator", "note")  # fmt: skip
+    for column in columns:
         left = column in ("case", "method", "note")
         table.add_column(column, justify="left" if left else "right")
 
@@ -309,7 +401,7 @@ def print_table(rows: list[Row], info: dict[str, Any], bandwidth: dict[str, Any]
             "" if row.ratio_to_numpy is None else f"{row.ratio_to_numpy:,.2f}",
             "" if row.bytes_per_s is None else f"{row.bytes_per_s / 1e9:.1f}",
             fraction(row.fraction_of_write_bandwidth), fraction(row.fraction_of_copy_bandwidth),
-            row.note,
+            fraction(row.fraction_of_generator), row.note,
         )  # fmt: skip
     console.print(table)
 
@@ -329,15 +421,20 @@ def main(argv: list[str] | None = None) -> int:
     bandwidth: dict[str, Any] = {"cpu": cpu_bandwidth(sizes["bandwidth_gb"])}
     if "cuda" in names and cuda_status().usable:
         bandwidth["gpu"] = gpu_bandwidth(4 * sizes["bandwidth_gb"])
+    generator = {"cpu": cpu_generator_rate(sizes["generator_draws"])}
+    if "cuda" in names and cuda_status().usable:
+        generator["gpu"] = gpu_generator_rate(10 * sizes["generator_draws"])
     rows: list[Row] = []
     materialized_case(sizes, names, bandwidth, rows)
     reduced_case("reduced, K=6", "30GW", sizes, names, rows)
     if sizes["billion_power"] and not arguments.no_billion:
         reduced_case("reduced, K=6, 10 powers", sizes["billion_power"], sizes,
                      [n for n in names if n != "numpy"], rows)  # fmt: skip
-    print_table(rows, info, bandwidth)
+    montecarlo_case(sizes, names, generator, rows)
+    print_table(rows, info, bandwidth, generator)
     if arguments.json:
-        document = {"machine": info, "bandwidth": bandwidth, "rows": [r.to_dict() for r in rows]}
+        document = {"machine": info, "bandwidth": bandwidth, "generator_draws_per_s": generator,
+                    "rows": [r.to_dict() for r in rows]}  # fmt: skip
         arguments.json.write_text(json.dumps(document, indent=2))
         print(f"results written to {arguments.json}")
     return 0

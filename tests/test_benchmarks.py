@@ -17,6 +17,13 @@ def test_quick_benchmark_writes_every_case(tmp_path: Path) -> None:
     for case in ("materialized, K=4", "reduced, K=6"):
         for method in ("plain", "Python", "numpy", "numba"):
             assert (case, method) in methods
+    for method in ("plain", "Python", "numpy", "numba"):
+        assert ("Monte Carlo, 1 chip, 5 uncertain inputs", method) in methods
+    assert ("Monte Carlo, OpenAI portfolio (4 deals)", "numba") in methods
+    assert document["generator_draws_per_s"]["cpu"] > 0
+    sampled = next(r for r in document["rows"] if r["case"].startswith("Monte Carlo")
+                   and r["method"].startswith("numba"))  # fmt: skip
+    assert 0 < sampled["fraction_of_generator"] < 1.5
     materialized = next(r for r in document["rows"] if r["method"].startswith("numba"))
     assert materialized["fraction_of_write_bandwidth"] > 0
     assert materialized["ratio_to_numpy"] > 0

@@ -417,6 +417,8 @@ def simulate(
     pilot = evaluate(problem, pilot_inputs)
     spec = _pilot_spec(pilot, bins)
 
+    # Compile (or load the cached) kernels on a few samples before the timed loop.
+    runner.reduce_samples(problem, spec, 0, min(n_samples, 256))
     compute_started = time.perf_counter()
     chunk = chunk_samples or runner.chunk_samples(problem)
     partial = _reduce_all(runner, problem, spec, n_samples, chunk, progress)

@@ -58,22 +58,27 @@ def convert_command(
         float | None, typer.Option(help="Fraction of peak FLOP/s achieved while busy. [1.0]")
     ] = None,
     basis: Annotated[
-        str | None, typer.Option(help="facility (site draw) or it (critical IT load). Default: facility.")
+        str | None,
+        typer.Option(help="facility (site draw) or it (critical IT load). Default: facility."),
     ] = None,
     provision: Annotated[
-        str | None, typer.Option(help="nameplate or busy (power-capped sites). Default: nameplate.")
+        str | None,
+        typer.Option(help="nameplate or busy (power-capped sites). Default: nameplate."),
     ] = None,
     precision: Annotated[
         str | None, typer.Option(help="fp4, fp6, fp8, bf16, tf32, fp32 or fp64. Default: bf16.")
     ] = None,
     method: Annotated[
-        str | None, typer.Option(help="system (reference systems) or epoch (1.82 × TDP). Default: system.")
+        str | None,
+        typer.Option(help="system (reference systems) or epoch (1.82 × TDP). Default: system."),
     ] = None,
     mix_basis: Annotated[
-        str | None, typer.Option(help="Mix shares of IT power or of accelerator count. Default: power.")
+        str | None,
+        typer.Option(help="Mix shares of IT power or of accelerator count. Default: power."),
     ] = None,
     grid: Annotated[
-        list[str] | None, typer.Option(help="Reference grid id for grid share (repeatable). Default: all.")
+        list[str] | None,
+        typer.Option(help="Reference grid id for grid share (repeatable). Default: all."),
     ] = None,
     grid_file: GridFileOption = None,
     set_: SetOption = None,

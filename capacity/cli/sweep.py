@@ -117,7 +117,8 @@ def sweep_command(
     method: Annotated[str, typer.Option(help="system or epoch (1.82 × TDP).")] = "system",
     mix_basis: Annotated[str, typer.Option(help="Mix shares of power or of count.")] = "power",
     grid: Annotated[
-        list[str] | None, typer.Option(help="Reference grid for grid share (repeatable). Default: all.")
+        list[str] | None,
+        typer.Option(help="Reference grid for grid share (repeatable). Default: all."),
     ] = None,
     chunk_points: Annotated[
         int | None, typer.Option(help="Points per chunk (default: the backend's).")

@@ -23,9 +23,12 @@ from capacity.cli.app import app, reports_errors
 from capacity.cli.convert import DEFAULTS
 from capacity.cli.format import human, percent, to_json, wide_console
 from capacity.cli.options import (
+    BasisOption,
     FormatOption,
     GridFileOption,
+    MethodOption,
     ProfilesOption,
+    ProvisionOption,
     SetOption,
     check_format,
     parse_overrides,
@@ -72,18 +75,9 @@ def check_command(
     utilization: Annotated[
         float | None, typer.Option(help="Fraction of time the fleet is busy. [0.8]")
     ] = None,
-    basis: Annotated[
-        str | None,
-        typer.Option(help="facility (site draw) or it (critical IT load). Default: facility."),
-    ] = None,
-    provision: Annotated[
-        str | None,
-        typer.Option(help="nameplate or busy (power-capped sites). Default: nameplate."),
-    ] = None,
-    method: Annotated[
-        str | None,
-        typer.Option(help="system (reference systems) or epoch (1.82 × TDP). Default: system."),
-    ] = None,
+    basis: BasisOption = None,
+    provision: ProvisionOption = None,
+    method: MethodOption = None,
     tolerance: Annotated[
         float, typer.Option(help="Claimed ÷ model within 1 ± this is 'consistent'.")
     ] = DEFAULT_TOLERANCE,

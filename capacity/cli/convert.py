@@ -10,9 +10,17 @@ from rich.table import Table
 from capacity.cli.app import app, reports_errors
 from capacity.cli.format import human, percent, scientific, to_csv, to_json, wide_console
 from capacity.cli.options import (
+    BasisOption,
+    ChipOption,
     FormatOption,
     GridFileOption,
+    GridOption,
+    MethodOption,
+    MixBasisOption,
+    MixOption,
+    PrecisionOption,
     ProfilesOption,
+    ProvisionOption,
     SetOption,
     check_format,
     parse_overrides,
@@ -46,10 +54,8 @@ def convert_command(
             help="A power ('30GW', '150 MW') or a count of accelerators ('200000', '4.5M').",
         ),
     ],
-    chip: Annotated[str | None, typer.Option(help="One chip's profile id or alias.")] = None,
-    mix: Annotated[
-        str | None, typer.Option(help="Chip shares summing to 1: ID=SHARE,ID=SHARE,...")
-    ] = None,
+    chip: ChipOption = None,
+    mix: MixOption = None,
     pue: Annotated[float | None, typer.Option(help="Facility ÷ IT power, ≥ 1. [1.2]")] = None,
     utilization: Annotated[
         float | None, typer.Option(help="Fraction of time the fleet is busy. [0.8]")
@@ -57,29 +63,12 @@ def convert_command(
     mfu: Annotated[
         float | None, typer.Option(help="Fraction of peak FLOP/s achieved while busy. [1.0]")
     ] = None,
-    basis: Annotated[
-        str | None,
-        typer.Option(help="facility (site draw) or it (critical IT load). Default: facility."),
-    ] = None,
-    provision: Annotated[
-        str | None,
-        typer.Option(help="nameplate or busy (power-capped sites). Default: nameplate."),
-    ] = None,
-    precision: Annotated[
-        str | None, typer.Option(help="fp4, fp6, fp8, bf16, tf32, fp32 or fp64. Default: bf16.")
-    ] = None,
-    method: Annotated[
-        str | None,
-        typer.Option(help="system (reference systems) or epoch (1.82 × TDP). Default: system."),
-    ] = None,
-    mix_basis: Annotated[
-        str | None,
-        typer.Option(help="Mix shares of IT power or of accelerator count. Default: power."),
-    ] = None,
-    grid: Annotated[
-        list[str] | None,
-        typer.Option(help="Reference grid id for grid share (repeatable). Default: all."),
-    ] = None,
+    basis: BasisOption = None,
+    provision: ProvisionOption = None,
+    precision: PrecisionOption = None,
+    method: MethodOption = None,
+    mix_basis: MixBasisOption = None,
+    grid: GridOption = None,
     grid_file: GridFileOption = None,
     set_: SetOption = None,
     profiles: ProfilesOption = None,

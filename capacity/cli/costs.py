@@ -14,8 +14,15 @@ from capacity.cli.app import app, reports_errors
 from capacity.cli.convert import DEFAULTS
 from capacity.cli.format import human, to_json, wide_console
 from capacity.cli.options import (
+    BasisOption,
+    ChipOption,
     FormatOption,
+    MethodOption,
+    MixBasisOption,
+    MixOption,
+    PrecisionOption,
     ProfilesOption,
+    ProvisionOption,
     SetOption,
     check_format,
     parse_overrides,
@@ -56,10 +63,8 @@ def costs_command(
             help="A power ('1GW', '150 MW') or a count of accelerators ('200000', '4.5M').",
         ),
     ],
-    chip: Annotated[str | None, typer.Option(help="One chip's profile id or alias.")] = None,
-    mix: Annotated[
-        str | None, typer.Option(help="Chip shares summing to 1: ID=SHARE,ID=SHARE,...")
-    ] = None,
+    chip: ChipOption = None,
+    mix: MixOption = None,
     pue: Annotated[float | None, typer.Option(help="Facility ÷ IT power, ≥ 1. [1.2]")] = None,
     utilization: Annotated[
         float | None, typer.Option(help="Fraction of time the fleet is busy. [0.8]")
@@ -67,25 +72,11 @@ def costs_command(
     mfu: Annotated[
         float | None, typer.Option(help="Fraction of peak FLOP/s achieved while busy. [1.0]")
     ] = None,
-    basis: Annotated[
-        str | None,
-        typer.Option(help="facility (site draw) or it (critical IT load). Default: facility."),
-    ] = None,
-    provision: Annotated[
-        str | None,
-        typer.Option(help="nameplate or busy (power-capped sites). Default: nameplate."),
-    ] = None,
-    precision: Annotated[
-        str | None, typer.Option(help="fp4, fp6, fp8, bf16, tf32, fp32 or fp64. Default: bf16.")
-    ] = None,
-    method: Annotated[
-        str | None,
-        typer.Option(help="system (reference systems) or epoch (1.82 × TDP). Default: system."),
-    ] = None,
-    mix_basis: Annotated[
-        str | None,
-        typer.Option(help="Mix shares of IT power or of accelerator count. Default: power."),
-    ] = None,
+    basis: BasisOption = None,
+    provision: ProvisionOption = None,
+    precision: PrecisionOption = None,
+    method: MethodOption = None,
+    mix_basis: MixBasisOption = None,
     price: Annotated[
         list[str] | None,
         typer.Option(help="Price per accelerator: CHIP=VALUE, e.g. gb300=55000USD (repeatable)."),

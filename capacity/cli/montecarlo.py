@@ -16,9 +16,16 @@ from capacity.cli.app import app, reports_errors
 from capacity.cli.costs import _COST_OPTIONS, _SCALES, _option_names, _price_overrides, money
 from capacity.cli.format import human, percent, to_json, wide_console
 from capacity.cli.options import (
+    BasisOption,
+    ChipOption,
     FormatOption,
     GridFileOption,
+    MethodOption,
+    MixBasisOption,
+    MixOption,
+    PrecisionOption,
     ProfilesOption,
+    ProvisionOption,
     SetOption,
     check_format,
     parse_overrides,
@@ -64,10 +71,8 @@ def montecarlo_command(
             "'samples:FILE' reads powers with units.",
         ),
     ],
-    chip: Annotated[str | None, typer.Option(help="One chip's profile id or alias.")] = None,
-    mix: Annotated[
-        str | None, typer.Option(help="Chip shares summing to 1: ID=SHARE,ID=SHARE,...")
-    ] = None,
+    chip: ChipOption = None,
+    mix: MixOption = None,
     pue: Annotated[
         str | None,
         typer.Option(
@@ -148,22 +153,11 @@ def montecarlo_command(
     discount_rate: Annotated[
         str | None, typer.Option(help="Discount rate per year, e.g. 0.08 (0: straight line).")
     ] = None,
-    basis: Annotated[
-        str | None,
-        typer.Option(help="facility (site draw) or it (critical IT load). Default: facility."),
-    ] = None,
-    provision: Annotated[
-        str, typer.Option(help="nameplate or busy (power-capped sites).")
-    ] = "nameplate",
-    precision: Annotated[str, typer.Option(help="fp4, fp6, fp8, bf16, tf32, fp32 or fp64.")] = (
-        "bf16"
-    ),
-    method: Annotated[
-        str, typer.Option(help="system (reference systems) or epoch (1.82 × TDP).")
-    ] = "system",
-    mix_basis: Annotated[
-        str, typer.Option(help="Mix shares of IT power or of accelerator count.")
-    ] = "power",
+    basis: BasisOption = None,
+    provision: ProvisionOption = None,
+    precision: PrecisionOption = None,
+    method: MethodOption = None,
+    mix_basis: MixBasisOption = None,
     grid: Annotated[
         list[str] | None,
         typer.Option(
@@ -240,10 +234,10 @@ def montecarlo_command(
                 backend=backend,
                 quantiles=qs,
                 bins=bins,
-                provision=provision,
-                precision=precision,
-                method=method,
-                mix_basis=mix_basis,
+                provision=provision or "nameplate",
+                precision=precision or "bf16",
+                method=method or "system",
+                mix_basis=mix_basis or "power",
                 cost_overrides=cost_overrides or None,
                 grids=grid,
                 profiles=load_profiles(profiles),

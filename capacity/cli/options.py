@@ -49,3 +49,34 @@ def parse_overrides(settings: list[str] | None) -> dict[str, str]:
             raise InputError(f"--set {setting!r} must be ID.FIELD=VALUE, e.g. h100.tdp=700W")
         overrides[key.strip()] = value.strip()
     return overrides
+
+
+# The conversion options every command shares. Defaults are None so that a command can tell
+# an option given from one left out; each command fills in capacity.convert's defaults.
+ChipOption = Annotated[str | None, typer.Option(help="One chip's profile id or alias.")]
+MixOption = Annotated[
+    str | None, typer.Option(help="Chip shares summing to 1: ID=SHARE,ID=SHARE,...")
+]
+BasisOption = Annotated[
+    str | None,
+    typer.Option(help="facility (site draw) or it (critical IT load). Default: facility."),
+]
+ProvisionOption = Annotated[
+    str | None,
+    typer.Option(help="nameplate or busy (power-capped sites). Default: nameplate."),
+]
+PrecisionOption = Annotated[
+    str | None, typer.Option(help="fp4, fp6, fp8, bf16, tf32, fp32 or fp64. Default: bf16.")
+]
+MethodOption = Annotated[
+    str | None,
+    typer.Option(help="system (reference systems) or epoch (1.82 × TDP). Default: system."),
+]
+MixBasisOption = Annotated[
+    str | None,
+    typer.Option(help="Mix shares of IT power or of accelerator count. Default: power."),
+]
+GridOption = Annotated[
+    list[str] | None,
+    typer.Option(help="Reference grid id for grid share (repeatable). Default: all."),
+]

@@ -13,7 +13,7 @@ import types
 from collections.abc import Callable
 from typing import Any
 
-from capacity.kernels import random, sampling, scenario
+from capacity.kernels import point, random, sampling, scenario
 
 __all__ = ["compile_cores"]
 
@@ -56,5 +56,7 @@ def compile_cores(jit: Jit) -> types.SimpleNamespace:
         clip=clip,
         draw=draw,
         draw_inputs=jit(_rebound(scenario.draw_inputs, input_value=input_value)),
-        scenario_quantities=jit(scenario.scenario_quantities),
+        scenario_quantities=jit(
+            _rebound(scenario.scenario_quantities, point_quantities=jit(point.point_quantities))
+        ),
     )

@@ -15,7 +15,7 @@ from numba import njit, prange
 from capacity.kernels.jit_options import CPU_INLINE, CPU_KERNEL
 from capacity.kernels.point import POINT_QUANTITIES, point_quantities
 
-__all__ = ["materialize_chunk", "reduce_chunk"]
+__all__ = ["histogram_bin", "materialize_chunk", "reduce_chunk"]
 
 _point = njit(**CPU_INLINE)(point_quantities)
 
@@ -76,7 +76,9 @@ def materialize_chunk(
 
 
 @njit(**CPU_INLINE)
-def _bin(x: float, lower: float, scale: float, bins: int) -> int:
+def histogram_bin(x: float, lower: float, scale: float, bins: int) -> int:
+    """The bin of ``x`` among ``bins`` equal bins from ``lower`` (``scale`` bins per unit);
+    values outside go to the end bins."""
     position = (x - lower) * scale
     b = int(position) if position > 0 else 0
     return min(b, bins - 1)
@@ -141,10 +143,10 @@ def reduce_chunk(
             low1, high1, sum1 = min(low1, f), max(high1, f), sum1 + f
             low2, high2, sum2 = min(low2, d), max(high2, d), sum2 + d
             low3, high3, sum3 = min(low3, w), max(high3, w), sum3 + w
-            hist[0, _bin(a, lower0, scale0, bins)] += 1
-            hist[1, _bin(f, lower1, scale1, bins)] += 1
-            hist[2, _bin(d, lower2, scale2, bins)] += 1
-            hist[3, _bin(w, lower3, scale3, bins)] += 1
+            hist[0, histogram_bin(a, lower0, scale0, bins)] += 1
+            hist[1, histogram_bin(f, lower1, scale1, bins)] += 1
+            hist[2, histogram_bin(d, lower2, scale2, bins)] += 1
+            hist[3, histogram_bin(w, lower3, scale3, bins)] += 1
             if checks:
                 ok = feasible_mix[im] != 0
                 for c in range(n_constraints):

@@ -14,6 +14,7 @@ import numpy as np
 from numba import njit, prange
 
 from capacity.kernels.compose import compile_cores
+from capacity.kernels.cpu import histogram_bin
 from capacity.kernels.jit_options import CPU_INLINE, CPU_SAMPLE_KERNEL
 from capacity.kernels.montecarlo_problem import N_SCENARIO_QUANTITIES
 
@@ -32,13 +33,6 @@ _triangular_sample = _cores.triangular_sample
 _clip = _cores.clip
 _draw = _cores.draw
 _scenario = _cores.scenario_quantities
-
-
-@njit(**CPU_INLINE)
-def _bin(x: float, lower: float, scale: float, bins: int) -> int:
-    position = (x - lower) * scale
-    b = int(position) if position > 0 else 0
-    return min(b, bins - 1)
 
 
 @njit(**CPU_INLINE)
@@ -129,5 +123,5 @@ def reduce_samples(
                     bins_of = hist[g, q]
                     edge, per_unit = lower[g, q], scale[g, q]
                     for j in range(count):
-                        bins_of[_bin(x[j], edge, per_unit, bins)] += 1
+                        bins_of[histogram_bin(x[j], edge, per_unit, bins)] += 1
     return minimum, maximum, total, squares, histogram

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from capacity.kernels.point import point_quantities
 from capacity.kernels.random import uniform
 from capacity.kernels.sampling import draw
 
@@ -79,8 +80,8 @@ def scenario_quantities(
     annualizations are capital recovery factors per year.
     With chip k's provisioned power ``W_k m^P_k`` and sizing ``W_k m^P_k s_k``, accelerators
     per IT watt are ``c_k = x_k / (W_k m^P_k s_k)`` (``x_k / Σ_j x_j W_j m^P_j s_j`` for
-    shares of accelerators); the rest is MODEL.md's chain and the cost formula of
-    :mod:`capacity.costs`.
+    shares of accelerators); the chain itself is :func:`~.point.point_quantities`, the
+    sweep's, and the costs follow the formula of :mod:`capacity.costs`.
     """
     driver = values[scenario_inputs[s, 0]]
     pue = values[scenario_inputs[s, 1]]
@@ -113,19 +114,16 @@ def scenario_quantities(
             idle_per_watt += count * watts * idle[k]
             extra_per_watt += count * watts * (busy[k] - idle[k])
             price_per_watt += count * values[chip_inputs[s, k, 2]]
-    if modes[s, 0]:
-        it_power = driver / per_watt
-        facility_power = it_power * pue
-    elif modes[s, 1]:
-        it_power = driver
-        facility_power = driver * pue
+    if modes[s, 0]:  # a count: the IT power those accelerators need
+        power = driver / per_watt
+        it_basis = True
     else:
-        it_power = driver / pue
-        facility_power = driver
-    accelerators = it_power * per_watt
-    peak = it_power * flops_per_watt
-    delivered = peak * utilization * mfu
-    average = pue * it_power * (idle_per_watt + extra_per_watt * utilization)
+        power = driver
+        it_basis = modes[s, 1] != 0
+    accelerators, peak, delivered, average, facility_power, it_power = point_quantities(
+        power, pue, utilization, mfu, it_basis, per_watt, flops_per_watt, idle_per_watt,
+        extra_per_watt,
+    )  # fmt: skip
     hardware = it_power * price_per_watt
     facility_capex = it_power * capex_per_watt
     annual = (

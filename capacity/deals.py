@@ -1,0 +1,769 @@
+"""The portfolio file: a TOML file of named compute deals, read and validated once.
+
+:func:`load_portfolio` (or :func:`loads_portfolio` for a string) reads a portfolio file
+(format version 1, described in the README's "Portfolios" section and shown in
+``examples/openai-2025.toml``): every deal is a power or a number of accelerators, on one
+chip or a mix, with PUE, utilization and MFU (numbers, or distributions for Monte Carlo
+runs), a deployment schedule (:mod:`capacity.schedule`) and optional prices. What the deals
+amount to is :mod:`capacity.portfolio`'s business.
+
+Every error in a file names the file, the deal and the field:
+``deals.toml: deal 'NVIDIA systems': field 'pue': must be ≥ 1, got 0.9``.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import tomllib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from capacity.convert import BASES
+from capacity.convert import resolve_mix as _resolve_mix
+from capacity.costs import COST_PARAMETERS
+from capacity.distributions import Distribution, fixed, parse_distribution
+from capacity.errors import CapacityError, InputError
+from capacity.profiles import ProfileSet, load_profiles
+from capacity.schedule import Ramp, Schedule
+from capacity.units import parse_count, to_si
+
+__all__ = [
+    "FORMAT_VERSION",
+    "Deal",
+    "DealPrices",
+    "Portfolio",
+    "PortfolioError",
+    "load_portfolio",
+    "loads_portfolio",
+]
+
+FORMAT_VERSION = 1
+# The inputs a deal gets when neither it nor [defaults] sets them: capacity.convert's
+# defaults (MODEL.md).
+DEFAULT_PUE = 1.2
+DEFAULT_UTILIZATION = 0.8
+DEFAULT_MFU = 1.0
+DEFAULT_BASIS = "facility"
+RAMPS = ("linear", "step")
+# Tranches written by hand ("1 GW" + "5 GW" for a "6 GW" deal) add up to the deal's total
+# to well within this relative tolerance, as mix shares do.
+TRANCHE_SUM_TOLERANCE = 1e-6
+
+_PORTFOLIO_KEYS = ("name", "description", "as_of", "version")
+_TOP_KEYS = ("portfolio", "defaults", "deal")
+_SCHEDULE_KEYS = ("start", "end", "ramp", "tranche")
+_DEAL_KEYS = (
+    "name",
+    "counterparty",
+    "announced",
+    "power",
+    "accelerators",
+    "basis",
+    "chip",
+    "mix",
+    "pue",
+    "utilization",
+    "mfu",
+    *_SCHEDULE_KEYS,
+    "prices",
+    "notes",
+)
+_DEFAULT_KEYS = tuple(k for k in _DEAL_KEYS if k not in ("name", "counterparty", *_SCHEDULE_KEYS))
+_TRANCHE_KEYS = ("start", "end", "power", "accelerators")
+# [deal.prices] key → (cost override key of capacity.costs, dimension); "accelerator" is a
+# table of chip → price, "value" the announced deal value, shown for reference only.
+_PRICE_KEYS: dict[str, tuple[str, str]] = {
+    "facility_capex_per_watt": ("facility_capex_per_watt", "power price"),
+    "electricity": ("electricity_price", "energy price"),
+    **{
+        name: (name, spec[0])
+        for name, spec in COST_PARAMETERS.items()
+        if name not in ("facility_capex_per_watt", "electricity_price")
+    },
+}
+_PRICE_TABLE_KEYS = ("accelerator", "value", *_PRICE_KEYS)
+_DATE_PATTERN = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+class PortfolioError(InputError):
+    """A portfolio file that cannot be used; the message names the file, the deal and the
+    field."""
+
+
+@dataclass(frozen=True)
+class DealPrices:
+    """Prices given in a deal's ``[deal.prices]`` table.
+
+    Attributes
+    ----------
+    accelerator : mapping of str to str
+        Profile id → price per accelerator, as written ("60000 USD"). [USD]
+    parameters : mapping of str to Any
+        Other cost overrides by their :mod:`capacity.costs` name (``facility_capex_per_watt``,
+        ``electricity_price``, lifetimes, ``discount_rate``), as written.
+    value : float or None
+        The announced value of the deal, shown for reference only (not used in costs). [USD]
+    """
+
+    accelerator: Mapping[str, str] = field(default_factory=dict)
+    parameters: Mapping[str, Any] = field(default_factory=dict)
+    value: float | None = None
+
+    def cost_overrides(self) -> dict[str, Any]:
+        """The ``overrides`` of :func:`capacity.costs.cost_assumptions` for this deal."""
+        overrides: dict[str, Any] = {f"price.{chip}": p for chip, p in self.accelerator.items()}
+        return overrides | dict(self.parameters)
+
+
+@dataclass(frozen=True)
+class Deal:
+    """One deal of a portfolio, validated. Distributions are in SI units.
+
+    Exactly one of ``power`` and ``accelerators`` is set. ``shares`` maps resolved profile ids
+    to shares of IT power (one chip: ``{id: 1.0}``).
+    """
+
+    name: str
+    counterparty: str
+    shares: Mapping[str, float]
+    power: Distribution | None
+    """The deal's power at full deployment, facility or IT per ``basis``. [W]"""
+    accelerators: Distribution | None
+    """The deal's number of accelerators at full deployment. [1]"""
+    basis: str
+    pue: Distribution
+    utilization: Distribution
+    mfu: Distribution
+    schedule: Schedule | None
+    """None when the file gives no start and no tranches: the deal is left out of the
+    timeline."""
+    prices: DealPrices
+    chip: str | None = None
+    """The chip as written, when the deal names one chip."""
+    announced: date | None = None
+    notes: str = ""
+
+    @property
+    def chips(self) -> str:
+        """The chip, or the mix: "rubin", "gb200 50 % + gb300 50 %"."""
+        if len(self.shares) == 1:
+            return next(iter(self.shares))
+        return " + ".join(f"{chip} {share * 100:.3g} %" for chip, share in self.shares.items())
+
+    def to_dict(self) -> dict[str, Any]:
+        """The deal's inputs as a JSON-ready dict (SI units named in the keys)."""
+
+        def described(distribution: Distribution | None) -> dict[str, Any] | None:
+            if distribution is None:
+                return None
+            return {"nominal": distribution.nominal(), "text": distribution.text}
+
+        return {
+            "name": self.name,
+            "counterparty": self.counterparty,
+            "announced": None if self.announced is None else self.announced.isoformat(),
+            "mix": dict(self.shares),
+            "power_w": described(self.power),
+            "accelerators": described(self.accelerators),
+            "basis": self.basis if self.power is not None else None,
+            "pue": described(self.pue),
+            "utilization": described(self.utilization),
+            "mfu": described(self.mfu),
+            "schedule": None
+            if self.schedule is None
+            else [
+                {
+                    "start": ramp.start.isoformat(),
+                    "end": None if ramp.end is None else ramp.end.isoformat(),
+                    "share": ramp.share,
+                }
+                for ramp in self.schedule.ramps
+            ],
+            "price_overrides": self.prices.cost_overrides(),
+            "announced_value_usd": self.prices.value,
+            "notes": self.notes,
+        }
+
+
+@dataclass(frozen=True)
+class Portfolio:
+    """A validated portfolio: its name, optional description and date, and its deals."""
+
+    name: str
+    deals: tuple[Deal, ...]
+    description: str = ""
+    as_of: date | None = None
+    source: str = ""
+    """Where it was read from (a file name), for messages."""
+
+    def __getitem__(self, name: str) -> Deal:
+        for deal in self.deals:
+            if deal.name == name:
+                return deal
+        raise KeyError(name)
+
+
+# ---------------------------------------------------------------------------------------------
+# Loading and validation
+
+
+def load_portfolio(path: str | Path, *, profiles: ProfileSet | None = None) -> Portfolio:
+    """Read and validate a portfolio TOML file.
+
+    Parameters
+    ----------
+    path : str or Path
+        The portfolio file (format version 1).
+    profiles : ProfileSet, optional
+        Hardware profiles that chips are looked up in (default: built-in plus
+        ``$CAPACITY_PROFILES``).
+
+    Returns
+    -------
+    Portfolio
+
+    Raises
+    ------
+    PortfolioError
+        For a file that cannot be read, is not TOML, or breaks the format; the message names
+        the file, the deal and the field.
+
+    Examples
+    --------
+    >>> portfolio = load_portfolio("tests/data/portfolios/two-deals.toml")
+    >>> [deal.name for deal in portfolio.deals]
+    ['Alpha', 'Beta']
+    """
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        reason = error.strerror if isinstance(error, OSError) else str(error)
+        raise PortfolioError(f"{path}: cannot read the portfolio file: {reason}") from None
+    return loads_portfolio(text, name=str(path), profiles=profiles)
+
+
+def loads_portfolio(
+    text: str, *, name: str = "<portfolio>", profiles: ProfileSet | None = None
+) -> Portfolio:
+    """Read and validate a portfolio from TOML text; ``name`` stands for the file in errors.
+
+    Examples
+    --------
+    >>> portfolio = loads_portfolio('''
+    ... [portfolio]
+    ... name = "example"
+    ... [[deal]]
+    ... name = "campus"
+    ... counterparty = "a utility"
+    ... power = "1 GW"
+    ... chip = "h100"
+    ... start = 2026-01-01
+    ... ''')
+    >>> deal = portfolio.deals[0]
+    >>> deal.chips, deal.power.nominal(), deal.pue.nominal()
+    ('h100-sxm', 1000000000.0, 1.2)
+    """
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        raise PortfolioError(f"{name}: not valid TOML: {error}") from None
+    return _Reader(name, profiles if profiles is not None else load_profiles()).portfolio(raw)
+
+
+class _Reader:
+    """Validation of one file's tables, with errors that name the file, table and field."""
+
+    def __init__(self, where: str, profiles: ProfileSet) -> None:
+        self.where = where
+        self.profiles = profiles
+
+    def fail(self, owner: str, field_name: str, problem: str) -> PortfolioError:
+        return PortfolioError(f"{self.where}: {owner}: field '{field_name}': {problem}")
+
+    def unknown_keys(self, raw: Mapping[str, Any], known: Sequence[str], owner: str) -> None:
+        for key in raw:
+            if key not in known:
+                raise self.fail(owner, key, f"unknown field; known: {', '.join(known)}")
+
+    def table(self, value: Any, owner: str, field_name: str) -> dict[str, Any]:
+        if not isinstance(value, dict):
+            raise self.fail(owner, field_name, f"must be a table, got {value!r}")
+        return value
+
+    def text(self, raw: Mapping[str, Any], key: str, owner: str, *, required: bool) -> str:
+        if key not in raw:
+            if required:
+                raise self.fail(owner, key, "required, missing")
+            return ""
+        value = raw[key]
+        if not isinstance(value, str) or (required and not value.strip()):
+            raise self.fail(owner, key, f"must be a non-empty string, got {value!r}")
+        return value.strip() if required else value
+
+    def date(self, value: Any, owner: str, field_name: str) -> date:
+        if isinstance(value, datetime):
+            raise self.fail(owner, field_name, f"must be a date without a time, got {value}")
+        if isinstance(value, date):
+            return value
+        if isinstance(value, str) and _DATE_PATTERN.match(value.strip()):
+            try:
+                return date.fromisoformat(value.strip())
+            except ValueError as error:
+                raise self.fail(owner, field_name, f"{value!r} is not a date: {error}") from None
+        raise self.fail(
+            owner, field_name, f"must be a date, YYYY-MM-DD (e.g. 2026-07-01), got {value!r}"
+        )
+
+    # --- inputs --------------------------------------------------------------------------
+
+    def bounded(
+        self, value: Any, owner: str, field_name: str, lower: float, upper: float
+    ) -> Distribution:
+        """A number in [lower, upper] or a distribution string for it."""
+        limits = f"≥ {lower:g}" if math.isinf(upper) else f"in [{lower:g}, {upper:g}]"
+        if isinstance(value, bool) or not isinstance(value, int | float | str):
+            raise self.fail(
+                owner,
+                field_name,
+                f"must be a number {limits} or a distribution such as 'uniform:LOW,HIGH', "
+                f"got {value!r}",
+            )
+        if isinstance(value, int | float):
+            if not (math.isfinite(value) and lower <= value <= upper):
+                raise self.fail(owner, field_name, f"must be {limits}, got {value:g}")
+            return _written(fixed(float(value), lower, upper), f"{value:g}")
+        return self.distribution(value, owner, field_name, "dimensionless", lower, upper)
+
+    def distribution(
+        self,
+        value: Any,
+        owner: str,
+        field_name: str,
+        dimension: str,
+        lower: float,
+        upper: float = math.inf,
+    ) -> Distribution:
+        try:
+            parsed = parse_distribution(
+                value, field_name, dimension=dimension, lower=lower, upper=upper
+            )
+        except CapacityError as error:
+            message = str(error).removeprefix(f"{field_name}: ")
+            raise self.fail(owner, field_name, message) from None
+        return _written(parsed, str(value))
+
+    def power(self, value: Any, owner: str, field_name: str) -> Distribution:
+        if isinstance(value, bool) or not isinstance(value, int | float | str):
+            raise self.fail(owner, field_name, f"must be a power such as '10 GW', got {value!r}")
+        if isinstance(value, int | float):
+            raise self.fail(
+                owner,
+                field_name,
+                f"must be a power with its unit, such as '{value:g} GW', got the plain number "
+                f"{value:g}",
+            )
+        power = self.distribution(value, owner, field_name, "power", 0.0)
+        if not power.nominal() > 0:
+            raise self.fail(owner, field_name, f"must be > 0, got {value!r}")
+        return power
+
+    def count(self, value: Any, owner: str, field_name: str) -> Distribution:
+        """A number of accelerators (200000, "250k", "1.2M") or a distribution of them."""
+        example = "a number of accelerators such as 250000, '250k' or '1.2M'"
+        try:
+            count = None if isinstance(value, bool) else parse_count(value, field_name)
+        except CapacityError:
+            raise self.fail(owner, field_name, f"must be > 0, got {value!r}") from None
+        if count is not None:
+            if not count > 0:
+                raise self.fail(owner, field_name, f"must be > 0, got {value!r}")
+            return _written(fixed(count, 0.0, math.inf), str(value))
+        if isinstance(value, str) and ":" in value and value.strip()[:1].isalpha():
+            kind, _, rest = value.partition(":")
+            numbers = []
+            for part in rest.split(","):
+                number = parse_count(part.strip(), field_name) if part.strip() else None
+                if number is None:
+                    raise self.fail(
+                        owner, field_name, f"{part.strip()!r} in {value!r} is not {example}"
+                    )
+                numbers.append(f"{number:.17g}")
+            distribution = self.distribution(
+                f"{kind}:{','.join(numbers)}", owner, field_name, "dimensionless", 0.0
+            )
+            return _written(distribution, value)
+        if isinstance(value, str) and re.search(r"[A-Za-z]", value):
+            try:
+                to_si(value, "power", field_name)
+            except CapacityError:
+                pass
+            else:
+                raise self.fail(
+                    owner,
+                    field_name,
+                    f"must be {example}, got the power {value!r}; write it as `power`",
+                )
+        raise self.fail(owner, field_name, f"must be {example}, got {value!r}")
+
+    def shares(self, raw: Mapping[str, Any], owner: str) -> tuple[dict[str, float], str | None]:
+        has_chip, has_mix = "chip" in raw, "mix" in raw
+        if has_chip == has_mix:
+            problem = "give one of them, not both" if has_chip else "required: give one of them"
+            raise self.fail(
+                owner, "chip' or 'mix", f"{problem} (known chips: {', '.join(self.profiles)})"
+            )
+        key = "chip" if has_chip else "mix"
+        value = raw[key]
+        if has_chip and not isinstance(value, str):
+            raise self.fail(owner, key, f"must be a chip's profile id or alias, got {value!r}")
+        if has_mix and not isinstance(value, dict | str):
+            raise self.fail(owner, key, f"must be a table of chip = share, got {value!r}")
+        try:
+            shares = _resolve_mix(
+                value if has_chip else None, None if has_chip else value, self.profiles
+            )
+        except CapacityError as error:
+            raise self.fail(owner, key, str(error)) from None
+        return {chip: float(share) for chip, share in shares.items()}, value if has_chip else None
+
+    def prices(self, raw: Any, owner: str) -> DealPrices:
+        table = self.table(raw, owner, "prices")
+        self.unknown_keys(table, _PRICE_TABLE_KEYS, f"{owner}: [prices]")
+        where = f"{owner}: [prices]"
+        accelerator: dict[str, str] = {}
+        for chip, price in self.table(table.get("accelerator", {}), where, "accelerator").items():
+            label = f"accelerator.{chip}"
+            try:
+                chip_id = self.profiles.resolve(chip)
+            except CapacityError as error:
+                raise self.fail(where, label, str(error)) from None
+            self.priced(price, where, label, "money")
+            accelerator[chip_id] = price
+        parameters = {}
+        for key, (override, dimension) in _PRICE_KEYS.items():
+            if key in table:
+                self.priced(table[key], where, key, dimension)
+                parameters[override] = table[key]
+        value = None
+        if "value" in table:
+            value = self.priced(table["value"], where, "value", "money")
+        return DealPrices(accelerator=accelerator, parameters=parameters, value=value)
+
+    def priced(self, value: Any, owner: str, field_name: str, dimension: str) -> float:
+        if dimension == "dimensionless" and isinstance(value, int | float):
+            number = float(value)
+        elif not isinstance(value, str):
+            raise self.fail(owner, field_name, f"must be a string with its unit, got {value!r}")
+        else:
+            try:
+                number = to_si(value, dimension, field_name)
+            except CapacityError as error:
+                message = str(error).removeprefix(f"{field_name}: ")
+                raise self.fail(owner, field_name, message) from None
+        if not (math.isfinite(number) and number >= 0):
+            raise self.fail(owner, field_name, f"must be ≥ 0, got {value!r}")
+        return number
+
+    # --- schedule ------------------------------------------------------------------------
+
+    def schedule(
+        self, raw: Mapping[str, Any], owner: str, total: float, by_power: bool
+    ) -> Schedule | None:
+        if "tranche" in raw:
+            written = [k for k in ("start", "end", "ramp") if k in raw]
+            if written:
+                raise self.fail(
+                    owner,
+                    written[0],
+                    "give either start/end/ramp or [[deal.tranche]] tables, not both",
+                )
+            return self.tranches(raw["tranche"], owner, total, by_power)
+        if "start" not in raw:
+            for key in ("end", "ramp"):
+                if key in raw:
+                    raise self.fail(owner, "start", f"required with '{key}', missing")
+            return None
+        start = self.date(raw["start"], owner, "start")
+        ramp = raw.get("ramp", "linear" if "end" in raw else "step")
+        if ramp not in RAMPS:
+            raise self.fail(owner, "ramp", f"must be one of {', '.join(RAMPS)}; got {ramp!r}")
+        if ramp == "step":
+            if "end" in raw:
+                raise self.fail(
+                    owner,
+                    "end",
+                    "a step ramp brings everything online at start; "
+                    'remove end, or use ramp = "linear"',
+                )
+            return Schedule.create([Ramp(start, None, 1.0)])
+        if "end" not in raw:
+            raise self.fail(owner, "end", "a linear ramp needs an end date, missing")
+        end = self.date(raw["end"], owner, "end")
+        if end < start:
+            raise self.fail(owner, "end", f"{end} is before start {start}")
+        return Schedule.create([Ramp(start, end, 1.0)])
+
+    def tranches(self, value: Any, owner: str, total: float, by_power: bool) -> Schedule:
+        if not isinstance(value, list) or not value:
+            raise self.fail(owner, "tranche", "write each tranche as a [[deal.tranche]] table")
+        amount_key = "power" if by_power else "accelerators"
+        other_key = "accelerators" if by_power else "power"
+        pieces: list[tuple[int, date, date | None, float]] = []
+        for index, tranche in enumerate(value, start=1):
+            label = f"tranche[{index}]"
+            tranche = self.table(tranche, owner, label)
+            for key in tranche:
+                if key not in _TRANCHE_KEYS:
+                    raise self.fail(
+                        owner,
+                        f"{label}.{key}",
+                        f"unknown field; known: {', '.join(_TRANCHE_KEYS)}",
+                    )
+            if other_key in tranche:
+                raise self.fail(
+                    owner,
+                    f"{label}.{other_key}",
+                    f"this deal is sized by {amount_key}; give each tranche's {amount_key}",
+                )
+            if "start" not in tranche:
+                raise self.fail(owner, f"{label}.start", "required, missing")
+            if amount_key not in tranche:
+                raise self.fail(owner, f"{label}.{amount_key}", "required, missing")
+            start = self.date(tranche["start"], owner, f"{label}.start")
+            end = self.date(tranche["end"], owner, f"{label}.end") if "end" in tranche else None
+            if end is not None and end < start:
+                raise self.fail(owner, f"{label}.end", f"{end} is before start {start}")
+            amount = self.tranche_amount(
+                tranche[amount_key], owner, f"{label}.{amount_key}", by_power
+            )
+            pieces.append((index, start, end, amount))
+        for i, (first, start_a, end_a, _) in enumerate(pieces):
+            for second, start_b, end_b, _ in pieces[i + 1 :]:
+                last_a, last_b = end_a or start_a, end_b or start_b
+                if start_a <= last_b and start_b <= last_a:
+                    raise self.fail(
+                        owner,
+                        "tranche",
+                        f"tranches {first} ({_span(start_a, end_a)}) and {second} "
+                        f"({_span(start_b, end_b)}) overlap; each day belongs to one tranche",
+                    )
+        summed = math.fsum(amount for *_, amount in pieces)
+        if abs(summed - total) > TRANCHE_SUM_TOLERANCE * total:
+            show = _show_power if by_power else _show_count
+            raise self.fail(
+                owner,
+                "tranche",
+                f"the tranches add up to {show(summed)} but the deal's {amount_key} is "
+                f"{show(total)}",
+            )
+        return Schedule.create(
+            Ramp(start, end, amount / summed) for _, start, end, amount in pieces
+        )
+
+    def tranche_amount(self, value: Any, owner: str, field_name: str, by_power: bool) -> float:
+        if isinstance(value, str) and ":" in value and value.strip()[:1].isalpha():
+            raise self.fail(
+                owner,
+                field_name,
+                f"must be a fixed amount, got {value!r}; give a "
+                "distribution on the deal's total instead",
+            )
+        if by_power:
+            if isinstance(value, bool) or not isinstance(value, str):
+                raise self.fail(
+                    owner,
+                    field_name,
+                    f"must be a power with its unit, such as '1 GW', got {value!r}",
+                )
+            try:
+                amount = to_si(value, "power", field_name)
+            except CapacityError as error:
+                message = str(error).removeprefix(f"{field_name}: ")
+                raise self.fail(owner, field_name, message) from None
+        else:
+            try:
+                parsed = None if isinstance(value, bool) else parse_count(value, field_name)
+            except CapacityError:
+                parsed = -1.0
+            if parsed is None:
+                raise self.fail(
+                    owner,
+                    field_name,
+                    f"must be a number of accelerators such as 250000 or '250k', got {value!r}",
+                )
+            amount = parsed
+        if not (math.isfinite(amount) and amount > 0):
+            raise self.fail(owner, field_name, f"must be > 0, got {value!r}")
+        return float(amount)
+
+    # --- tables --------------------------------------------------------------------------
+
+    def defaults(self, raw: Any) -> dict[str, Any]:
+        owner = "[defaults]"
+        table = self.table(raw, owner, "defaults")
+        self.unknown_keys(table, _DEFAULT_KEYS, owner)
+        self.inputs(table, owner)
+        if "chip" in table or "mix" in table:
+            self.shares(table, owner)
+        if "power" in table and "accelerators" in table:
+            raise self.fail(owner, "power' or 'accelerators", "give one of them, not both")
+        if "power" in table:
+            self.power(table["power"], owner, "power")
+        if "accelerators" in table:
+            self.count(table["accelerators"], owner, "accelerators")
+        if "prices" in table:
+            self.prices(table["prices"], owner)
+        if "announced" in table:
+            self.date(table["announced"], owner, "announced")
+        self.text(table, "notes", owner, required=False)
+        return table
+
+    def inputs(self, raw: Mapping[str, Any], owner: str) -> dict[str, Any]:
+        basis = raw.get("basis", DEFAULT_BASIS)
+        if basis not in BASES:
+            raise self.fail(owner, "basis", f"must be one of {', '.join(BASES)}; got {basis!r}")
+        return {
+            "basis": basis,
+            "pue": self.bounded(raw.get("pue", DEFAULT_PUE), owner, "pue", 1.0, math.inf),
+            "utilization": self.bounded(
+                raw.get("utilization", DEFAULT_UTILIZATION), owner, "utilization", 0.0, 1.0
+            ),
+            "mfu": self.bounded(raw.get("mfu", DEFAULT_MFU), owner, "mfu", 0.0, 1.0),
+        }
+
+    def deal(self, raw: Any, index: int, defaults: Mapping[str, Any]) -> Deal:
+        if not isinstance(raw, dict):
+            raise PortfolioError(f"{self.where}: deal #{index}: must be a [[deal]] table")
+        label = raw.get("name")
+        owner = f"deal '{label}'" if isinstance(label, str) and label.strip() else f"deal #{index}"
+        name = self.text(raw, "name", owner, required=True)
+        self.unknown_keys(raw, _DEAL_KEYS, owner)
+        counterparty = self.text(raw, "counterparty", owner, required=True)
+        merged = _merged(defaults, raw)
+        inputs = self.inputs(merged, owner)
+        shares, chip = self.shares(merged, owner)
+        has_power, has_count = "power" in merged, "accelerators" in merged
+        if has_power == has_count:
+            problem = "give one of them, not both" if has_power else "required: give one of them"
+            raise self.fail(owner, "power' or 'accelerators", problem)
+        power = self.power(merged["power"], owner, "power") if has_power else None
+        count = None if has_power else self.count(merged["accelerators"], owner, "accelerators")
+        if has_count and "basis" in raw:
+            raise self.fail(
+                owner, "basis", "applies to a power; this deal is a number of accelerators"
+            )
+        sized = power if power is not None else count
+        assert sized is not None
+        schedule = self.schedule(raw, owner, sized.nominal(), power is not None)
+        prices = self.prices(merged["prices"], owner) if "prices" in merged else DealPrices()
+        announced = (
+            self.date(merged["announced"], owner, "announced") if "announced" in merged else None
+        )
+        return Deal(
+            name=name,
+            counterparty=counterparty,
+            shares=shares,
+            power=power,
+            accelerators=count,
+            basis=inputs["basis"],
+            pue=inputs["pue"],
+            utilization=inputs["utilization"],
+            mfu=inputs["mfu"],
+            schedule=schedule,
+            prices=prices,
+            chip=chip,
+            announced=announced,
+            notes=self.text(merged, "notes", owner, required=False),
+        )
+
+    def portfolio(self, raw: Mapping[str, Any]) -> Portfolio:
+        for key in raw:
+            if key not in _TOP_KEYS:
+                raise PortfolioError(
+                    f"{self.where}: unknown table or field '{key}'; known: {', '.join(_TOP_KEYS)}"
+                )
+        if "portfolio" not in raw:
+            raise PortfolioError(f"{self.where}: [portfolio] table required, missing")
+        owner = "[portfolio]"
+        header = self.table(raw["portfolio"], owner, "portfolio")
+        self.unknown_keys(header, _PORTFOLIO_KEYS, owner)
+        name = self.text(header, "name", owner, required=True)
+        if "version" in header and header["version"] != FORMAT_VERSION:
+            raise self.fail(
+                owner,
+                "version",
+                f"this capacity reads format version {FORMAT_VERSION}, got {header['version']!r}",
+            )
+        as_of = self.date(header["as_of"], owner, "as_of") if "as_of" in header else None
+        defaults = self.defaults(raw["defaults"]) if "defaults" in raw else {}
+        entries = raw.get("deal")
+        if isinstance(entries, dict):
+            raise PortfolioError(f"{self.where}: write each deal as [[deal]], not [deal]")
+        if not isinstance(entries, list) or not entries:
+            raise PortfolioError(f"{self.where}: no deals; add at least one [[deal]] table")
+        deals: list[Deal] = []
+        for index, entry in enumerate(entries, start=1):
+            deal = self.deal(entry, index, defaults)
+            for number, earlier in enumerate(deals, start=1):
+                if earlier.name == deal.name:
+                    raise self.fail(
+                        f"deal '{deal.name}'",
+                        "name",
+                        f"deals #{number} and #{index} have the same name; names must be unique",
+                    )
+            deals.append(deal)
+        return Portfolio(
+            name=name,
+            deals=tuple(deals),
+            as_of=as_of,
+            source=self.where,
+            description=self.text(header, "description", owner, required=False),
+        )
+
+
+def _written(distribution: Distribution, text: str) -> Distribution:
+    """The distribution with ``text``, how the file wrote it, for display."""
+    d = distribution
+    return Distribution(d.kind, d.parameters, d.lower, d.upper, d.samples, text=text.strip())
+
+
+def _merged(defaults: Mapping[str, Any], raw: Mapping[str, Any]) -> dict[str, Any]:
+    """The deal's fields over the defaults; chip/mix and power/accelerators replace as pairs,
+    and prices merge key by key."""
+    merged = dict(defaults)
+    for pair in (("chip", "mix"), ("power", "accelerators")):
+        if any(key in raw for key in pair):
+            for key in pair:
+                merged.pop(key, None)
+    merged |= {k: v for k, v in raw.items() if k not in ("name", "counterparty")}
+    if "prices" in defaults and "prices" in raw:
+        prices = dict(defaults["prices"]) | dict(raw["prices"])
+        if isinstance(defaults["prices"].get("accelerator"), dict) and isinstance(
+            raw["prices"].get("accelerator"), dict
+        ):
+            prices["accelerator"] = (
+                defaults["prices"]["accelerator"] | raw["prices"]["accelerator"]
+            )
+        merged["prices"] = prices
+    return merged
+
+
+def _span(start: date, end: date | None) -> str:
+    return f"{start} … {end}" if end is not None else f"{start}, at once"
+
+
+def _show_power(watts: float) -> str:
+    return f"{watts / 1e9:.6g} GW"
+
+
+def _show_count(count: float) -> str:
+    return f"{count:,.6g} accelerators"
+
+
+# ---------------------------------------------------------------------------------------------
+# Evaluation

@@ -9,7 +9,6 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
 from capacity.cli.app import app, reports_errors
@@ -30,6 +29,7 @@ from capacity.cli.options import (
     check_format,
     parse_overrides,
 )
+from capacity.cli.progress import progress_bar
 from capacity.errors import CapacityError, InputError, ProfileError, UnitError
 from capacity.grids import load_grids
 from capacity.montecarlo import DEFAULT_BINS, MonteCarloResult, TornadoBar, montecarlo
@@ -202,29 +202,7 @@ def montecarlo_command(
     cost_overrides |= {_COST_OPTIONS[k]: v for k, v in values.items() if v is not None}
     qs = tuple(quantile) if quantile else DEFAULT_QUANTILES
 
-    progress_console = Console(stderr=True)
-    with Progress(
-        TextColumn("montecarlo"),
-        BarColumn(),
-        TextColumn("{task.fields[samples]}"),
-        TimeRemainingColumn(),
-        console=progress_console,
-        transient=True,
-        redirect_stdout=False,
-        redirect_stderr=False,
-        disable=not progress_console.is_terminal,
-    ) as bar:
-        task = bar.add_task("montecarlo", total=None, samples="")
-        passes = [1, 0]  # the pass, and the samples done before this call
-
-        def progress(done: int, total: int) -> None:
-            if done < passes[1]:  # a second pass on the exact range starts again
-                passes[0] += 1
-            passes[1] = done
-            again = f" (pass {passes[0]})" if passes[0] > 1 else ""
-            bar.update(task, completed=done, total=total,
-                       samples=f"{done:,}/{total:,} samples{again}")  # fmt: skip
-
+    with progress_bar("montecarlo", "samples") as progress:
         try:
             result = montecarlo(
                 chip=chip,

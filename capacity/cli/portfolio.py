@@ -28,6 +28,7 @@ from capacity.cli.options import (
     check_format,
     parse_overrides,
 )
+from capacity.cli.progress import progress_bar
 from capacity.errors import InputError
 from capacity.grids import load_grids
 from capacity.montecarlo import MonteCarloResult
@@ -109,15 +110,17 @@ def portfolio_command(
     )
     simulated = None
     if samples is not None:
-        simulated = simulate_portfolio(
-            portfolio,
-            samples=samples,
-            seed=seed,
-            backend=backend,
-            profiles=profile_set,
-            overrides=overrides,
-            grid_set=grid_set,
-        )
+        with progress_bar("portfolio", "samples") as progress:
+            simulated = simulate_portfolio(
+                portfolio,
+                samples=samples,
+                seed=seed,
+                backend=backend,
+                profiles=profile_set,
+                overrides=overrides,
+                grid_set=grid_set,
+                progress=progress,
+            )
     if output_format == "json":
         document = report.to_dict()
         if simulated is not None:

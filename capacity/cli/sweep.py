@@ -7,7 +7,6 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
 from capacity.cli.app import app, reports_errors
@@ -20,6 +19,7 @@ from capacity.cli.options import (
     check_format,
     parse_overrides,
 )
+from capacity.cli.progress import progress_bar
 from capacity.errors import InputError
 from capacity.grids import load_grids
 from capacity.profiles import load_profiles
@@ -134,23 +134,7 @@ def sweep_command(
     check_format(output_format, ("table", "json"))
     if reduce and out is not None:
         raise InputError("--reduce keeps no points and --out writes every point: choose one")
-    progress_console = Console(stderr=True)
-    with Progress(
-        TextColumn("sweep"),
-        BarColumn(),
-        TextColumn("{task.fields[points]}"),
-        TimeRemainingColumn(),
-        console=progress_console,
-        transient=True,
-        redirect_stdout=False,
-        redirect_stderr=False,
-        disable=not progress_console.is_terminal,
-    ) as bar:
-        task = bar.add_task("sweep", total=None, points="")
-
-        def progress(done: int, total: int) -> None:
-            bar.update(task, completed=done, total=total, points=f"{done:,}/{total:,} points")
-
+    with progress_bar("sweep", "points") as progress:
         result = sweep(
             power,
             chips=chips,

@@ -16,7 +16,10 @@ from capacity.cli.format import human, to_json, wide_console
 from capacity.cli.options import (
     BasisOption,
     ChipOption,
+    DiscountRateOption,
+    FacilityLifetimeOption,
     FormatOption,
+    LifetimeOption,
     MethodOption,
     MixBasisOption,
     MixOption,
@@ -87,15 +90,9 @@ def costs_command(
     electricity: Annotated[
         str | None, typer.Option(help="Electricity price, e.g. 80USD/MWh.")
     ] = None,
-    lifetime: Annotated[
-        str | None, typer.Option(help="Hardware lifetime for annualized capex, e.g. 5year.")
-    ] = None,
-    facility_lifetime: Annotated[
-        str | None, typer.Option(help="Facility lifetime for annualized capex, e.g. 20year.")
-    ] = None,
-    discount_rate: Annotated[
-        str | None, typer.Option(help="Discount rate per year, e.g. 0.08 (0: straight line).")
-    ] = None,
+    lifetime: LifetimeOption = None,
+    facility_lifetime: FacilityLifetimeOption = None,
+    discount_rate: DiscountRateOption = None,
     set_: SetOption = None,
     profiles: ProfilesOption = None,
     output_format: FormatOption = "table",

@@ -17,8 +17,11 @@ from capacity.cli.format import human, percent, to_json, wide_console
 from capacity.cli.options import (
     BasisOption,
     ChipOption,
+    DiscountRateOption,
+    FacilityLifetimeOption,
     FormatOption,
     GridFileOption,
+    LifetimeOption,
     MethodOption,
     MixBasisOption,
     MixOption,
@@ -144,15 +147,9 @@ def montecarlo_command(
         str | None,
         typer.Option(help="Electricity price, e.g. 80USD/MWh or uniform:60USD/MWh,90USD/MWh."),
     ] = None,
-    lifetime: Annotated[
-        str | None, typer.Option(help="Hardware lifetime for annualized capex, e.g. 5year.")
-    ] = None,
-    facility_lifetime: Annotated[
-        str | None, typer.Option(help="Facility lifetime for annualized capex, e.g. 20year.")
-    ] = None,
-    discount_rate: Annotated[
-        str | None, typer.Option(help="Discount rate per year, e.g. 0.08 (0: straight line).")
-    ] = None,
+    lifetime: LifetimeOption = None,
+    facility_lifetime: FacilityLifetimeOption = None,
+    discount_rate: DiscountRateOption = None,
     basis: BasisOption = None,
     provision: ProvisionOption = None,
     precision: PrecisionOption = None,

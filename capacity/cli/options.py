@@ -80,3 +80,13 @@ GridOption = Annotated[
     list[str] | None,
     typer.Option(help="Reference grid id for grid share (repeatable). Default: all."),
 ]
+# Cost options shared by `costs` and `montecarlo`.
+LifetimeOption = Annotated[
+    str | None, typer.Option(help="Hardware lifetime for annualized capex, e.g. 5year.")
+]
+FacilityLifetimeOption = Annotated[
+    str | None, typer.Option(help="Facility lifetime for annualized capex, e.g. 20year.")
+]
+DiscountRateOption = Annotated[
+    str | None, typer.Option(help="Discount rate per year, e.g. 0.08 (0: straight line).")
+]

@@ -178,3 +178,18 @@ def test_malformed_grid_file_names_file_and_field(tmp_path: Path) -> None:
     result = run("convert", "1GW", "--chip", "h100", "--grid-file", str(grids))
     assert result.exit_code == 2
     assert "grids.toml: field 'ercot.annual_energy': needs an energy" in result.stderr
+
+
+@pytest.mark.parametrize(
+    "module",
+    ["app", "check", "chips", "convert", "costs", "montecarlo", "portfolio", "sweep", "options"],
+)
+def test_each_command_module_imports_on_its_own(module: str) -> None:
+    """No import cycle between a command and the app that registers every command."""
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-c", f"import capacity.cli.{module}"], capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr

@@ -20,9 +20,9 @@ from capacity.claims import (
     check_claim,
 )
 from capacity.cli.app import app, reports_errors
-from capacity.cli.convert import DEFAULTS
 from capacity.cli.format import human, percent, to_json, wide_console
 from capacity.cli.options import (
+    DEFAULTS,
     BasisOption,
     FormatOption,
     GridFileOption,

@@ -10,6 +10,7 @@ from rich.table import Table
 from capacity.cli.app import app, reports_errors
 from capacity.cli.format import human, percent, scientific, to_csv, to_json, wide_console
 from capacity.cli.options import (
+    DEFAULTS,
     BasisOption,
     ChipOption,
     FormatOption,
@@ -30,18 +31,6 @@ from capacity.errors import InputError, UnitError
 from capacity.grids import load_grids
 from capacity.profiles import load_profiles
 from capacity.units import format_count, parse_count
-
-# The API's defaults, shown as "(default)" in the table when the user did not set them.
-DEFAULTS: dict[str, Any] = {
-    "pue": 1.2,
-    "utilization": 0.8,
-    "mfu": 1.0,
-    "basis": "facility",
-    "provision": "nameplate",
-    "precision": "bf16",
-    "method": "system",
-    "mix_basis": "power",
-}
 
 
 @app.command(name="convert")

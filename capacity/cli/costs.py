@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-import math
-import re
 from typing import Annotated, Any
 
-import pint
 import typer
 from rich.table import Table
 
 from capacity.cli.app import app, reports_errors
-from capacity.cli.convert import DEFAULTS
-from capacity.cli.format import human, to_json, wide_console
+from capacity.cli.format import human, money, to_json, wide_console
 from capacity.cli.options import (
+    COST_OPTIONS,
+    DEFAULTS,
     BasisOption,
     ChipOption,
     DiscountRateOption,
@@ -28,7 +26,9 @@ from capacity.cli.options import (
     ProvisionOption,
     SetOption,
     check_format,
+    cost_option_names,
     parse_overrides,
+    price_overrides,
 )
 from capacity.convert import Conversion, convert, convert_accelerators
 from capacity.costs import (
@@ -44,16 +44,6 @@ from capacity.errors import InputError, ProfileError, UnitError
 from capacity.figures import Figure
 from capacity.profiles import load_profiles
 from capacity.units import format_count, parse_count
-
-# Option → cost override key of capacity.costs.cost_assumptions.
-_COST_OPTIONS = {
-    "facility_capex": "facility_capex_per_watt",
-    "electricity": "electricity_price",
-    "lifetime": "hardware_lifetime",
-    "facility_lifetime": "facility_lifetime",
-    "discount_rate": "discount_rate",
-}
-_SCALES = ((1e12, "trillion"), (1e9, "billion"), (1e6, "million"), (1e3, "thousand"))
 
 
 @app.command(name="costs")
@@ -127,16 +117,16 @@ def costs_command(
             raise UnitError(
                 f"{error} (POWER_OR_COUNT is a power such as '1GW' or a count such as '200k')"
             ) from None
-    cost_overrides = _price_overrides(price)
+    cost_overrides = price_overrides(price)
     values = {
         "facility_capex": facility_capex, "electricity": electricity, "lifetime": lifetime,
         "facility_lifetime": facility_lifetime, "discount_rate": discount_rate,
     }  # fmt: skip
-    cost_overrides |= {_COST_OPTIONS[k]: v for k, v in values.items() if v is not None}
+    cost_overrides |= {COST_OPTIONS[k]: v for k, v in values.items() if v is not None}
     try:
         assumptions = cost_assumptions(conversion.chips, profile_set, cost_overrides)
     except ProfileError as error:  # a malformed override: name the option, not the API key
-        raise InputError(_option_names(str(error))) from None
+        raise InputError(cost_option_names(str(error))) from None
     costs = conversion_costs(conversion, assumptions)
     if output_format == "json":
         document = {
@@ -147,40 +137,6 @@ def costs_command(
         typer.echo(to_json(document))
     else:
         _print_tables(conversion, assumptions, costs, chosen, given)
-
-
-def _option_names(message: str) -> str:
-    """An override error in terms of this command's options ("--electricity: needs ...")."""
-    for option, key in _COST_OPTIONS.items():
-        message = message.replace(f"cost override: field '{key}'", f"--{option.replace('_', '-')}")
-    return re.sub(r"cost override: field 'price\.([^']+)'", r"--price \1", message)
-
-
-def _price_overrides(settings: list[str] | None) -> dict[str, str]:
-    """``--price CHIP=VALUE`` options as ``price.CHIP`` cost overrides."""
-    overrides: dict[str, str] = {}
-    for setting in settings or []:
-        chip, equals, value = setting.partition("=")
-        if not equals or not chip.strip() or not value.strip():
-            raise InputError(f"--price {setting!r} must be CHIP=VALUE, e.g. gb300=55000USD")
-        overrides[f"price.{chip.strip()}"] = value.strip()
-    return overrides
-
-
-def money(
-    quantity: pint.Quantity | None, unit: str = "USD", per: str = "", missing: str = ""
-) -> str:
-    """An amount of dollars in words: "27.94 billion USD/yr"; None is "unavailable"."""
-    if quantity is None:
-        return f"unavailable (no price for {missing})" if missing else "unavailable"
-    value = float(quantity.to(unit).magnitude)
-    suffix = f" USD{per}"
-    if not math.isfinite(value):
-        return "n/a"
-    for scale, word in _SCALES:
-        if abs(value) >= scale:
-            return f"{value / scale:.4g} {word}{suffix}"
-    return f"{value:.4g}{suffix}"
 
 
 def _print_tables(
@@ -222,7 +178,7 @@ def _print_tables(
         for chip, figure in assumptions.accelerator_price.items()
         if chip in conversion.chips
     ]
-    options = {key: option for option, key in _COST_OPTIONS.items()}
+    options = {key: option for option, key in COST_OPTIONS.items()}
     rows += [
         (f"{name.replace('_', ' ')} (--{options[name].replace('_', '-')})", figure, unit)
         for name, figure in assumptions.parameters().items()

@@ -11,7 +11,17 @@ from typing import Any
 import pint
 from rich.console import Console
 
-__all__ = ["flatten", "human", "percent", "scientific", "to_csv", "to_json", "wide_console"]
+__all__ = [
+    "MONEY_SCALES",
+    "flatten",
+    "human",
+    "money",
+    "percent",
+    "scientific",
+    "to_csv",
+    "to_json",
+    "wide_console",
+]
 
 _PREFIXES = ["", "k", "M", "G", "T", "P", "E", "Z", "Y"]
 
@@ -87,3 +97,22 @@ def to_csv(document: dict[str, Any]) -> str:
 def wide_console(min_width: int) -> Console:
     """A console at least ``min_width`` wide, so that tables piped to a file do not wrap."""
     return Console(width=max(Console().width, min_width))
+
+
+MONEY_SCALES = ((1e12, "trillion"), (1e9, "billion"), (1e6, "million"), (1e3, "thousand"))
+
+
+def money(
+    quantity: pint.Quantity | None, unit: str = "USD", per: str = "", missing: str = ""
+) -> str:
+    """An amount of dollars in words: "27.94 billion USD/yr"; None is "unavailable"."""
+    if quantity is None:
+        return f"unavailable (no price for {missing})" if missing else "unavailable"
+    value = float(quantity.to(unit).magnitude)
+    suffix = f" USD{per}"
+    if not math.isfinite(value):
+        return "n/a"
+    for scale, word in MONEY_SCALES:
+        if abs(value) >= scale:
+            return f"{value / scale:.4g} {word}{suffix}"
+    return f"{value:.4g}{suffix}"

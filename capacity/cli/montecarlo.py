@@ -12,9 +12,9 @@ from rich.console import Console
 from rich.table import Table
 
 from capacity.cli.app import app, reports_errors
-from capacity.cli.costs import _COST_OPTIONS, _SCALES, _option_names, _price_overrides, money
-from capacity.cli.format import human, percent, to_json, wide_console
+from capacity.cli.format import MONEY_SCALES, human, money, percent, to_json, wide_console
 from capacity.cli.options import (
+    COST_OPTIONS,
     BasisOption,
     ChipOption,
     DiscountRateOption,
@@ -30,7 +30,9 @@ from capacity.cli.options import (
     ProvisionOption,
     SetOption,
     check_format,
+    cost_option_names,
     parse_overrides,
+    price_overrides,
 )
 from capacity.cli.progress import progress_bar
 from capacity.errors import CapacityError, InputError, ProfileError, UnitError
@@ -191,12 +193,12 @@ def montecarlo_command(
             "power_uncertainty": _chip_settings("--power-uncertainty", power_uncertainty),
             "flops_uncertainty": _chip_settings("--flops-uncertainty", flops_uncertainty),
         }
-    cost_overrides = _price_overrides(price)
+    cost_overrides = price_overrides(price)
     values = {
         "facility_capex": facility_capex, "electricity": electricity, "lifetime": lifetime,
         "facility_lifetime": facility_lifetime, "discount_rate": discount_rate,
     }  # fmt: skip
-    cost_overrides |= {_COST_OPTIONS[k]: v for k, v in values.items() if v is not None}
+    cost_overrides |= {COST_OPTIONS[k]: v for k, v in values.items() if v is not None}
     qs = tuple(quantile) if quantile else DEFAULT_QUANTILES
 
     with progress_bar("montecarlo", "samples") as progress:
@@ -251,7 +253,7 @@ def _driver(power_or_count: str, basis: str | None) -> dict[str, Any]:
 def _in_option_terms(error: CapacityError) -> CapacityError:
     """An error of the API in terms of this command's arguments and options."""
     text = str(error)
-    message = _cost_option_names(text)
+    message = _costcost_option_names(text)
     if message != text:
         return InputError(message)
     if isinstance(error, UnitError) and text.startswith("power:"):
@@ -261,10 +263,10 @@ def _in_option_terms(error: CapacityError) -> CapacityError:
     return error
 
 
-def _cost_option_names(message: str) -> str:
+def _costcost_option_names(message: str) -> str:
     """A cost override's error in terms of this command's options: "--electricity: ..."."""
-    message = _option_names(message)
-    for option, key in _COST_OPTIONS.items():
+    message = cost_option_names(message)
+    for option, key in COST_OPTIONS.items():
         flag = f"--{option.replace('_', '-')}"
         message = re.sub(rf"^(cost override )?'?{key}'?:", f"{flag}:", message)
     return re.sub(r"^(cost override )?'?price\.([^':]+)'?:", r"--price \2:", message)
@@ -318,7 +320,7 @@ def _money_scale(values: Sequence[float | None]) -> tuple[float, str]:
     """The scale of the smallest amount, so that every amount reads ≥ 1 in it."""
     amounts = [abs(v) for v in values if v is not None and math.isfinite(v) and v != 0]
     smallest = min(amounts, default=0.0)
-    for scale, word in _SCALES:
+    for scale, word in MONEY_SCALES:
         if smallest >= scale:
             return scale, word
     return 1.0, ""

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -51,6 +52,19 @@ def parse_overrides(settings: list[str] | None) -> dict[str, str]:
     return overrides
 
 
+# capacity.convert's defaults, filled in for conversion options left out (and shown as
+# "(default)" where a command lists its inputs).
+DEFAULTS: dict[str, Any] = {
+    "pue": 1.2,
+    "utilization": 0.8,
+    "mfu": 1.0,
+    "basis": "facility",
+    "provision": "nameplate",
+    "precision": "bf16",
+    "method": "system",
+    "mix_basis": "power",
+}
+
 # The conversion options every command shares. Defaults are None so that a command can tell
 # an option given from one left out; each command fills in capacity.convert's defaults.
 ChipOption = Annotated[str | None, typer.Option(help="One chip's profile id or alias.")]
@@ -90,3 +104,30 @@ FacilityLifetimeOption = Annotated[
 DiscountRateOption = Annotated[
     str | None, typer.Option(help="Discount rate per year, e.g. 0.08 (0: straight line).")
 ]
+
+# Option → cost override key of capacity.costs.cost_assumptions.
+COST_OPTIONS = {
+    "facility_capex": "facility_capex_per_watt",
+    "electricity": "electricity_price",
+    "lifetime": "hardware_lifetime",
+    "facility_lifetime": "facility_lifetime",
+    "discount_rate": "discount_rate",
+}
+
+
+def cost_option_names(message: str) -> str:
+    """An override error in terms of this command's options ("--electricity: needs ...")."""
+    for option, key in COST_OPTIONS.items():
+        message = message.replace(f"cost override: field '{key}'", f"--{option.replace('_', '-')}")
+    return re.sub(r"cost override: field 'price\.([^']+)'", r"--price \1", message)
+
+
+def price_overrides(settings: list[str] | None) -> dict[str, str]:
+    """``--price CHIP=VALUE`` options as ``price.CHIP`` cost overrides."""
+    overrides: dict[str, str] = {}
+    for setting in settings or []:
+        chip, equals, value = setting.partition("=")
+        if not equals or not chip.strip() or not value.strip():
+            raise InputError(f"--price {setting!r} must be CHIP=VALUE, e.g. gb300=55000USD")
+        overrides[f"price.{chip.strip()}"] = value.strip()
+    return overrides

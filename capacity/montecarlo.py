@@ -16,7 +16,8 @@ How a run goes:
    fixes the histogram edges of every output and gives the rank correlations;
 3. the backend reduces the samples chunk by chunk (count, min, max, sums, histograms), never
    holding more than one chunk; a quantile that lands outside the pilot's range triggers one
-   more pass on the exact range;
+   more pass on the exact range, whose histograms serve the quantiles out there only (the
+   others keep the finer bins of the pilot's range);
 4. a tornado table swings each uncertain input from its P5 to its P95 with the others at
    their nominal values.
 
@@ -69,6 +70,11 @@ DEFAULT_BINS = 2048
 PILOT_SAMPLES = 1 << 15
 # The pilot's range is widened by this fraction of its span on each side.
 PILOT_MARGIN = 0.25
+# An output whose largest value is more than this many times its smallest gets bins equal in
+# ln x: equal bins in x would leave the bulk of a heavy-tailed output in a few bins.
+LOG_BINS_RATIO = 20.0
+# Relative difference below which a value is "at" the pilot's edge, not beyond it.
+ROUNDING_SLACK = 1e-9
 MAX_SAMPLES = 1 << 40
 # Half-widths of the default triangular multiplier (1 − w, 1, 1 + w) on a chip's power and
 # FLOP/s, by the confidence of the figure. capacity's own assumption: a datasheet figure is
@@ -422,18 +428,19 @@ def simulate(
     compute_started = time.perf_counter()
     chunk = chunk_samples or runner.chunk_samples(problem)
     partial = _reduce_all(runner, problem, spec, n_samples, chunk, progress)
-    passes = 1
+    passes = [(partial, spec)]
     if _needs_exact_range(partial, spec, qs):
-        spec = SampleSpec(partial.minimum, partial.maximum, bins, center=spec.center)
-        partial = _reduce_all(runner, problem, spec, n_samples, chunk, progress)
-        passes = 2
+        exact = SampleSpec(
+            partial.minimum, partial.maximum, bins, spec.center,
+            _logarithmic(partial.minimum, partial.maximum),
+        )  # fmt: skip
+        passes.append((_reduce_all(runner, problem, exact, n_samples, chunk, progress), exact))
     compute_seconds = time.perf_counter() - compute_started
 
     missing = builder.missing_prices
     summaries = {
         group: _group_summaries(
-            partial,
-            spec,
+            passes,
             g,
             selected_grids,
             costs=not any(missing.get(s) for s in (names if group == "total" else [group])),
@@ -467,7 +474,7 @@ def simulate(
         tornado=_tornado(problem, builder.names, uncertain, nominal, top),
         rank_correlation=_rank_correlation(pilot_inputs, pilot[top], builder.names, uncertain),
         pilot_samples=pilot_n,
-        passes=passes,
+        passes=len(passes),
         missing_prices={k: v for k, v in missing.items() if v},
         assumptions=tuple(builder.assumptions()),
         compute_seconds=compute_seconds,
@@ -751,11 +758,24 @@ def _figure_distribution(figure: Figure | Distribution, dimension: str, name: st
 def _pilot_spec(pilot: np.ndarray, bins: int) -> SampleSpec:
     low = pilot.min(axis=-1)
     high = pilot.max(axis=-1)
+    logarithmic = _logarithmic(low, high)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        log_low, log_high = np.log(np.where(logarithmic, low, 1.0)), np.log(high)
+    log_margin = PILOT_MARGIN * (log_high - log_low)
     margin = PILOT_MARGIN * (high - low)
     return SampleSpec(
-        lower=np.maximum(low - margin, 0.0), upper=high + margin, bins=bins,
+        lower=np.where(logarithmic, np.exp(log_low - log_margin), np.maximum(low - margin, 0.0)),
+        upper=np.where(logarithmic, np.exp(log_high + log_margin), high + margin),
+        bins=bins,
         center=pilot.mean(axis=-1),
-    )  # fmt: skip
+        logarithmic=logarithmic,
+    )
+
+
+def _logarithmic(low: np.ndarray, high: np.ndarray) -> np.ndarray:
+    """Where bins should be equal in ln x: positive values spanning a wide range."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return (low > 0) & (high > LOG_BINS_RATIO * low)
 
 
 def _reduce_all(
@@ -774,9 +794,11 @@ def _reduce_all(
 def _needs_exact_range(
     partial: SamplePartial, spec: SampleSpec, quantiles: Sequence[float]
 ) -> bool:
-    """Whether a quantile falls in an end bin that holds values outside the pilot's range."""
-    below = partial.minimum < spec.lower
-    above = partial.maximum > spec.upper
+    """Whether a quantile falls in an end bin that holds values outside the pilot's range
+    (beyond rounding: the pilot and the backend may differ in the last digit)."""
+    slack = ROUNDING_SLACK * np.maximum(np.abs(spec.lower), np.abs(spec.upper))
+    below = partial.minimum < spec.lower - slack
+    above = partial.maximum > spec.upper + slack
     if not np.any(below | above):
         return False
     cumulative = np.cumsum(partial.histogram, axis=-1)
@@ -790,16 +812,22 @@ def _needs_exact_range(
 
 
 def _group_summaries(
-    partial: SamplePartial, spec: SampleSpec, g: int, grids: Sequence[Grid], *, costs: bool
-) -> dict[str, OutputSummary | None]:
+    passes: Sequence[tuple[SamplePartial, SampleSpec]], g: int, grids: Sequence[Grid], *,
+    costs: bool,
+) -> dict[str, OutputSummary | None]:  # fmt: skip
+    """Group ``g``'s summaries: the first pass's histograms, and the second pass's (over the
+    exact range) as their ``tail`` where there was one."""
+
     def summary(
-        quantity: str, unit: str, factor: float = 1.0, name: str | None = None
+        quantity: str, unit: str, factor: float = 1.0, name: str | None = None, which: int = 0
     ) -> OutputSummary:
+        partial, spec = passes[which]
         q = SCENARIO_QUANTITIES.index(quantity)
         n = partial.samples
         shift = partial.total[g, q] / n
         mean = spec.center[g, q] + shift
         variance = max(partial.total_squares[g, q] / n - shift * shift, 0.0)
+        tail = which + 1 < len(passes)
         return OutputSummary(
             name=name or quantity,
             unit=unit,
@@ -807,9 +835,10 @@ def _group_summaries(
             minimum=float(partial.minimum[g, q] * factor),
             maximum=float(partial.maximum[g, q] * factor),
             mean=float(mean * factor),
-            edges=np.linspace(spec.lower[g, q], spec.upper[g, q], spec.bins + 1) * factor,
+            edges=spec.edges(g, q) * factor,
             counts=partial.histogram[g, q].copy(),
             std=float(math.sqrt(variance) * factor),
+            tail=summary(quantity, unit, factor, name, which + 1) if tail else None,
         )
 
     out: dict[str, OutputSummary | None] = {

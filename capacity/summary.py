@@ -36,11 +36,37 @@ class OutputSummary:
     counts: np.ndarray
     std: float = float("nan")
     """Standard deviation (Monte Carlo runs; NaN for sweeps)."""
+    tail: OutputSummary | None = None
+    """The same values binned over their exact range, for a quantile that falls outside
+    ``edges`` (Monte Carlo runs whose histogram range came from a pilot)."""
 
     @property
     def resolution(self) -> float:
-        """The width of one histogram bin: the accuracy of :meth:`quantile`."""
-        return float(self.edges[1] - self.edges[0])
+        """The width of the widest histogram bin: the accuracy of :meth:`quantile` at worst
+        (every bin, where the bins are equal)."""
+        return float(np.max(np.diff(self.edges)))
+
+    @property
+    def _uniform(self) -> bool:
+        widths = np.diff(self.edges)
+        return self.tail is None and bool(np.allclose(widths, widths[0], rtol=1e-9))
+
+    def resolution_at(self, q: float) -> float:
+        """The width of the bin that holds the ``q`` quantile: its accuracy."""
+        b, outside = self._bin_of(q)
+        if outside and self.tail is not None:
+            return self.tail.resolution_at(q)
+        return float(self.edges[b + 1] - self.edges[b])
+
+    def _bin_of(self, q: float) -> tuple[int, bool]:
+        """The bin holding the ``q`` quantile, and whether it holds values outside the edges."""
+        cumulative = np.cumsum(self.counts)
+        b = min(
+            int(np.searchsorted(cumulative, q * self.points, side="left")), len(self.counts) - 1
+        )
+        clipped_below = b == 0 and self.minimum < self.edges[0]
+        clipped_above = b == len(self.counts) - 1 and self.maximum > self.edges[-1]
+        return b, clipped_below or clipped_above
 
     def quantile(self, q: float) -> float:
         """The ``q`` quantile (0 ≤ q ≤ 1), to within one bin."""
@@ -48,9 +74,11 @@ class OutputSummary:
             raise ValueError(f"quantile must be in [0, 1], got {q}")
         if self.points == 0:
             return float("nan")
+        b, outside = self._bin_of(q)
+        if self.tail is not None and outside:
+            return self.tail.quantile(q)
         cumulative = np.cumsum(self.counts)
         target = q * self.points
-        b = min(int(np.searchsorted(cumulative, target, side="left")), len(self.counts) - 1)
         before = cumulative[b] - self.counts[b]
         inside = (target - before) / self.counts[b] if self.counts[b] else 0.0
         value = self.edges[b] + inside * (self.edges[b + 1] - self.edges[b])
@@ -68,6 +96,11 @@ class OutputSummary:
             **({"std": self.std} if math.isfinite(self.std) else {}),
             **{f"p{_percent(q)}": value for q, value in self.quantiles(qs).items()},
             "quantile_resolution": self.resolution,
+            **(
+                {}
+                if self._uniform
+                else {f"p{_percent(q)}_resolution": self.resolution_at(q) for q in qs}
+            ),
         }
 
 

@@ -159,8 +159,8 @@ class NumbaBackend:
             start, stop, blocks, problem.table, problem.keys, problem.pool,
             problem.scenario_inputs, problem.chip_inputs, problem.shares, problem.provisioned,
             problem.idle, problem.busy, problem.sizing_fraction, problem.flops, problem.modes,
-            problem.seconds_per_year, spec.lower, spec.scale, spec.bins, spec.center,
-            problem.groups,
+            problem.seconds_per_year, spec.bin_lower, spec.scale, spec.bins, spec.center,
+            spec.logarithmic, problem.groups,
         )  # fmt: skip
         return SamplePartial(
             samples=n,

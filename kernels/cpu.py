@@ -78,10 +78,14 @@ def materialize_chunk(
 @njit(**CPU_INLINE)
 def histogram_bin(x: float, lower: float, scale: float, bins: int) -> int:
     """The bin of ``x`` among ``bins`` equal bins from ``lower`` (``scale`` bins per unit);
-    values outside go to the end bins."""
+    values outside go to the end bins (clamped before the conversion to an integer, which
+    a far-out value, possible in a Monte Carlo tail, would overflow)."""
     position = (x - lower) * scale
-    b = int(position) if position > 0 else 0
-    return min(b, bins - 1)
+    if not position > 0.0:
+        return 0
+    if position >= bins:
+        return bins - 1
+    return int(position)
 
 
 @njit(**CPU_INLINE)

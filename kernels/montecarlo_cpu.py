@@ -10,6 +10,8 @@ backend to merge. Every buffer is a few kB: nothing scales with the number of sa
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from numba import njit, prange
 
@@ -66,10 +68,11 @@ def _draw_batch(first, count, table, keys, pool, column, values):
 def reduce_samples(
     start, stop, blocks, table, keys, pool, scenario_inputs, chip_inputs, shares,
     provisioned, idle, busy, sizing_fraction, flops, modes, seconds_per_year,
-    lower, scale, bins, center, groups,
+    lower, scale, bins, center, logarithmic, groups,
 ):  # fmt: skip
     """Per-block min, max, sums of ``x − center`` and of its square, and histogram of
-    samples ``[start, stop)``, for ``groups`` groups (the scenarios, then their total)."""
+    samples ``[start, stop)``, for ``groups`` groups (the scenarios, then their total).
+    ``lower`` and ``scale`` are in the bins' space: ln x where ``logarithmic``."""
     n_scenarios = shares.shape[0]
     n_quantities = N_SCENARIO_QUANTITIES
     with_total = groups > n_scenarios
@@ -122,6 +125,10 @@ def reduce_samples(
                     squares[block, g, q] += acc2
                     bins_of = hist[g, q]
                     edge, per_unit = lower[g, q], scale[g, q]
-                    for j in range(count):
-                        bins_of[histogram_bin(x[j], edge, per_unit, bins)] += 1
+                    if logarithmic[g, q]:
+                        for j in range(count):
+                            bins_of[histogram_bin(math.log(x[j]), edge, per_unit, bins)] += 1
+                    else:
+                        for j in range(count):
+                            bins_of[histogram_bin(x[j], edge, per_unit, bins)] += 1
     return minimum, maximum, total, squares, histogram

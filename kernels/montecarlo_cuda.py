@@ -132,11 +132,18 @@ def reduce_on_device(values: Any, spec: SampleSpec, simulated: bool) -> SamplePa
     xp = array_module(simulated)
     groups, quantities, n = values.shape
     rows = values.reshape(groups * quantities, n)
-    lower = xp.asarray(spec.lower.reshape(-1, 1))
+    lower = xp.asarray(spec.bin_lower.reshape(-1, 1))
     scale = xp.asarray(spec.scale.reshape(-1, 1))
     shifted = rows - xp.asarray(spec.center.reshape(-1, 1))
-    position = xp.maximum((rows - lower) * scale, 0.0)
-    bins = xp.minimum(position.astype(xp.int64), spec.bins - 1)
+    logarithmic = np.flatnonzero(spec.logarithmic.reshape(-1))
+    binned = rows
+    if logarithmic.size:
+        binned = rows.copy()
+        with np.errstate(divide="ignore", invalid="ignore"):
+            binned[logarithmic] = xp.log(rows[logarithmic])
+    position = (binned - lower) * scale
+    # clamped before the conversion to an integer, which a far-out tail value would overflow
+    bins = xp.minimum(xp.where(position > 0.0, position, 0.0), spec.bins - 1).astype(xp.int64)
     bins += xp.arange(groups * quantities, dtype=xp.int64).reshape(-1, 1) * spec.bins
     histogram = xp.bincount(bins.ravel(), minlength=groups * quantities * spec.bins)
     merged = {

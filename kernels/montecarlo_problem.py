@@ -65,22 +65,41 @@ class MonteCarloProblem:
 
 @dataclass(frozen=True, eq=False)
 class SampleSpec:
-    """Histogram edges: ``bins`` equal bins per group and quantity, from ``lower`` to
-    ``upper`` (groups × quantities); values outside go to the end bins. Sums are taken of
-    ``x − center`` (a value near the mean, groups × quantities), so that the variance does
-    not cancel away for an output that barely varies."""
+    """Histogram edges: ``bins`` bins per group and quantity from ``lower`` to ``upper``
+    (groups × quantities), equal in the value or, where ``logarithmic``, in its logarithm
+    (for outputs spanning orders of magnitude); values outside go to the end bins. Sums are
+    taken of ``x − center`` (a value near the mean), so that the variance does not cancel
+    away for an output that barely varies."""
 
     lower: np.ndarray
     upper: np.ndarray
     bins: int
     center: np.ndarray
+    logarithmic: np.ndarray
+    """groups × quantities, bool; only where ``lower`` > 0."""
+
+    @property
+    def bin_lower(self) -> np.ndarray:
+        """The lower edge in the space the bins are equal in (ln x where logarithmic)."""
+        return self._in_bin_space(self.lower)
 
     @property
     def scale(self) -> np.ndarray:
-        """Bins per unit (0 where the range is empty)."""
-        width = self.upper - self.lower
+        """Bins per unit of the bin space (0 where the range is empty)."""
+        width = self._in_bin_space(self.upper) - self.bin_lower
         with np.errstate(divide="ignore", invalid="ignore"):
             return np.where(width > 0, self.bins / width, 0.0)
+
+    def edges(self, g: int, q: int) -> np.ndarray:
+        """The ``bins + 1`` edges of group ``g``'s quantity ``q``, in its own unit."""
+        if self.logarithmic[g, q]:
+            return np.geomspace(self.lower[g, q], self.upper[g, q], self.bins + 1)
+        return np.linspace(self.lower[g, q], self.upper[g, q], self.bins + 1)
+
+    def _in_bin_space(self, values: np.ndarray) -> np.ndarray:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.where(self.logarithmic, np.log(np.where(self.logarithmic, values, 1.0)),
+                            values)  # fmt: skip
 
 
 @dataclass(frozen=True, eq=False)

@@ -105,9 +105,11 @@ def reduce(problem: MonteCarloProblem, spec: SampleSpec, start: int, stop: int) 
     """Reduce samples ``[start, stop)``."""
     values = materialize(problem, start, stop)
     shifted = values - spec.center[..., np.newaxis]
-    scale = spec.scale[..., np.newaxis]
-    position = (values - spec.lower[..., np.newaxis]) * scale
-    bins = np.clip(np.floor(np.maximum(position, 0.0)), 0, spec.bins - 1).astype(np.int64)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        binned = np.where(spec.logarithmic[..., np.newaxis], np.log(values), values)
+    position = (binned - spec.bin_lower[..., np.newaxis]) * spec.scale[..., np.newaxis]
+    clamped = np.minimum(np.where(position > 0.0, position, 0.0), spec.bins - 1)
+    bins = clamped.astype(np.int64)
     flat = (
         bins
         + spec.bins

@@ -25,7 +25,13 @@ from typing import Any
 from capacity.convert import BASES
 from capacity.convert import resolve_mix as _resolve_mix
 from capacity.costs import COST_PARAMETERS
-from capacity.distributions import Distribution, fixed, parse_distribution
+from capacity.distributions import (
+    COUNT,
+    Distribution,
+    fixed,
+    is_distribution_text,
+    parse_distribution,
+)
 from capacity.errors import CapacityError, InputError
 from capacity.profiles import ProfileSet, load_profiles
 from capacity.schedule import Ramp, Schedule
@@ -383,20 +389,8 @@ class _Reader:
             if not count > 0:
                 raise self.fail(owner, field_name, f"must be > 0, got {value!r}")
             return _written(fixed(count, 0.0, math.inf), str(value))
-        if isinstance(value, str) and ":" in value and value.strip()[:1].isalpha():
-            kind, _, rest = value.partition(":")
-            numbers = []
-            for part in rest.split(","):
-                number = parse_count(part.strip(), field_name) if part.strip() else None
-                if number is None:
-                    raise self.fail(
-                        owner, field_name, f"{part.strip()!r} in {value!r} is not {example}"
-                    )
-                numbers.append(f"{number:.17g}")
-            distribution = self.distribution(
-                f"{kind}:{','.join(numbers)}", owner, field_name, "dimensionless", 0.0
-            )
-            return _written(distribution, value)
+        if is_distribution_text(value):
+            return self.distribution(value, owner, field_name, COUNT, 0.0)
         if isinstance(value, str) and re.search(r"[A-Za-z]", value):
             try:
                 to_si(value, "power", field_name)
@@ -566,7 +560,7 @@ class _Reader:
         )
 
     def tranche_amount(self, value: Any, owner: str, field_name: str, by_power: bool) -> float:
-        if isinstance(value, str) and ":" in value and value.strip()[:1].isalpha():
+        if is_distribution_text(value):
             raise self.fail(
                 owner,
                 field_name,

@@ -14,7 +14,8 @@ An input is written as a number (fixed) or as ``KIND:PARAMETERS``:
                                  line, or a ``.npy`` array); an array does the same in the API
 ===============================  ============================================================
 
-Numbers of inputs with a unit carry it: ``uniform:9GW,11GW``, ``tri:25kUSD,30kUSD,40kUSD``.
+Numbers of inputs with a unit carry it: ``uniform:9GW,11GW``, ``tri:25kUSD,30kUSD,40kUSD``;
+numbers of accelerators may be written "250k" or "1.2M" (``tri:4M,4.5M,5M``).
 Each distribution draws by inverting its CDF at a uniform number (:mod:`capacity.kernels.
 sampling`), so a sample is a pure function of the seed, the input's name and the sample's
 index, on every backend.
@@ -32,9 +33,12 @@ import numpy as np
 
 from capacity.errors import InputError
 from capacity.kernels.sampling import KINDS, ndtri_array, normal_cdf
-from capacity.units import DIMENSIONS, parse_quantity
+from capacity.units import DIMENSIONS, parse_count, parse_quantity
 
-__all__ = ["Distribution", "fixed", "parse_distribution"]
+__all__ = ["COUNT", "Distribution", "fixed", "is_distribution_text", "parse_distribution"]
+
+# The dimension of a number of accelerators: plain numbers or "250k", "1.2M" (parse_count).
+COUNT = "count"
 
 _ALIASES = {"tri": "triangular", "unif": "uniform", "lognorm": "lognormal", "norm": "normal"}
 _PARAMETER_COUNTS = {"uniform": (2,), "triangular": (3,), "normal": (2, 4), "lognormal": (2,)}
@@ -219,7 +223,8 @@ def parse_distribution(
     name : str
         The input's name, quoted in errors.
     dimension : str
-        A key of :data:`capacity.units.DIMENSIONS`; numbers are converted to its SI unit.
+        A key of :data:`capacity.units.DIMENSIONS`, whose SI unit numbers are converted to,
+        or :data:`COUNT` for a number of accelerators.
     lower, upper : float
         The valid range in SI units: draws are truncated (normal, lognormal) or must lie
         inside it (the others).
@@ -239,7 +244,7 @@ def parse_distribution(
             [_number(v, name, dimension) for v in np.ravel(np.asarray(value, dtype=object))]
         )
         return _samples(samples, name, lower, upper, text=f"{samples.size} samples")
-    if isinstance(value, str) and ":" in value and not _looks_like_quantity(value):
+    if is_distribution_text(value):
         kind_text, _, rest = value.partition(":")
         kind = _ALIASES.get(kind_text.strip().lower(), kind_text.strip().lower())
         if kind == "samples":
@@ -263,9 +268,13 @@ def parse_distribution(
     return _checked(fixed(_number(value, name, dimension), lower, upper), name, lower, upper)
 
 
-def _looks_like_quantity(text: str) -> bool:
-    # "12:30" is not a quantity either; a distribution always starts with a letter
-    return not text.strip()[:1].isalpha()
+def is_distribution_text(value: Any) -> bool:
+    """Whether ``value`` is written as ``KIND:PARAMETERS`` (not a number or a quantity, which
+    never start with a letter and a colon)."""
+    if not isinstance(value, str) or ":" not in value:
+        return False
+    kind = value.partition(":")[0].strip()
+    return kind.isalpha()
 
 
 def _split(text: str) -> list[str]:
@@ -274,6 +283,14 @@ def _split(text: str) -> list[str]:
 
 
 def _number(value: Any, name: str, dimension: str) -> float:
+    if dimension == COUNT:
+        count = parse_count(float(value) if isinstance(value, np.integer) else value, name)
+        if count is None:
+            raise InputError(
+                f"{name}: {value!r} is not a number of accelerators such as 250000, '250k' "
+                "or '1.2M'"
+            )
+        return count
     if isinstance(value, str):
         value = value.strip()
         if dimension == "dimensionless":

@@ -28,7 +28,6 @@ FLOP/s). Quantiles are accurate to one histogram bin (``quantile_resolution``).
 
 from __future__ import annotations
 
-import dataclasses
 import math
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -40,10 +39,16 @@ import numpy as np
 
 from capacity import chain
 from capacity.convert import check_options, resolve_mix
-from capacity.distributions import Distribution, fixed, parse_distribution
+from capacity.distributions import (
+    COUNT,
+    Distribution,
+    fixed,
+    is_distribution_text,
+    parse_distribution,
+)
 from capacity.errors import InputError
 from capacity.figures import Figure
-from capacity.fleet import Fleet, build_fleet, fleet_assumptions
+from capacity.fleet import build_fleet, fleet_assumptions
 from capacity.grids import Grid, GridSet, select_grids
 from capacity.kernels.backends import Backend, resolve_backend
 from capacity.kernels.montecarlo_problem import MonteCarloProblem, SamplePartial, SampleSpec
@@ -53,7 +58,7 @@ from capacity.kernels.sampling import TABLE_COLUMNS
 from capacity.kernels.scenario import SCENARIO_QUANTITIES
 from capacity.profiles import Profile, ProfileSet, load_profiles
 from capacity.summary import DEFAULT_QUANTILES, OutputSummary
-from capacity.units import SECONDS_PER_YEAR, parse_count, to_si
+from capacity.units import SECONDS_PER_YEAR, to_si
 
 __all__ = [
     "DEFAULT_BINS",
@@ -345,20 +350,9 @@ def _driver(power: Any, accelerators: Any) -> tuple[Distribution, str]:
         distribution = parse_distribution(power, "power", dimension="power", lower=0.0)
         label = distribution.text if not distribution.is_fixed else str(power)
         return distribution, label
-    count = parse_count(accelerators, "accelerators") if isinstance(accelerators, str) else None
-    if count is not None:
-        return fixed(count, 0.0), str(accelerators)
-    written = accelerators
-    if isinstance(accelerators, str) and ":" in accelerators:
-        kind, _, rest = accelerators.partition(":")
-        numbers = [parse_count(part.strip(), "accelerators") for part in rest.split(",")]
-        if any(n is None for n in numbers):
-            raise InputError(f"accelerators: cannot read {accelerators!r}")
-        accelerators = f"{kind}:{','.join(str(n) for n in numbers)}"
-    distribution = parse_distribution(accelerators, "accelerators", lower=0.0)
-    if isinstance(written, str):
-        distribution = dataclasses.replace(distribution, text=written)
-    return distribution, distribution.text or str(written)
+    distribution = parse_distribution(accelerators, "accelerators", dimension=COUNT, lower=0.0)
+    label = str(accelerators) if distribution.is_fixed else distribution.text
+    return distribution, label
 
 
 def simulate(
@@ -515,7 +509,6 @@ class _ProblemBuilder:
         self.rows = []
         self.missing_prices: dict[str, tuple[str, ...]] = {}
         self.notes: list[str] = []
-        self._fleets: dict[str, Fleet] = {}
 
     def _input(self, name: str, distribution: Distribution) -> int:
         if name not in self.index:
@@ -523,17 +516,6 @@ class _ProblemBuilder:
             self.names.append(name)
             self.distributions.append(distribution)
         return self.index[name]
-
-    def _fleet(self, chip: str) -> Fleet:
-        if chip not in self._fleets:
-            self._fleets[chip] = build_fleet(
-                [chip],
-                self.profiles,
-                method=self.method,
-                provision=self.provision,
-                precision=self.precision,
-            )
-        return self._fleets[chip]
 
     def add(self, scenario: Scenario, power_uncertainty: Any, flops_uncertainty: Any) -> None:
         from capacity.costs import cost_assumptions
@@ -581,9 +563,9 @@ class _ProblemBuilder:
         for chip in shares:
             if chip not in self.chips:
                 self.chips.append(chip)
-            profile = self.profiles[chip]
-            fleet = self._fleet(chip)
-            power_figure, flops_figure = _power_and_flops_figures(profile, fleet, self.method)
+            power_figure, flops_figure = _power_and_flops_figures(
+                self.profiles[chip], self.method, self.precision
+            )
             price = uncertain.get(f"price.{chip}", costs.accelerator_price.get(chip))
             if price is None:
                 missing.append(chip)
@@ -673,7 +655,7 @@ class _ProblemBuilder:
 
 
 def _power_and_flops_figures(
-    profile: Profile, fleet: Fleet, method: str
+    profile: Profile, method: str, precision: str
 ) -> tuple[list[Figure], list[Figure]]:
     """The figures a chip's power per accelerator and its FLOP/s rest on."""
     figures = profile.figures()
@@ -683,7 +665,7 @@ def _power_and_flops_figures(
         power = [figures["system.power_to_tdp"], figures["tdp"]]
     else:
         power = [figures["system.power"]]
-    used = fleet.precision_used[0]
+    used = profile.precision_used(precision)
     return power, [figures[f"peak.{used}"]] if used else []
 
 
@@ -717,11 +699,7 @@ def _split_cost_overrides(
     fixed_overrides: dict[str, Any] = {}
     uncertain: dict[str, Distribution] = {}
     for key, value in (overrides or {}).items():
-        is_distribution = isinstance(value, Distribution) or (
-            isinstance(value, str) and value.partition(":")[0].strip().isalpha()
-            and ":" in value
-        )  # fmt: skip
-        if not is_distribution:
+        if not (isinstance(value, Distribution) or is_distribution_text(value)):
             fixed_overrides[key] = value
         elif key.startswith("price.") and len(key) > 6:
             chip = profiles.resolve(key[6:])

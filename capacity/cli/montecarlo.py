@@ -35,6 +35,7 @@ from capacity.cli.options import (
     price_overrides,
 )
 from capacity.cli.progress import progress_bar
+from capacity.distributions import is_distribution_text
 from capacity.errors import CapacityError, InputError, ProfileError, UnitError
 from capacity.grids import load_grids
 from capacity.montecarlo import DEFAULT_BINS, MonteCarloResult, TornadoBar, montecarlo
@@ -239,8 +240,8 @@ def _driver(power_or_count: str, basis: str | None) -> dict[str, Any]:
     """
     text = power_or_count.strip()
     is_count = parse_count(text, "POWER_OR_COUNT") is not None
-    kind, colon, rest = text.partition(":")
-    if not is_count and colon and kind.strip().isalpha() and kind.strip().lower() != "samples":
+    kind, _, rest = text.partition(":")
+    if not is_count and is_distribution_text(text) and kind.strip().lower() != "samples":
         first = rest.split(",")[0].strip()
         is_count = bool(first) and parse_count(first, "POWER_OR_COUNT") is not None
     if is_count:

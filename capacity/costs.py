@@ -262,7 +262,7 @@ def _builtin_defaults() -> tuple[tuple[str, Figure], ...]:
 
 
 def _read_defaults(path: Path) -> dict[str, Figure]:
-    raw = read_toml(path)
+    raw = read_toml(path, what="cost file")
     unknown = sorted(set(raw) - set(COST_PARAMETERS))
     if unknown:
         raise ProfileError(

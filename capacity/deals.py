@@ -14,9 +14,9 @@ Every error in a file names the file, the deal and the field:
 from __future__ import annotations
 
 import math
+import os
 import re
-import tomllib
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -25,9 +25,11 @@ from typing import Any
 from capacity.convert import BASES
 from capacity.convert import resolve_mix as _resolve_mix
 from capacity.costs import COST_PARAMETERS
+from capacity.datafiles import PORTFOLIO_FILE_LIMIT, decode_text, parse_toml, read_bounded
 from capacity.distributions import (
     COUNT,
     Distribution,
+    SamplesAccess,
     fixed,
     is_distribution_text,
     parse_distribution,
@@ -93,6 +95,7 @@ _PRICE_KEYS: dict[str, tuple[str, str]] = {
 }
 _PRICE_TABLE_KEYS = ("accelerator", "value", *_PRICE_KEYS)
 _DATE_PATTERN = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_WHAT = "portfolio file"
 
 
 class PortfolioError(InputError):
@@ -217,16 +220,30 @@ class Portfolio:
 # Loading and validation
 
 
-def load_portfolio(path: str | Path, *, profiles: ProfileSet | None = None) -> Portfolio:
+def load_portfolio(
+    path: str | Path,
+    *,
+    profiles: ProfileSet | None = None,
+    samples_folder: str | Path | None = None,
+    allow_samples_outside: bool = False,
+) -> Portfolio:
     """Read and validate a portfolio TOML file.
 
     Parameters
     ----------
     path : str or Path
-        The portfolio file (format version 1).
+        The portfolio file (format version 1): a regular file of at most
+        :data:`~capacity.datafiles.PORTFOLIO_FILE_LIMIT` bytes (16 MiB).
     profiles : ProfileSet, optional
         Hardware profiles that chips are looked up in (default: built-in plus
         ``$CAPACITY_PROFILES``).
+    samples_folder : str or Path, optional
+        The folder that a ``samples:PATH`` input of the file is read from, and must stay
+        inside (default: the folder of the portfolio file).
+    allow_samples_outside : bool
+        Let ``samples:PATH`` inputs name files outside ``samples_folder`` (``..``, absolute
+        paths, links that lead out). Off by default: a portfolio file someone sent you
+        cannot make ``capacity`` read your other files.
 
     Returns
     -------
@@ -235,8 +252,9 @@ def load_portfolio(path: str | Path, *, profiles: ProfileSet | None = None) -> P
     Raises
     ------
     PortfolioError
-        For a file that cannot be read, is not TOML, or breaks the format; the message names
-        the file, the deal and the field.
+        For a file that cannot be read, is not a regular file, is too large or too deeply
+        nested, is not TOML, or breaks the format; the message names the file, the deal and
+        the field.
 
     Examples
     --------
@@ -244,19 +262,32 @@ def load_portfolio(path: str | Path, *, profiles: ProfileSet | None = None) -> P
     >>> [deal.name for deal in portfolio.deals]
     ['Alpha', 'Beta']
     """
+    if not isinstance(path, str | os.PathLike) or not str(path).strip():
+        raise PortfolioError(f"path: must be the portfolio file's path, got {path!r}")
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as error:
-        reason = error.strerror if isinstance(error, OSError) else str(error)
-        raise PortfolioError(f"{path}: cannot read the portfolio file: {reason}") from None
-    return loads_portfolio(text, name=str(path), profiles=profiles)
+    data = read_bounded(path, what=_WHAT, limit=PORTFOLIO_FILE_LIMIT, error=PortfolioError)
+    return loads_portfolio(
+        decode_text(data, path, what=_WHAT, error=PortfolioError),
+        name=str(path),
+        profiles=profiles,
+        samples_folder=path.parent if samples_folder is None else samples_folder,
+        allow_samples_outside=allow_samples_outside,
+    )
 
 
 def loads_portfolio(
-    text: str, *, name: str = "<portfolio>", profiles: ProfileSet | None = None
+    text: str,
+    *,
+    name: str = "<portfolio>",
+    profiles: ProfileSet | None = None,
+    samples_folder: str | Path | None = None,
+    allow_samples_outside: bool = False,
 ) -> Portfolio:
     """Read and validate a portfolio from TOML text; ``name`` stands for the file in errors.
+
+    ``samples:PATH`` inputs are read from ``samples_folder`` (default: the current
+    directory) and may not leave it unless ``allow_samples_outside`` is true, as in
+    :func:`load_portfolio`.
 
     Examples
     --------
@@ -274,19 +305,25 @@ def loads_portfolio(
     >>> deal.chips, deal.power.nominal(), deal.pue.nominal()
     ('h100-sxm', 1000000000.0, 1.2)
     """
-    try:
-        raw = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as error:
-        raise PortfolioError(f"{name}: not valid TOML: {error}") from None
-    return _Reader(name, profiles if profiles is not None else load_profiles()).portfolio(raw)
+    if not isinstance(text, str):
+        raise PortfolioError(f"text: must be the portfolio's TOML as a str, got {type(text)}")
+    raw = parse_toml(text, name, what=_WHAT, error=PortfolioError)
+    samples = SamplesAccess(
+        folder=Path(samples_folder) if samples_folder is not None else None,
+        confined=not allow_samples_outside,
+    )
+    return _Reader(name, profiles if profiles is not None else load_profiles(), samples).portfolio(
+        raw
+    )
 
 
 class _Reader:
     """Validation of one file's tables, with errors that name the file, table and field."""
 
-    def __init__(self, where: str, profiles: ProfileSet) -> None:
+    def __init__(self, where: str, profiles: ProfileSet, samples: SamplesAccess) -> None:
         self.where = where
         self.profiles = profiles
+        self.samples = samples
 
     def fail(self, owner: str, field_name: str, problem: str) -> PortfolioError:
         return PortfolioError(f"{self.where}: {owner}: field '{field_name}': {problem}")
@@ -356,7 +393,12 @@ class _Reader:
     ) -> Distribution:
         try:
             parsed = parse_distribution(
-                value, field_name, dimension=dimension, lower=lower, upper=upper
+                value,
+                field_name,
+                dimension=dimension,
+                lower=lower,
+                upper=upper,
+                samples_access=self.samples,
             )
         except CapacityError as error:
             message = str(error).removeprefix(f"{field_name}: ")
@@ -536,16 +578,7 @@ class _Reader:
                 tranche[amount_key], owner, f"{label}.{amount_key}", by_power
             )
             pieces.append((index, start, end, amount))
-        for i, (first, start_a, end_a, _) in enumerate(pieces):
-            for second, start_b, end_b, _ in pieces[i + 1 :]:
-                last_a, last_b = end_a or start_a, end_b or start_b
-                if start_a <= last_b and start_b <= last_a:
-                    raise self.fail(
-                        owner,
-                        "tranche",
-                        f"tranches {first} ({_span(start_a, end_a)}) and {second} "
-                        f"({_span(start_b, end_b)}) overlap; each day belongs to one tranche",
-                    )
+        _check_no_overlap(pieces, lambda problem: self.fail(owner, "tranche", problem))
         summed = math.fsum(amount for *_, amount in pieces)
         if abs(summed - total) > TRANCHE_SUM_TOLERANCE * total:
             show = _show_power if by_power else _show_count
@@ -701,15 +734,17 @@ class _Reader:
         if not isinstance(entries, list) or not entries:
             raise PortfolioError(f"{self.where}: no deals; add at least one [[deal]] table")
         deals: list[Deal] = []
+        numbers: dict[str, int] = {}  # deal name → its number, to find a repeated name at once
         for index, entry in enumerate(entries, start=1):
             deal = self.deal(entry, index, defaults)
-            for number, earlier in enumerate(deals, start=1):
-                if earlier.name == deal.name:
-                    raise self.fail(
-                        f"deal '{deal.name}'",
-                        "name",
-                        f"deals #{number} and #{index} have the same name; names must be unique",
-                    )
+            if deal.name in numbers:
+                raise self.fail(
+                    f"deal '{deal.name}'",
+                    "name",
+                    f"deals #{numbers[deal.name]} and #{index} have the same name; names must "
+                    "be unique",
+                )
+            numbers[deal.name] = index
             deals.append(deal)
         return Portfolio(
             name=name,
@@ -745,6 +780,30 @@ def _merged(defaults: Mapping[str, Any], raw: Mapping[str, Any]) -> dict[str, An
             )
         merged["prices"] = prices
     return merged
+
+
+def _check_no_overlap(
+    pieces: Sequence[tuple[int, date, date | None, float]],
+    fail: Callable[[str], PortfolioError],
+) -> None:
+    """Raise ``fail(problem)`` when two tranches share a day.
+
+    Sorted by start, tranches are disjoint exactly when each starts after the latest last day
+    of those before it, so one pass after the sort finds an overlap: O(n log n), not the
+    O(n²) of comparing every pair.
+    """
+    ordered = sorted(pieces, key=lambda piece: (piece[1], piece[0]))
+    latest: tuple[int, date, date | None, float] | None = None
+    for piece in ordered:
+        _, start, end, _ = piece
+        if latest is not None and start <= (latest[2] or latest[1]):
+            first, second = sorted((latest, piece))
+            raise fail(
+                f"tranches {first[0]} ({_span(first[1], first[2])}) and {second[0]} "
+                f"({_span(second[1], second[2])}) overlap; each day belongs to one tranche"
+            )
+        if latest is None or (end or start) > (latest[2] or latest[1]):
+            latest = piece
 
 
 def _span(start: date, end: date | None) -> str:

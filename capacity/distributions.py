@@ -23,6 +23,7 @@ index, on every backend.
 
 from __future__ import annotations
 
+import io
 import itertools
 import math
 from dataclasses import dataclass
@@ -31,11 +32,19 @@ from typing import Any
 
 import numpy as np
 
-from capacity.errors import InputError
+from capacity.datafiles import SAMPLES_FILE_LIMIT, decode_text, read_bounded
+from capacity.errors import CapacityError, InputError
 from capacity.kernels.sampling import KINDS, ndtri_array, normal_cdf
 from capacity.units import DIMENSIONS, parse_count, parse_quantity
 
-__all__ = ["COUNT", "Distribution", "fixed", "is_distribution_text", "parse_distribution"]
+__all__ = [
+    "COUNT",
+    "Distribution",
+    "SamplesAccess",
+    "fixed",
+    "is_distribution_text",
+    "parse_distribution",
+]
 
 # The dimension of a number of accelerators: plain numbers or "250k", "1.2M" (parse_count).
 COUNT = "count"
@@ -212,6 +221,7 @@ def parse_distribution(
     dimension: str = "dimensionless",
     lower: float = -math.inf,
     upper: float = math.inf,
+    samples_access: SamplesAccess | None = None,
 ) -> Distribution:
     """Read an input that may be uncertain.
 
@@ -228,6 +238,10 @@ def parse_distribution(
     lower, upper : float
         The valid range in SI units: draws are truncated (normal, lognormal) or must lie
         inside it (the others).
+    samples_access : SamplesAccess, optional
+        Where a ``samples:FILE`` is read from. Default: a path typed by the user, relative to
+        the current directory and allowed anywhere; a file that names samples passes
+        ``SamplesAccess(its_folder, confined=True)``.
 
     Examples
     --------
@@ -248,8 +262,8 @@ def parse_distribution(
         kind_text, _, rest = value.partition(":")
         kind = _ALIASES.get(kind_text.strip().lower(), kind_text.strip().lower())
         if kind == "samples":
-            return _samples(_read_samples(rest.strip(), name, dimension), name, lower, upper,
-                            text=value)  # fmt: skip
+            samples = _read_samples(rest.strip(), name, dimension, samples_access)
+            return _samples(samples, name, lower, upper, text=value)
         if kind == "fixed":
             number = _number(rest, name, dimension)
             return _checked(fixed(number, lower, upper), name, lower, upper)
@@ -311,20 +325,130 @@ def _number(value: Any, name: str, dimension: str) -> float:
     return number
 
 
-def _read_samples(path_text: str, name: str, dimension: str) -> np.ndarray:
-    path = Path(path_text).expanduser()
-    if not path.is_file():
-        raise InputError(f"{name}: no samples file {str(path)!r}")
+@dataclass(frozen=True)
+class SamplesAccess:
+    """Where the file of a ``samples:FILE`` input may be read from.
+
+    Attributes
+    ----------
+    folder : Path or None
+        The folder a relative path is read from; None for the current directory.
+    confined : bool
+        Refuse a file outside ``folder`` (once ``..`` and links are resolved): a path inside
+        a file someone else wrote may not reach the user's other files.
+    """
+
+    folder: Path | None = None
+    confined: bool = False
+
+
+# A samples file is at most datafiles.SAMPLES_FILE_LIMIT bytes and holds at most this many
+# samples (8 MB as float64); an empirical distribution needs far fewer.
+SAMPLES_LIMIT = 1_000_000
+_NPY_NUMBER_KINDS = "iuf"  # signed and unsigned integers, floats
+
+
+def _read_samples(
+    path_text: str, name: str, dimension: str, access: SamplesAccess | None = None
+) -> np.ndarray:
+    """The numbers of a samples file (one per line, or a ``.npy`` array) in SI units.
+
+    Errors name the file and the line but never quote the file: it may be any file the path
+    reaches.
+    """
+    path = _samples_path(path_text, name, access or SamplesAccess())
     try:
-        if path.suffix == ".npy":
-            raw: Any = np.load(path, allow_pickle=False)
-        else:
-            lines = path.read_text(encoding="utf-8").splitlines()
-            raw = [line.split(",")[0] for line in lines if line.strip() and line[0] != "#"]
-    except (OSError, ValueError, UnicodeDecodeError) as error:
-        raise InputError(f"{name}: cannot read samples from {str(path)!r}: {error}") from None
-    values = np.ravel(np.asarray(raw, dtype=object))
-    return np.array([_number(v, f"{name} ({path})", dimension) for v in values])
+        data = read_bounded(path, what="samples file", limit=SAMPLES_FILE_LIMIT, error=InputError)
+    except CapacityError as error:
+        raise InputError(f"{name}: {error}") from None
+    where = f"{name}: samples file {str(path)!r}"
+    if path.suffix == ".npy":
+        return _npy_samples(data, where, dimension)
+    text = decode_text(data, where, what="samples file", error=InputError)
+    numbered = [
+        (number, line.split(",")[0])
+        for number, line in enumerate(text.splitlines(), start=1)
+        if line.strip() and not line.lstrip().startswith("#")
+    ]
+    if len(numbered) > SAMPLES_LIMIT:
+        raise InputError(
+            f"{where}: {len(numbered):,} samples, more than the {SAMPLES_LIMIT:,} allowed"
+        )
+    values = []
+    for number, field in numbered:
+        try:
+            values.append(_number(field, name, dimension))
+        except CapacityError:
+            raise InputError(
+                f"{where}: line {number}: expected {_one_sample(dimension)}, one sample per "
+                "line (blank lines and lines starting with # are skipped)"
+            ) from None
+    return np.array(values, dtype=np.float64)
+
+
+def _samples_path(path_text: str, name: str, access: SamplesAccess) -> Path:
+    if not path_text:
+        raise InputError(f"{name}: 'samples:' needs a file, such as 'samples:pue.txt'")
+    folder = access.folder if access.folder is not None else Path.cwd()
+    path = folder / Path(path_text).expanduser()
+    if access.confined:
+        real, real_folder = path.resolve(), folder.resolve()
+        if not real.is_relative_to(real_folder):
+            raise InputError(
+                f"{name}: samples file {path_text!r} is outside {str(folder)!r}, the folder of "
+                "the file that names it; move the samples into that folder, or allow files "
+                "outside it (allow_samples_outside=True; capacity portfolio "
+                "--allow-samples-outside)"
+            )
+    return path
+
+
+def _one_sample(dimension: str) -> str:
+    if dimension == COUNT:
+        return "a number of accelerators such as 250000 or 250k"
+    if dimension == "dimensionless":
+        return "a plain number such as 1.2"
+    return f"a value of {dimension} with its unit, such as {DIMENSIONS[dimension][1]!r}"
+
+
+def _npy_samples(data: bytes, where: str, dimension: str) -> np.ndarray:
+    """The numbers of a ``.npy`` array, its header checked before any data is read."""
+    if dimension not in ("dimensionless", COUNT):
+        example = DIMENSIONS[dimension][1]
+        raise InputError(
+            f"{where}: a .npy array holds plain numbers, and this input needs a unit; write "
+            f"the samples as text, one per line, such as {example!r}"
+        )
+    buffer = io.BytesIO(data)
+    try:
+        version = np.lib.format.read_magic(buffer)
+        read_header = {
+            (1, 0): np.lib.format.read_array_header_1_0,
+            (2, 0): np.lib.format.read_array_header_2_0,
+        }[version]
+        shape, _, dtype = read_header(buffer)
+    except (ValueError, KeyError, OSError):
+        raise InputError(
+            f"{where}: not a .npy array of numbers (format version 1 or 2, as numpy.save writes)"
+        ) from None
+    count = math.prod(shape)
+    if dtype.kind not in _NPY_NUMBER_KINDS:
+        raise InputError(f"{where}: the array holds {dtype}, not integers or floats")
+    if count > SAMPLES_LIMIT:
+        raise InputError(f"{where}: {count:,} samples, more than the {SAMPLES_LIMIT:,} allowed")
+    if len(data) - buffer.tell() < count * dtype.itemsize:
+        raise InputError(f"{where}: the file ends before the {count:,} samples its header gives")
+    buffer.seek(0)
+    values = np.ravel(np.load(buffer, allow_pickle=False)).astype(np.float64)
+    invalid = ~np.isfinite(values)
+    if dimension == COUNT:
+        invalid |= values < 0
+    if np.any(invalid):
+        first = int(np.flatnonzero(invalid)[0])
+        raise InputError(
+            f"{where}: sample {first} (counting from 0) is not {_one_sample(dimension)}"
+        )
+    return values
 
 
 def _samples(

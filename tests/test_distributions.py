@@ -157,7 +157,7 @@ def test_nominal_values() -> None:
         ("normal:0,0.01", {"lower": 1.0}, "almost no probability"),
         ("lognormal:-1,0.2", {}, "median must be > 0"),
         ("uniform:a,b", {}, "pue: "),
-        ("samples:/no/such/file.txt", {}, "no samples file"),
+        ("samples:/no/such/file.txt", {}, "cannot read the samples file"),
         (np.array([0.9, 1.2]), {"lower": 1.0}, "samples run from 0.9"),
     ],
 )

@@ -10,13 +10,13 @@ import typer
 
 from capacity.errors import InputError
 
+# The loaders check the paths (capacity.datafiles), so that a bad one is one error line.
 ProfilesOption = Annotated[
     list[Path] | None,
     typer.Option(
         "--profiles",
         help="Directory of extra or replacement profile TOML files (repeatable; "
         "also $CAPACITY_PROFILES).",
-        file_okay=False,
     ),
 ]
 GridFileOption = Annotated[
@@ -24,7 +24,6 @@ GridFileOption = Annotated[
     typer.Option(
         "--grid-file",
         help="TOML file of extra reference grids (repeatable; also $CAPACITY_GRIDS).",
-        dir_okay=False,
     ),
 ]
 SetOption = Annotated[

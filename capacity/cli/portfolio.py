@@ -93,6 +93,14 @@ def portfolio_command(
     set_: SetOption = None,
     profiles: ProfilesOption = None,
     output_format: FormatOption = "table",
+    allow_samples_outside: Annotated[
+        bool,
+        typer.Option(
+            "--allow-samples-outside",
+            help="Let 'samples:PATH' inputs of FILE read files outside FILE's folder "
+            "(refused by default: see docs/trust-model.md).",
+        ),
+    ] = False,
 ) -> None:
     """Per-deal and total accelerators, FLOP/s, energy, grid share and costs of a portfolio
     of deals, with a timeline by year (and ranges with --samples)."""
@@ -104,7 +112,11 @@ def portfolio_command(
     profile_set = load_profiles(profiles)
     grid_set = load_grids(grid_file)
     overrides = parse_overrides(set_)
-    portfolio = load_portfolio(file, profiles=profile_set.with_overrides(overrides))
+    portfolio = load_portfolio(
+        file,
+        profiles=profile_set.with_overrides(overrides),
+        allow_samples_outside=allow_samples_outside,
+    )
     report = evaluate_portfolio(
         portfolio, profiles=profile_set, overrides=overrides, grid_set=grid_set
     )

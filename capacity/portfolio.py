@@ -11,6 +11,7 @@ scenario per deal at full deployment, and :func:`simulate_portfolio` runs them.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -34,7 +35,7 @@ from capacity.deals import (
 from capacity.errors import CapacityError
 from capacity.grids import GridSet, select_grids
 from capacity.profiles import ProfileSet, load_profiles
-from capacity.schedule import days_in_year, year_end
+from capacity.schedule import days_in_year
 from capacity.units import ureg
 
 if TYPE_CHECKING:
@@ -221,10 +222,17 @@ class PortfolioReport:
         }
 
 
+@functools.cache
+def _unit(name: str) -> pint.Unit:
+    """The pint unit ``name``, parsed once: pint parses a unit string anew on every use,
+    which dominated a timeline of thousands of years."""
+    return ureg.Unit(name)
+
+
 def _si(quantity: pint.Quantity | None, unit: str) -> float | None:
     if quantity is None:
         return None
-    value = float(quantity.to(unit).magnitude)
+    value = float(quantity.to(_unit(unit)).magnitude)
     return value if math.isfinite(value) else None
 
 
@@ -403,53 +411,54 @@ def _timeline(results: Sequence[DealResult]) -> tuple[TimelineYear, ...]:
         return ()
     first = min(r.deal.schedule.first_day.year for r in scheduled if r.deal.schedule)
     last = max(r.deal.schedule.last_day.year for r in scheduled if r.deal.schedule)
+    by_year = {
+        r.deal.name: r.deal.schedule.by_year(first, last) for r in scheduled if r.deal.schedule
+    }
+    # Each deal's full-deployment outputs as plain numbers, read from pint once, not yearly.
+    outputs: dict[str, tuple[Callable[[Conversion], pint.Quantity], str]] = {
+        "facility_power": (lambda c: c.facility_power, "W"),
+        "it_power": (lambda c: c.it_power, "W"),
+        "accelerators": (lambda c: c.accelerators, ""),
+        "peak_flops": (lambda c: c.peak_flops, "FLOP/s"),
+        "delivered_flops": (lambda c: c.delivered_flops, "FLOP/s"),
+    }
+    full = {
+        output: [float(read(r.conversion).to(unit).magnitude) for r in scheduled]
+        for output, (read, unit) in outputs.items()
+    }
+    facility_gw = [float(r.conversion.facility_power.to("GW").magnitude) for r in scheduled]
+    twh_per_day = [
+        float(r.conversion.average_facility_power.to("W").magnitude) * SECONDS_PER_DAY / J_PER_TWH
+        for r in scheduled
+    ]
+    names = [r.deal.name for r in scheduled]
     years = []
-    for year in range(first, last + 1):
-        fraction: dict[str, float] = {}
-        days: dict[str, float] = {}
-        for r in scheduled:
-            assert r.deal.schedule is not None
-            fraction[r.deal.name] = r.deal.schedule.online_fraction(year_end(year))
-            days[r.deal.name] = r.deal.schedule.year_online_days(year)
-        assert all(d <= days_in_year(year) * (1 + 1e-12) for d in days.values())
-
-        def online(
-            output: Callable[[Conversion], pint.Quantity], unit: str, at: Mapping[str, float]
-        ) -> pint.Quantity:
-            return ureg.Quantity(
-                math.fsum(
-                    at[r.deal.name] * float(output(r.conversion).to(unit).magnitude)
-                    for r in scheduled
-                ),
-                unit,
+    for index, year in enumerate(range(first, last + 1)):
+        fraction = [by_year[name][index][0] for name in names]
+        days = [by_year[name][index][1] for name in names]
+        assert all(d <= days_in_year(year) * (1 + 1e-12) for d in days)
+        online = {
+            output: ureg.Quantity(
+                math.fsum(f * value for f, value in zip(fraction, full[output], strict=True)),
+                _unit(unit),
             )
-
-        facility_by_deal = {
-            r.deal.name: fraction[r.deal.name] * r.conversion.facility_power.to("GW")
-            for r in scheduled
+            for output, (_, unit) in outputs.items()
         }
-        energy_by_deal = {
-            r.deal.name: ureg.Quantity(
-                float(r.conversion.average_facility_power.to("W").magnitude)
-                * days[r.deal.name]
-                * SECONDS_PER_DAY
-                / J_PER_TWH,
-                "TWh",
-            )
-            for r in scheduled
-        }
+        energy = [d * twh for d, twh in zip(days, twh_per_day, strict=True)]
         years.append(
             TimelineYear(
                 year=year,
-                online_fraction=fraction,
-                facility_power_by_deal=facility_by_deal,
-                facility_power=online(lambda c: c.facility_power, "W", fraction),
-                it_power=online(lambda c: c.it_power, "W", fraction),
-                accelerators=online(lambda c: c.accelerators, "", fraction),
-                peak_flops=online(lambda c: c.peak_flops, "FLOP/s", fraction),
-                delivered_flops=online(lambda c: c.delivered_flops, "FLOP/s", fraction),
-                energy_by_deal=energy_by_deal,
-                energy=_summed(energy_by_deal.values(), "TWh"),
+                online_fraction=dict(zip(names, fraction, strict=True)),
+                facility_power_by_deal={
+                    name: ureg.Quantity(f * gw, _unit("GW"))
+                    for name, f, gw in zip(names, fraction, facility_gw, strict=True)
+                },
+                **online,
+                energy_by_deal={
+                    name: ureg.Quantity(twh, _unit("TWh"))
+                    for name, twh in zip(names, energy, strict=True)
+                },
+                energy=ureg.Quantity(math.fsum(energy), _unit("TWh")),
             )
         )
     return tuple(years)

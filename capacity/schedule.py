@@ -14,6 +14,7 @@ d.toordinal() + 1)``. So a step on 1 January counts for the whole year, and a ra
 
 from __future__ import annotations
 
+import calendar
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
@@ -22,8 +23,8 @@ __all__ = ["Ramp", "Schedule", "days_in_year", "year_end"]
 
 
 def days_in_year(year: int) -> int:
-    """365 or 366. [day]"""
-    return date(year + 1, 1, 1).toordinal() - date(year, 1, 1).toordinal()
+    """365 or 366, for any year a :class:`datetime.date` holds (1 to 9999). [day]"""
+    return 366 if calendar.isleap(year) else 365
 
 
 def year_end(year: int) -> date:
@@ -62,6 +63,12 @@ class Ramp:
     def last_day(self) -> date:
         """The day by whose end the piece is complete."""
         return self.start if self.end is None else self.end
+
+    @property
+    def complete_from(self) -> float:
+        """The moment from which all of the piece is online: the start of its first day (a
+        step) or the end of its last (a ramp). [day]"""
+        return _start_of(self.start) if self.end is None else _end_of(self.end)
 
     def online(self, moment: float) -> float:
         """Share online at ``moment`` (days since 0001-01-01 00:00, proleptic). [1]
@@ -147,3 +154,36 @@ class Schedule:
         (182.5, 365.0)
         """
         return self.online_days(date(year, 1, 1), date(year, 12, 31))
+
+    def by_year(self, first: int, last: int) -> list[tuple[float, float]]:
+        """(:meth:`online_fraction` at the end of the year, :meth:`year_online_days`) for each
+        year from ``first`` to ``last``, in one pass.
+
+        A piece counts in the years from its start to its completion; before, it adds
+        nothing and after, its whole share. So the work grows with the years plus the years
+        the pieces span, not with their product as asking year by year does.
+
+        Examples
+        --------
+        >>> s = Schedule.create([Ramp(date(2026, 1, 1), date(2026, 12, 31), 1.0)])
+        >>> s.by_year(2025, 2027)
+        [(0.0, 0.0), (1.0, 182.5), (1.0, 365.0)]
+        """
+        waiting = iter(self.ramps)  # sorted by start
+        upcoming = next(waiting, None)
+        active: list[Ramp] = []
+        complete = 0.0  # the share of the pieces complete before the current year
+        years = []
+        for year in range(first, last + 1):
+            begin, end = _start_of(date(year, 1, 1)), _end_of(date(year, 12, 31))
+            while upcoming is not None and _start_of(upcoming.start) < end:
+                active.append(upcoming)
+                upcoming = next(waiting, None)
+            fraction = complete + sum(r.online(end) for r in active)
+            days = complete * (end - begin) + sum(
+                r.online_days(end) - r.online_days(begin) for r in active
+            )
+            years.append((fraction, days))
+            complete += sum(r.share for r in active if r.complete_from <= end)
+            active = [r for r in active if r.complete_from > end]
+        return years

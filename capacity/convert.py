@@ -19,7 +19,7 @@ import pint
 
 from capacity import chain
 from capacity.errors import InputError, UnitError
-from capacity.fleet import build_fleet, fleet_assumptions
+from capacity.fleet import build_fleet, fleet_assumptions, replaced_data_notes
 from capacity.grids import Grid, GridSet, select_grids
 from capacity.inputs import bounded_number, check_choice
 from capacity.profiles import PRECISIONS, ProfileSet, load_profiles
@@ -292,7 +292,10 @@ def _run(
         h100_equivalents=ureg.Quantity(h100e, ""),
         precision_by_chip=dict(zip(chips, fleet.precision_used, strict=True)),
         grid_share=shares_out,
-        assumptions=tuple(fleet_assumptions(fleet, method=method, precision=precision)),
+        assumptions=(
+            *fleet_assumptions(fleet, method=method, precision=precision),
+            *replaced_data_notes(selected, reference, chips),
+        ),
     )
 
 

@@ -9,9 +9,10 @@ import numpy as np
 
 from capacity import chain
 from capacity.errors import InputError
+from capacity.grids import Grid
 from capacity.profiles import Profile, ProfileSet
 
-__all__ = ["Fleet", "build_fleet", "fleet_assumptions"]
+__all__ = ["Fleet", "build_fleet", "fleet_assumptions", "replaced_data_notes"]
 
 
 @dataclass(frozen=True)
@@ -70,7 +71,8 @@ def build_fleet(
 
 
 def fleet_assumptions(fleet: Fleet, *, method: str, precision: str) -> list[str]:
-    """Every assumption-grade, estimated or overridden figure the fleet uses, one line each."""
+    """Every assumption-grade, estimated or overridden figure the fleet uses, and every
+    profile that replaces a built-in one, one line each."""
     notes = []
     if method == "epoch":
         notes.append(
@@ -78,6 +80,8 @@ def fleet_assumptions(fleet: Fleet, *, method: str, precision: str) -> list[str]
             "no cluster overhead, nameplate provisioning"
         )
     for profile, used in zip(fleet.profiles, fleet.precision_used, strict=True):
+        if profile.replacement_note is not None:
+            notes.append(profile.replacement_note)
         fields = ["system.accelerators", "idle_fraction", "busy_fraction"]
         if method == "epoch":
             fields.append("tdp")
@@ -101,4 +105,15 @@ def fleet_assumptions(fleet: Fleet, *, method: str, precision: str) -> list[str]
             )
         elif used != precision:
             notes.append(f"{profile.id} has no native {precision}: counted at {used}")
+    return notes
+
+
+def replaced_data_notes(
+    grids: Iterable[Grid], reference: Profile | None = None, chips: Iterable[str] = ()
+) -> list[str]:
+    """A line for each grid, and for the H100-equivalent reference profile when it is not
+    among ``chips``, that replaces a built-in one of the same id."""
+    notes = [grid.replacement_note for grid in grids if grid.replacement_note is not None]
+    if reference is not None and reference.replacement_note and reference.id not in chips:
+        notes.append(f"H100 equivalents: {reference.replacement_note}")
     return notes

@@ -7,14 +7,15 @@ of the same shape (:func:`load_grids`, ``--grid-file`` or ``CAPACITY_GRIDS``) or
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from capacity.datafiles import read_toml, user_paths
+from capacity.datafiles import GRID_FILE_LIMIT, read_toml, user_paths
 from capacity.errors import ProfileError, UnknownGridError
 from capacity.figures import Figure, read_figure
 from capacity.units import parse_quantity
@@ -34,6 +35,19 @@ class Grid:
     kind: str
     annual_energy: Figure
     capacity: Figure | None = None
+    path: Path | None = field(default=None, compare=False)
+    """The file the grid was read from; None for one built in code."""
+    replaces: str | None = field(default=None, compare=False)
+    """What this grid took the place of, when an earlier one had its id ("the built-in
+    grid", "the grid in FILE"); None for an id first given here."""
+
+    @property
+    def replacement_note(self) -> str | None:
+        """The line every output using a replacing grid shows; None for the others."""
+        if self.replaces is None:
+            return None
+        origin = f"read from {self.path}" if self.path is not None else "given in code"
+        return f"grid {self.id} {origin} replaces {self.replaces}"
 
     @classmethod
     def create(
@@ -85,19 +99,25 @@ def _parse_grid(grid_id: str, raw: Any, where: Path | str) -> Grid:
         capacity = read_figure(
             raw["capacity"], where=where, field=f"{grid_id}.capacity", dimension="power"
         )
-    return Grid(grid_id, name.strip(), year, str(raw.get("kind", "")), energy, capacity)
+    path = where if isinstance(where, Path) else None
+    return Grid(grid_id, name.strip(), year, str(raw.get("kind", "")), energy, capacity, path)
 
 
-def _read_grid_file(path: Path | Any) -> list[Grid]:
-    raw = read_toml(path)
-    return [_parse_grid(grid_id, table, Path(str(path))) for grid_id, table in raw.items()]
+def _read_grid_file(path: Path) -> list[Grid]:
+    raw = read_toml(path, what="grid file", limit=GRID_FILE_LIMIT)
+    return [_parse_grid(grid_id, table, path) for grid_id, table in raw.items()]
 
 
 class GridSet(Mapping[str, Grid]):
     """Grids by id; an unknown id raises an error listing the known ones."""
 
     def __init__(self, grids: Iterable[Grid]) -> None:
-        self._grids = {grid.id: grid for grid in grids}
+        self._grids: dict[str, Grid] = {}
+        for grid in grids:
+            earlier = self._grids.get(grid.id)
+            if earlier is not None and earlier is not grid:  # a later one replaces it
+                grid = dataclasses.replace(grid, replaces=earlier.replaces or _described(earlier))
+            self._grids[grid.id] = grid
 
     def __getitem__(self, grid_id: str) -> Grid:
         key = grid_id.strip().lower()
@@ -116,9 +136,16 @@ class GridSet(Mapping[str, Grid]):
         return GridSet([*self._grids.values(), *grids])
 
 
+def _described(grid: Grid) -> str:
+    """How a replaced grid is named: "the built-in grid", "the grid in FILE"."""
+    if any(grid is builtin for builtin in _builtin_grids()):
+        return "the built-in grid"
+    return f"the grid in {grid.path}" if grid.path else "a grid given in code"
+
+
 @cache
 def _builtin_grids() -> tuple[Grid, ...]:
-    return tuple(_read_grid_file(resources.files("capacity.data") / "grids.toml"))
+    return tuple(_read_grid_file(Path(str(resources.files("capacity.data") / "grids.toml"))))
 
 
 def load_grids(

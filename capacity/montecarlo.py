@@ -48,7 +48,7 @@ from capacity.distributions import (
 )
 from capacity.errors import InputError
 from capacity.figures import Figure
-from capacity.fleet import build_fleet, fleet_assumptions
+from capacity.fleet import build_fleet, fleet_assumptions, replaced_data_notes
 from capacity.grids import Grid, GridSet, select_grids
 from capacity.kernels.backends import Backend, resolve_backend
 from capacity.kernels.montecarlo_problem import MonteCarloProblem, SamplePartial, SampleSpec
@@ -470,7 +470,7 @@ def simulate(
         pilot_samples=pilot_n,
         passes=len(passes),
         missing_prices={k: v for k, v in missing.items() if v},
-        assumptions=tuple(builder.assumptions()),
+        assumptions=(*builder.assumptions(), *replaced_data_notes(selected_grids)),
         compute_seconds=compute_seconds,
         seconds=time.perf_counter() - started,
     )

@@ -10,6 +10,7 @@ See ``hardware_profiles/README.md`` for the file format.
 from __future__ import annotations
 
 import copy
+import dataclasses
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cache
@@ -80,6 +81,17 @@ class Profile:
     the reference system). None where no public figure exists."""
     path: Path | None = None
     raw: Mapping[str, Any] = field(default_factory=dict, repr=False, compare=False)
+    replaces: str | None = field(default=None, compare=False)
+    """What this profile took the place of, when an earlier one had its id ("the built-in
+    profile", "the profile in FILE"); None for an id first given here."""
+
+    @property
+    def replacement_note(self) -> str | None:
+        """The line every output using a replacing profile shows; None for the others."""
+        if self.replaces is None:
+            return None
+        origin = f"read from {self.path}" if self.path is not None else "given in code"
+        return f"profile {self.id} {origin} replaces {self.replaces}"
 
     def figures(self) -> dict[str, Figure]:
         """Every figure of the profile by its dotted field name."""
@@ -259,7 +271,11 @@ class ProfileSet(Mapping[str, Profile]):
     def __init__(self, profiles: Iterable[Profile]) -> None:
         self._profiles: dict[str, Profile] = {}
         for profile in profiles:
-            self._profiles[profile.id] = profile  # later ones replace earlier ones
+            earlier = self._profiles.get(profile.id)
+            if earlier is not None and earlier is not profile:  # a later one replaces it
+                replaces = earlier.replaces or _described(earlier)
+                profile = dataclasses.replace(profile, replaces=replaces)
+            self._profiles[profile.id] = profile
         self._aliases: dict[str, str] = {}
         for profile in self._profiles.values():
             for alias in profile.aliases:
@@ -274,6 +290,15 @@ class ProfileSet(Mapping[str, Profile]):
 
     def __getitem__(self, chip: str) -> Profile:
         return self._profiles[self.resolve(chip)]
+
+    @property
+    def replaced(self) -> dict[str, str]:
+        """Profile id → what replaced what, for each profile that took an earlier one's id."""
+        return {
+            profile_id: profile.replacement_note
+            for profile_id, profile in self._profiles.items()
+            if profile.replacement_note is not None
+        }
 
     def __iter__(self) -> Iterator[str]:
         return iter(sorted(self._profiles, key=_sort_key(self._profiles)))
@@ -313,12 +338,15 @@ class ProfileSet(Mapping[str, Profile]):
             profile_id = self.resolve(chip)
             raw = raws.setdefault(profile_id, copy.deepcopy(dict(self._profiles[profile_id].raw)))
             _set_field(raw, field_name, value, key)
-        replaced = []
+        profiles = dict(self._profiles)
         for profile_id, raw in raws.items():
             original = self._profiles[profile_id]
             where = f"{original.path or profile_id} (with overrides)"
-            replaced.append(_parse_profile(raw, where, expected_id=profile_id))
-        return ProfileSet([*self._profiles.values(), *replaced])
+            overridden = _parse_profile(raw, where, expected_id=profile_id)
+            profiles[profile_id] = dataclasses.replace(
+                overridden, path=original.path, replaces=original.replaces
+            )
+        return ProfileSet(profiles.values())
 
 
 _OVERRIDE_PATHS: dict[str, tuple[str, ...]] = {
@@ -357,6 +385,13 @@ def _set_field(raw: dict[str, Any], field_name: str, value: Any, key: str) -> No
         table.pop(_EXCLUSIVE[path[-1]], None)
 
 
+def _described(profile: Profile) -> str:
+    """How a replaced profile is named: "the built-in profile", "the profile in FILE"."""
+    if any(profile is builtin for builtin in _builtin_profiles()):
+        return "the built-in profile"
+    return f"the profile in {profile.path}" if profile.path else "a profile given in code"
+
+
 def _sort_key(profiles: Mapping[str, Profile]) -> Any:
     vendors = {"NVIDIA": 0, "AMD": 1}
 
@@ -382,7 +417,8 @@ def _toml_files(directory: Any) -> list[Any]:
 
 def _user_profiles(path: Path) -> list[Profile]:
     if not path.is_dir():
-        raise ProfileError(f"{path}: profile directory does not exist")
+        problem = "is not a directory" if path.exists() else "does not exist"
+        raise ProfileError(f"{path}: profile directory {problem}; give a directory of .toml files")
     return [load_profile(entry) for entry in _toml_files(path)]
 
 

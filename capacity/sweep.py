@@ -26,7 +26,7 @@ from capacity import chain
 from capacity.axes import parse_axis, parse_power_axis, simplex_mixes
 from capacity.convert import REFERENCE_CHIP, Conversion, check_options, convert, resolve_mix
 from capacity.errors import InputError
-from capacity.fleet import build_fleet, fleet_assumptions
+from capacity.fleet import build_fleet, fleet_assumptions, replaced_data_notes
 from capacity.grids import Grid, GridSet, load_grids, select_grids
 from capacity.inputs import bounded_number
 from capacity.kernels.backends import Backend, output_buffers, resolve_backend
@@ -483,7 +483,10 @@ def plan_sweep(
         reference_flops=reference_flops,
         objective=goal,
         constraints=tuple(parsed),
-        assumptions=tuple(fleet_assumptions(fleet, method=method, precision=precision)),
+        assumptions=(
+            *fleet_assumptions(fleet, method=method, precision=precision),
+            *replaced_data_notes(selected, reference, chip_ids),
+        ),
         inputs={
             "chips": list(chip_ids),
             "basis": basis,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Annotated, Any
 
 import typer
@@ -16,6 +17,15 @@ from capacity.grids import load_grids
 from capacity.profiles import Profile, load_profiles
 
 _POWER_FIELDS = ("system.power", "system.accelerators")
+# Marks an id in a listing whose profile or grid replaces a built-in one.
+REPLACED_MARK = " (*)"
+
+
+def _echo_replaced(notes: Iterable[str | None]) -> None:
+    """The footnote of the ids marked (*): what each replaces."""
+    for note in notes:
+        if note is not None:
+            typer.echo(f"(*) {note}")
 
 
 def _power_confidence(profile: Profile) -> str:
@@ -55,6 +65,7 @@ def _chip_row(profile: Profile) -> dict[str, Any]:
         ),
         "power_confidence": _power_confidence(profile),
         "flops_confidence": _flops_confidence(profile),
+        "replaces": profile.replaces,
     }
 
 
@@ -90,6 +101,7 @@ def chips(
         profile = known[profile_id]
         row = _chip_row(profile)
         ident = profile.id + (f" ({', '.join(profile.aliases)})" if profile.aliases else "")
+        ident += REPLACED_MARK if profile.replaces else ""
         table.add_row(
             ident,
             f"{profile.name} [{profile.year}]",
@@ -104,6 +116,7 @@ def chips(
         )
     wide_console(200).print(table)
     typer.echo("power / FLOP/s: the least sure grade among the figures behind them.")
+    _echo_replaced(known[profile_id].replacement_note for profile_id in known)
 
 
 @app.command()
@@ -122,7 +135,7 @@ def show(
             "id": profile.id, "aliases": list(profile.aliases), "name": profile.name,
             "vendor": profile.vendor, "year": profile.year, "system": profile.system.name,
             "memory_kind": profile.memory_kind, "notes": profile.notes,
-            "file": str(profile.path) if profile.path else None,
+            "file": str(profile.path) if profile.path else None, "replaces": profile.replaces,
             "figures": {
                 name: {"value": f.display(), "si": f.si, "confidence": f.confidence,
                        "source": f.source, "note": f.note}
@@ -139,7 +152,9 @@ def show(
     if profile.memory_kind:
         console.print(f"memory: {profile.memory_kind}")
     if profile.path:
-        console.print(f"file: {profile.path}")
+        console.print(f"file: {profile.path}", markup=False, highlight=False)
+    if profile.replacement_note:
+        console.print(f"{REPLACED_MARK.strip()} {profile.replacement_note}", markup=False)
     table = Table(show_lines=True)
     for column in ("field", "value", "confidence", "source", "note"):
         table.add_column(column, overflow="fold")
@@ -167,6 +182,7 @@ def grids(
                 "annual_energy_twh": grid.annual_energy.value.to("TWh").magnitude,
                 "capacity_w": None if grid.capacity is None else grid.capacity.si,
                 "source": grid.annual_energy.source,
+                "replaces": grid.replaces,
             }
             for grid in known.values()
         }
@@ -177,8 +193,10 @@ def grids(
         table.add_column(column, overflow="fold")
     for grid in known.values():
         table.add_row(
-            grid.id, grid.name, str(grid.year or ""), grid.annual_energy.display(),
+            grid.id + (REPLACED_MARK if grid.replaces else ""), grid.name, str(grid.year or ""),
+            grid.annual_energy.display(),
             grid.capacity.display() if grid.capacity else "–", grid.annual_energy.confidence,
             grid.annual_energy.source,
         )  # fmt: skip
     wide_console(200).print(table)
+    _echo_replaced(grid.replacement_note for grid in known.values())

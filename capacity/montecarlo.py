@@ -50,6 +50,7 @@ from capacity.errors import InputError
 from capacity.figures import Figure
 from capacity.fleet import build_fleet, fleet_assumptions
 from capacity.grids import Grid, GridSet, select_grids
+from capacity.inputs import check_finite_outputs
 from capacity.kernels.backends import Backend, resolve_backend
 from capacity.kernels.montecarlo_problem import MonteCarloProblem, SamplePartial, SampleSpec
 from capacity.kernels.montecarlo_reference import evaluate, input_values
@@ -414,7 +415,17 @@ def simulate(
 
     pilot_n = min(n_samples, PILOT_SAMPLES)
     pilot_inputs = input_values(problem, 0, pilot_n)
-    pilot = evaluate(problem, pilot_inputs)
+    with np.errstate(over="ignore", invalid="ignore"):
+        pilot = evaluate(problem, pilot_inputs)
+    # Missing prices leave capex NaN by design; every other output must be finite.
+    check_finite_outputs(
+        {
+            name: pilot[:, q]
+            for q, name in enumerate(SCENARIO_QUANTITIES)
+            if name not in ("capex", "annual_cost")
+        },
+        "montecarlo",
+    )
     spec = _pilot_spec(pilot, bins)
 
     # Compile (or load the cached) kernels on a few samples before the timed loop.
@@ -441,6 +452,15 @@ def simulate(
         )
         for g, group in enumerate(groups)
     }
+    check_finite_outputs(
+        {
+            f"{name} of {group}": (summary.minimum, summary.maximum, summary.mean)
+            for group, outputs in summaries.items()
+            for name, summary in outputs.items()
+            if summary is not None
+        },
+        "montecarlo",
+    )
     top = len(groups) - 1
     uncertain = [v for v, d in enumerate(problem.distributions) if not d.is_fixed]
     nominal = np.array([[d.nominal()] for d in problem.distributions])

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from capacity.errors import InputError
+from capacity.errors import InputError, UnitError
 from capacity.grids import GridSet
 from capacity.kernels.point import QUANTITIES
 from capacity.kernels.problem import SweepProblem
@@ -178,9 +178,12 @@ def _bound(text: str, value: str, dimension: str) -> float:
         scale = 0.01
     else:
         number, scale = value, 1.0
-    count = parse_count(number, f"constraint {text!r}")
+    try:
+        count = parse_count(number, f"constraint {text!r}")
+    except UnitError:
+        count = None
     if count is None:
-        raise InputError(f"constraint {text!r}: {value!r} is not a number")
+        raise InputError(f"constraint {text!r}: {value!r} is not a number such as 0.6 or 60%")
     return count * scale
 
 

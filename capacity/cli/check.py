@@ -31,6 +31,7 @@ from capacity.cli.options import (
     ProvisionOption,
     SetOption,
     check_format,
+    number_option,
     parse_overrides,
 )
 from capacity.errors import InputError
@@ -71,15 +72,21 @@ def check_command(
         typer.Option("--percent", help="Claimed share of --grid in percent ('25', '20-25')."),
     ] = None,
     grid: Annotated[str | None, typer.Option(help="Grid id of --percent.")] = None,
-    pue: Annotated[float | None, typer.Option(help="Facility ÷ IT power, ≥ 1. [1.2]")] = None,
+    pue: Annotated[
+        float | None, typer.Option(parser=number_option, help="Facility ÷ IT power, ≥ 1. [1.2]")
+    ] = None,
     utilization: Annotated[
-        float | None, typer.Option(help="Fraction of time the fleet is busy. [0.8]")
+        float | None,
+        typer.Option(parser=number_option, help="Fraction of time the fleet is busy. [0.8]"),
     ] = None,
     basis: BasisOption = None,
     provision: ProvisionOption = None,
     method: MethodOption = None,
     tolerance: Annotated[
-        float, typer.Option(help="Claimed ÷ model within 1 ± this is 'consistent'.")
+        float,
+        typer.Option(
+            parser=number_option, help="Claimed ÷ model within 1 ± this is 'consistent'."
+        ),
     ] = DEFAULT_TOLERANCE,
     grid_file: GridFileOption = None,
     set_: SetOption = None,

@@ -24,6 +24,7 @@ from capacity.cli.options import (
     ProvisionOption,
     SetOption,
     check_format,
+    number_option,
     parse_overrides,
 )
 from capacity.convert import Conversion, convert, convert_accelerators
@@ -45,12 +46,18 @@ def convert_command(
     ],
     chip: ChipOption = None,
     mix: MixOption = None,
-    pue: Annotated[float | None, typer.Option(help="Facility ÷ IT power, ≥ 1. [1.2]")] = None,
+    pue: Annotated[
+        float | None, typer.Option(parser=number_option, help="Facility ÷ IT power, ≥ 1. [1.2]")
+    ] = None,
     utilization: Annotated[
-        float | None, typer.Option(help="Fraction of time the fleet is busy. [0.8]")
+        float | None,
+        typer.Option(parser=number_option, help="Fraction of time the fleet is busy. [0.8]"),
     ] = None,
     mfu: Annotated[
-        float | None, typer.Option(help="Fraction of peak FLOP/s achieved while busy. [1.0]")
+        float | None,
+        typer.Option(
+            parser=number_option, help="Fraction of peak FLOP/s achieved while busy. [1.0]"
+        ),
     ] = None,
     basis: BasisOption = None,
     provision: ProvisionOption = None,

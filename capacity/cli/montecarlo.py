@@ -31,6 +31,8 @@ from capacity.cli.options import (
     SetOption,
     check_format,
     cost_option_names,
+    integer_option,
+    number_option,
     parse_overrides,
     price_overrides,
 )
@@ -104,7 +106,11 @@ def montecarlo_command(
         str, typer.Option(help="Number of samples: 100000, 1e7 or 10M.")
     ] = "100000",
     seed: Annotated[
-        int, typer.Option(help="Seed: the same seed gives the same samples on every backend.")
+        int,
+        typer.Option(
+            parser=integer_option,
+            help="Seed: the same seed gives the same samples on every backend.",
+        ),
     ] = 0,
     backend: Annotated[
         str, typer.Option(help="auto (CUDA if usable, else numba), numba, cuda or numpy.")
@@ -112,7 +118,8 @@ def montecarlo_command(
     quantile: Annotated[
         list[float] | None,
         typer.Option(
-            help="A quantile to report, in [0, 1] (repeatable). Default: 0.05, 0.5 and 0.95."
+            parser=number_option,
+            help="A quantile to report, in [0, 1] (repeatable). Default: 0.05, 0.5 and 0.95.",
         ),
     ] = None,
     power_uncertainty: Annotated[
@@ -166,7 +173,11 @@ def montecarlo_command(
         ),
     ] = None,
     bins: Annotated[
-        int, typer.Option(help="Histogram bins per output; quantiles are exact to one bin.")
+        int,
+        typer.Option(
+            parser=integer_option,
+            help="Histogram bins per output; quantiles are exact to one bin.",
+        ),
     ] = DEFAULT_BINS,
     grid_file: GridFileOption = None,
     set_: SetOption = None,

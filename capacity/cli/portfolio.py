@@ -26,6 +26,7 @@ from capacity.cli.options import (
     ProfilesOption,
     SetOption,
     check_format,
+    integer_option,
     parse_overrides,
 )
 from capacity.cli.progress import progress_bar
@@ -79,9 +80,14 @@ def portfolio_command(
     ],
     samples: Annotated[
         int | None,
-        typer.Option(help="Monte Carlo samples: P5/P50/P95 of every deal and of the total."),
+        typer.Option(
+            parser=integer_option,
+            help="Monte Carlo samples: P5/P50/P95 of every deal and of the total.",
+        ),
     ] = None,
-    seed: Annotated[int, typer.Option(help="Seed of the Monte Carlo draws.")] = 0,
+    seed: Annotated[
+        int, typer.Option(parser=integer_option, help="Seed of the Monte Carlo draws.")
+    ] = 0,
     backend: Annotated[
         str, typer.Option(help="Monte Carlo backend: auto, numpy, numba or cuda.")
     ] = "auto",

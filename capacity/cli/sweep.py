@@ -17,6 +17,8 @@ from capacity.cli.options import (
     ProfilesOption,
     SetOption,
     check_format,
+    integer_option,
+    number_option,
     parse_overrides,
 )
 from capacity.cli.progress import progress_bar
@@ -76,7 +78,10 @@ def sweep_command(
     ] = "0.8",
     mix_step: Annotated[
         float | None,
-        typer.Option(help="Every mix of --chips in steps of this share (0.05, 0.1, 0.25…)."),
+        typer.Option(
+            parser=number_option,
+            help="Every mix of --chips in steps of this share (0.05, 0.1, 0.25…).",
+        ),
     ] = None,
     mix: Annotated[
         list[str] | None, typer.Option(help="One mix: ID=SHARE,ID=SHARE,... (repeatable).")
@@ -106,7 +111,10 @@ def sweep_command(
         str | None,
         typer.Option(help="Write every point to this Parquet file (streamed, atomic)."),
     ] = None,
-    mfu: Annotated[float, typer.Option(help="Fraction of peak FLOP/s achieved while busy.")] = 1.0,
+    mfu: Annotated[
+        float,
+        typer.Option(parser=number_option, help="Fraction of peak FLOP/s achieved while busy."),
+    ] = 1.0,
     precision: Annotated[str, typer.Option(help="fp4, fp6, fp8, bf16, tf32, fp32 or fp64.")] = (
         "bf16"
     ),
@@ -121,9 +129,12 @@ def sweep_command(
         typer.Option(help="Reference grid for grid share (repeatable). Default: all."),
     ] = None,
     chunk_points: Annotated[
-        int | None, typer.Option(help="Points per chunk (default: the backend's).")
+        int | None,
+        typer.Option(parser=integer_option, help="Points per chunk (default: the backend's)."),
     ] = None,
-    bins: Annotated[int, typer.Option(help="Histogram bins per output for quantiles.")] = 1024,
+    bins: Annotated[
+        int, typer.Option(parser=integer_option, help="Histogram bins per output for quantiles.")
+    ] = 1024,
     grid_file: GridFileOption = None,
     set_: SetOption = None,
     profiles: ProfilesOption = None,

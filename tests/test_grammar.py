@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import math
 import re
 import time
@@ -204,7 +205,7 @@ _ORACLE = re.compile(
     r"[ \u00a0\u2009\u202f]*(?P<unit>[nkMGTE]?W)"
 )
 ORACLE_UNITS = {**UNITS, "nW": 1e-9, "EW": 1e18}
-alphabet = st.sampled_from(list("0123456789 ,._eE+-*/^()%kMGTW@:;xn\u00a0") + ["**", "GW"])
+alphabet = st.sampled_from([*list("0123456789 ,._eE+-*/^()%kMGTW@:;xn\xa0"), "**", "GW"])
 
 
 @settings(max_examples=1500, deadline=50)
@@ -240,10 +241,8 @@ def test_arbitrary_text_never_escapes_as_another_exception(text: str) -> None:
         lambda: parse_axis(text, "pue", 1.0, math.inf),
         lambda: parse_power_axis(text),
     ):
-        try:
+        with contextlib.suppress(CapacityError):
             read()
-        except CapacityError:
-            pass
 
 
 @settings(max_examples=200, deadline=50)

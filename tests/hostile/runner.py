@@ -11,9 +11,11 @@ wrong).
 
 from __future__ import annotations
 
+import concurrent.futures
 import json
 import math
 import os
+import queue
 import re
 import subprocess
 import sys
@@ -55,7 +57,7 @@ class Zygote:
             self._process.stdin.flush()
             line = self._process.stdout.readline()
         if not line:
-            self._process = None
+            self.close()
             return {"outcome": "crash", "stdout": "", "stderr": "the zygote died"}
         return dict(json.loads(line))
 
@@ -63,6 +65,9 @@ class Zygote:
         if self._process is not None:
             self._process.kill()
             self._process.wait()
+            for stream in (self._process.stdin, self._process.stdout):
+                if stream is not None:
+                    stream.close()
             self._process = None
 
 
@@ -133,10 +138,25 @@ def _compare(case: Case, value: Any) -> tuple[str, str]:
     return ("correct" if value == expected else "wrong"), f"{value!r} (expected {expected!r})"
 
 
-def run_corpus(cases: list[Case], root: Path = ROOT) -> list[tuple[Case, str, str]]:
-    """Every case's (case, outcome, detail), in order."""
-    zygote = Zygote(root)
+def run_corpus(
+    cases: list[Case], root: Path = ROOT, workers: int | None = None
+) -> list[tuple[Case, str, str]]:
+    """Every case's (case, outcome, detail), in order, over ``workers`` zygotes at once."""
+    workers = workers or min(4, os.cpu_count() or 1)
+    zygotes = queue.SimpleQueue[Zygote]()
+    for _ in range(workers):
+        zygotes.put(Zygote(root))
+
+    def run(case: Case) -> tuple[Case, str, str]:
+        zygote = zygotes.get()
+        try:
+            return (case, *judge(case, zygote.run(case)))
+        finally:
+            zygotes.put(zygote)
+
     try:
-        return [(case, *judge(case, zygote.run(case))) for case in cases]
+        with concurrent.futures.ThreadPoolExecutor(workers) as pool:
+            return list(pool.map(run, cases))
     finally:
-        zygote.close()
+        while not zygotes.empty():
+            zygotes.get().close()

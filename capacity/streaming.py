@@ -56,8 +56,8 @@ __all__ = [
 ]
 
 PARQUET_SUFFIXES = (".parquet", ".pq")
-# A temporary file not modified for this long is stale whoever wrote it: a live writer
-# touches its file at every chunk, and this covers writers on other hosts (a shared disk).
+# A temporary file whose writer cannot be checked (another host sharing the disk, a system
+# without /proc) is stale once untouched for this long: a live writer writes every chunk.
 STALE_AFTER_SECONDS = 24 * 3600
 # Process start times from /proc are in clock ticks and the boot time in whole seconds.
 START_TIME_SLACK_SECONDS = 2.0
@@ -93,6 +93,13 @@ def check_output_path(path: str | Path, label: str = "out") -> Path:
                 f"{label}: {str(folder)!r} is not a folder; {str(path)!r} cannot be in it"
             )
         raise InputError(f"{label}: folder {str(folder)!r} of {str(path)!r} does not exist")
+    if hasattr(os, "statvfs"):
+        with contextlib.suppress(OSError):
+            if os.statvfs(folder).f_flag & os.ST_RDONLY:
+                raise OutputError(
+                    f"{label}: cannot write {str(path)!r}: {str(folder)!r} is on a read-only "
+                    "file system"
+                )
     try:
         mode = path.stat().st_mode
     except FileNotFoundError:
@@ -160,12 +167,19 @@ def atomic_destination(path: str | Path, label: str = "out") -> Iterator[Path]:
     except BaseException as error:
         with contextlib.suppress(OSError):
             temporary.unlink(missing_ok=True)
-        if isinstance(error, OSError) and error.filename in (None, str(temporary), str(path)):
+        if isinstance(error, OSError) and _names(error, (temporary, path)):
             raise OutputError(
                 f"{label}: cannot write {str(path)!r}: {_reason(error)}; the partial file was "
                 "removed"
             ) from error
         raise
+
+
+def _names(error: OSError, paths: tuple[Path, ...]) -> bool:
+    """Whether ``error`` is about one of ``paths``, or names no file (pyarrow's errors)."""
+    if error.filename is None:
+        return True
+    return any(os.fsdecode(error.filename) == str(path) for path in paths)
 
 
 def temporary_path(path: Path) -> Path:
@@ -226,10 +240,11 @@ def remove_stale_temporaries(destination: str | Path) -> StaleTemporaries:
     """Remove the temporary files of stopped runs in ``destination``'s folder.
 
     A temporary file of :func:`atomic_destination` is stale when its writer process no
-    longer runs on this host (or the process with its id started after the file was last
-    written, so that the id was reused), or when nobody has written to it for
-    ``STALE_AFTER_SECONDS``. Files from another host are left alone until then. The older
-    ``.NAME.PID.partial`` name of ``destination`` itself counts too.
+    longer runs on this host: no process has its id, a zombie has it, or the process with
+    its id started after the file was last written (the id was reused), or the host booted
+    since. A file from another host, or whose writer cannot be checked, is stale once
+    nobody has written to it for ``STALE_AFTER_SECONDS``. The older ``.NAME.PID.partial``
+    name of ``destination`` itself counts too.
     """
     destination = Path(destination)
     folder = destination.parent
@@ -267,11 +282,13 @@ def remove_stale_temporaries(destination: str | Path) -> StaleTemporaries:
 
 
 def _is_stale(host: str | None, pid: int, modified: float, now: float) -> bool:
-    """Whether a temporary file written by ``pid`` on ``host`` has lost its writer."""
-    if now - modified > STALE_AFTER_SECONDS:
-        return True
-    if host != _host() or pid <= 0 or pid == os.getpid() or os.name != "posix":
-        return False  # (os.kill on Windows would end the process, not probe it)
+    """Whether a temporary file written by ``pid`` on ``host`` has lost its writer; by its
+    age alone where that cannot be told (another host, no /proc)."""
+    untouched = now - modified > STALE_AFTER_SECONDS
+    if host != _host() or pid <= 0 or os.name != "posix":
+        return untouched  # (os.kill on Windows would end the process, not probe it)
+    if pid == os.getpid():
+        return False
     boot = _boot_time()
     if boot is not None and modified < boot:
         return True
@@ -282,10 +299,10 @@ def _is_stale(host: str | None, pid: int, modified: float, now: float) -> bool:
     except PermissionError:
         pass  # a process of another user has this id
     except (OverflowError, OSError):
-        return False
+        return untouched
     process = _process(pid)
     if process is None:
-        return False
+        return untouched
     state, started = process
     return state == "Z" or started > modified + START_TIME_SLACK_SECONDS
 
@@ -336,9 +353,11 @@ def unwinding_on_signals() -> Iterator[None]:
     SIGINT raises KeyboardInterrupt and the others :class:`~capacity.errors.Terminated`, so
     that ``with`` blocks and ``finally`` clauses run: :func:`atomic_destination` removes its
     temporary file. A signal that was ignored on entry stays ignored (``nohup`` keeps
-    working); further signals are ignored while the first one unwinds, so that clean-up
-    runs to its end. The previous handlers come back when the block ends. Outside the main
-    thread (where Python cannot set handlers) this does nothing.
+    working). Every signal raises, as Python's own Ctrl-C handler does, so that a stop lost
+    in a place that swallows exceptions can be repeated; a second signal that cuts the
+    clean-up short leaves a temporary file for the next run to remove. The previous
+    handlers come back when the block ends. Outside the main thread (where Python cannot
+    set handlers) this does nothing.
 
     The command-line interface runs in this block; the library never installs handlers by
     itself, since signals belong to the program that hosts it.
@@ -346,13 +365,8 @@ def unwinding_on_signals() -> Iterator[None]:
     if threading.current_thread() is not threading.main_thread():
         yield
         return
-    stopping = False
 
     def stop(signal_number: int, frame: FrameType | None) -> None:
-        nonlocal stopping
-        if stopping:
-            return
-        stopping = True
         if signal_number == signal.SIGINT:
             raise KeyboardInterrupt
         raise Terminated(signal_number)

@@ -67,6 +67,7 @@ def reports_errors(command: Command) -> Command:
 def ended(error: BaseException, exit: Callable[[int], BaseException]) -> NoReturn:
     """Report how a command ended (one line on stderr) and raise ``exit(status)``; re-raise
     ``error`` itself where it is neither an error to report nor a stop."""
+    error = _stop_behind(error)
     if isinstance(error, OSError) and error.errno == errno.EPIPE:
         _silence_stdout()
         raise exit(EXIT_BROKEN_PIPE) from None
@@ -83,6 +84,22 @@ def ended(error: BaseException, exit: Callable[[int], BaseException]) -> NoRetur
         _say("interrupted")
         raise exit(EXIT_INTERRUPTED) from None
     raise error
+
+
+def _stop_behind(error: BaseException) -> BaseException:
+    """The stop (Ctrl-C, a signal) that caused ``error``, if any, else ``error``.
+
+    A signal's exception raised while compiled code had called back into Python (numba
+    does) comes out wrapped in a SystemError whose cause is the stop.
+    """
+    seen = set()
+    cause: BaseException | None = error
+    while cause is not None and id(cause) not in seen:
+        if isinstance(cause, Terminated | KeyboardInterrupt):
+            return cause
+        seen.add(id(cause))
+        cause = cause.__cause__ or cause.__context__
+    return error
 
 
 def os_error_text(error: OSError) -> str:

@@ -121,6 +121,31 @@ def test_unwritable_sweep_out_is_one_error_line(tmp_path: Path) -> None:
         assert line.startswith("error: --out: ") and message in line, line
 
 
+@pytest.mark.skipif(not hasattr(os, "statvfs"), reason="POSIX file systems")
+def test_a_read_only_file_system_is_one_error_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """As `mount -o ro` gives (sweeps checked it for free space first, and said that)."""
+    real_statvfs = os.statvfs
+
+    class ReadOnly:
+        def __init__(self, path: object) -> None:
+            self.real = real_statvfs(path)  # type: ignore[arg-type]
+            self.f_flag = self.real.f_flag | os.ST_RDONLY
+
+        def __getattr__(self, name: str) -> object:
+            return getattr(self.real, name)
+
+    monkeypatch.setattr(os, "statvfs", ReadOnly)
+    for command in (SMALL_SWEEP, ("portfolio", str(PORTFOLIO))):
+        result = run(*command, "--out", str(tmp_path / "out.parquet"))
+        assert result.exit_code == 2, result.output
+        assert one_error_line(result.stderr).endswith(
+            f"{str(tmp_path)!r} is on a read-only file system"
+        )
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_a_full_disk_mid_sweep_is_one_error_line(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -187,6 +212,21 @@ def test_an_os_error_that_no_code_expected_is_one_error_line(
     result = run("chips")
     assert result.exit_code == 2
     assert one_error_line(result.stderr) == "error: '/somewhere/profiles': Permission denied"
+
+
+def test_a_signal_inside_compiled_code_is_still_a_stop(monkeypatch: pytest.MonkeyPatch) -> None:
+    """numba wraps an exception raised in a callback into Python as a SystemError."""
+    import capacity.cli.chips
+
+    def stopped_inside_numba(*args: object, **kwargs: object) -> None:
+        raise SystemError("CPUDispatcher(...) returned a result with an exception set") from (
+            Terminated(signal.SIGTERM)
+        )
+
+    monkeypatch.setattr(capacity.cli.chips, "load_profiles", stopped_inside_numba)
+    result = run("chips")
+    assert result.exit_code == 128 + signal.SIGTERM
+    assert result.stderr == "stopped by SIGTERM\n"
 
 
 def test_stdout_closed_early_ends_quietly() -> None:
@@ -279,8 +319,7 @@ def test_the_next_run_removes_what_a_kill_left(tmp_path: Path) -> None:
     assert [p.name for p in tmp_path.iterdir()] == ["points.parquet"]
 
 
-def test_unwinding_on_signals_raises_and_restores(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(signal, "getsignal", signal.getsignal)  # nothing replaced for good
+def test_unwinding_on_signals_raises_and_restores() -> None:
     before = {s: signal.getsignal(s) for s in (signal.SIGTERM, signal.SIGHUP)}
     signal.signal(signal.SIGHUP, signal.SIG_IGN)
     try:

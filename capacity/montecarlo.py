@@ -304,7 +304,8 @@ def montecarlo(
     chunk_samples : int, optional
         Samples per chunk (default: the backend's).
     progress : callable, optional
-        Called as ``progress(samples_done, samples_total)`` after each chunk.
+        Called as ``progress(samples_done, samples_total)`` before the first chunk of each
+        pass (0 done) and after each chunk; a second pass over the samples counts from 0.
 
     Returns
     -------
@@ -781,6 +782,8 @@ def _reduce_all(
     progress: Callable[[int, int], None] | None,
 ) -> SamplePartial:  # fmt: skip
     partial = SamplePartial.empty(problem.groups, spec.bins)
+    if progress is not None:
+        progress(0, samples)
     for start in range(0, samples, chunk):
         stop = min(start + chunk, samples)
         partial = partial.merge(runner.reduce_samples(problem, spec, start, stop))

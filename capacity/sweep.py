@@ -583,7 +583,8 @@ def sweep(
         Most bytes a materialized sweep may hold ("8 GiB"); default half the available
         memory. Larger sweeps are refused with their size and the alternatives.
     progress : callable, optional
-        Called as ``progress(points_done, points_total)`` after each chunk.
+        Called as ``progress(points_done, points_total)`` once before the first chunk (0
+        done, the kernels compiled) and after each chunk: the calls time the chunks.
 
     Returns
     -------
@@ -644,6 +645,8 @@ def sweep(
             sink = ParquetSink(stack.enter_context(atomic_destination(destination)), metadata)
             stack.callback(sink.close)
             buffers = output_buffers(min(chunk, points), problem.chips)
+        if progress is not None:
+            progress(0, points)
         for start in range(0, points, chunk):
             stop = min(start + chunk, points)
             if data is not None:

@@ -20,7 +20,7 @@ from capacity.claims import (
     check_claim,
 )
 from capacity.cli.app import app, reports_errors
-from capacity.cli.format import human, percent, to_json, wide_console
+from capacity.cli.format import echo, human, percent, to_json, wide_console
 from capacity.cli.options import (
     DEFAULTS,
     BasisOption,
@@ -127,7 +127,7 @@ def check_command(
         **chosen,
     )
     if output_format == "json":
-        typer.echo(to_json(report.to_dict()))
+        echo(to_json(report.to_dict()))
     else:
         _print_report(report, given)
 
@@ -303,5 +303,5 @@ def _print_share(console: Console, check: ShareCheck, report: ClaimReport) -> No
 
 def _utilization(value: float | None) -> str:
     if value is None:
-        return "n/a"
+        return "none (the draw does not vary with it)"
     return f"{value:.3g}" + ("" if 0.0 <= value <= 1.0 else " (outside 0–1)")

@@ -8,7 +8,7 @@ import typer
 from rich.table import Table
 
 from capacity.cli.app import app, reports_errors
-from capacity.cli.format import human, percent, scientific, to_csv, to_json, wide_console
+from capacity.cli.format import echo, human, percent, scientific, to_csv, to_json, wide_console
 from capacity.cli.options import (
     DEFAULTS,
     BasisOption,
@@ -100,9 +100,9 @@ def convert_command(
                 f"{error} (POWER_OR_COUNT is a power such as '30GW' or a count such as '200k')"
             ) from None
     if output_format == "json":
-        typer.echo(to_json(result.to_dict()))
+        echo(to_json(result.to_dict()))
     elif output_format == "csv":
-        typer.echo(to_csv(result.to_dict()), nl=False)
+        echo(to_csv(result.to_dict()), nl=False)
     else:
         _print_table(result, chosen, given, count is not None)
 

@@ -8,7 +8,7 @@ import typer
 from rich.table import Table
 
 from capacity.cli.app import app, reports_errors
-from capacity.cli.format import human, money, to_json, wide_console
+from capacity.cli.format import echo, human, money, to_json, wide_console
 from capacity.cli.options import (
     COST_OPTIONS,
     DEFAULTS,
@@ -141,7 +141,7 @@ def costs_command(
             "cost_parameters": assumptions.to_dict(),
             "costs": costs.to_dict(),
         }
-        typer.echo(to_json(document))
+        echo(to_json(document))
     else:
         _print_tables(conversion, assumptions, costs, chosen, given)
 

@@ -12,7 +12,16 @@ from rich.console import Console
 from rich.table import Table
 
 from capacity.cli.app import app, reports_errors
-from capacity.cli.format import MONEY_SCALES, human, money, percent, to_json, wide_console
+from capacity.cli.format import (
+    MONEY_SCALES,
+    echo,
+    human,
+    money,
+    not_finite,
+    percent,
+    to_json,
+    wide_console,
+)
 from capacity.cli.options import (
     COST_OPTIONS,
     BasisOption,
@@ -238,7 +247,7 @@ def montecarlo_command(
         except (ProfileError, InputError, UnitError) as error:
             raise _in_option_terms(error) from None
     if output_format == "json":
-        typer.echo(to_json(result.to_dict()))
+        echo(to_json(result.to_dict()))
     else:
         _print_tables(result, grid)
 
@@ -310,8 +319,10 @@ def _samples(text: str) -> Any:
 
 
 def _value(output: str, unit: str, value: float | None) -> str:
-    if value is None or not math.isfinite(value):
+    if value is None:
         return "n/a"
+    if not math.isfinite(value):
+        return not_finite(value)
     if output.startswith("grid_share:"):
         return percent(value)
     if unit == "J":
@@ -323,8 +334,10 @@ def _value(output: str, unit: str, value: float | None) -> str:
 
 def _scaled(value: float | None, scale: float) -> str:
     """An amount of money in the row's scale ("27.07" for 27.07 billion USD)."""
-    if value is None or not math.isfinite(value):
+    if value is None:
         return "n/a"
+    if not math.isfinite(value):
+        return not_finite(value)
     return f"{value / scale:.4g}"
 
 

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import contextlib
 import math
+from collections.abc import Iterator
 from typing import Annotated, Any
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
-from capacity.cli.app import app, reports_errors
-from capacity.cli.format import human, percent, to_json, wide_console
+from capacity.cli.app import app, remove_stale_output, reports_errors
+from capacity.cli.format import echo, human, percent, to_json, wide_console
 from capacity.cli.options import (
     FormatOption,
     GridFileOption,
@@ -22,7 +24,7 @@ from capacity.cli.options import (
     parse_overrides,
 )
 from capacity.cli.progress import progress_bar
-from capacity.errors import InputError
+from capacity.errors import CapacityError, InputError
 from capacity.grids import load_grids
 from capacity.profiles import load_profiles
 from capacity.summary import OutputSummary
@@ -145,7 +147,9 @@ def sweep_command(
     check_format(output_format, ("table", "json"))
     if reduce and out is not None:
         raise InputError("--reduce keeps no points and --out writes every point: choose one")
-    with progress_bar("sweep", "points") as progress:
+    if out is not None:
+        remove_stale_output(out)
+    with progress_bar("sweep", "points") as progress, _out_in_option_terms():
         result = sweep(
             power,
             chips=chips,
@@ -173,9 +177,21 @@ def sweep_command(
             progress=progress,
         )
     if output_format == "json":
-        typer.echo(to_json(result.to_dict()))
+        echo(to_json(result.to_dict()))
     else:
         _print_tables(result)
+
+
+@contextlib.contextmanager
+def _out_in_option_terms() -> Iterator[None]:
+    """The API's errors about its ``out`` argument in terms of ``--out``."""
+    try:
+        yield
+    except CapacityError as error:
+        text = str(error)
+        if not text.startswith("out:"):
+            raise
+        raise type(error)(f"--{text}") from None
 
 
 def _print_tables(result: SweepResult) -> None:

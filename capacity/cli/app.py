@@ -151,6 +151,27 @@ def main() -> None:
     use_lookalikes(sys.stderr)
     with unwinding_on_signals():
         try:
-            app()
+            status = app(standalone_mode=False)
+        except typer.TyperException as error:  # a usage error: bad option or argument
+            text = usage_error_text(error)
+            if text:  # empty where no arguments showed the help instead
+                _say(f"error: {text}")
+            raise SystemExit(getattr(error, "exit_code", EXIT_BAD_INPUT)) from None
+        except typer.Abort:
+            _say("interrupted")
+            raise SystemExit(EXIT_INTERRUPTED) from None
         except (OSError, Terminated, KeyboardInterrupt) as error:  # outside any command
             ended(error, SystemExit)
+    raise SystemExit(status if isinstance(status, int) else 0)
+
+
+def usage_error_text(error: typer.TyperException) -> str:
+    """A usage error as one line, with where to find the command's help."""
+    format_message = getattr(error, "format_message", None)
+    message = format_message() if callable(format_message) else str(error)
+    message = " ".join(message.split())
+    if not message:
+        return ""
+    context = getattr(error, "ctx", None)
+    command = getattr(context, "command_path", None) or "capacity"
+    return f"{message} (see '{command} --help')"

@@ -32,6 +32,7 @@ __all__ = [
     "SAMPLES_FILE_LIMIT",
     "TOML_DEPTH_LIMIT",
     "TOML_KEY_PARTS_LIMIT",
+    "as_path",
     "check_toml_nesting",
     "decode_text",
     "parse_toml",
@@ -222,13 +223,25 @@ def user_paths(
     given: Iterable[str | Path] | str | Path | None,
     environment_variable: str,
     use_environment: bool,
+    name: str = "paths",
 ) -> list[Path]:
-    """Paths from ``$environment_variable`` (``os.pathsep``-separated), then ``given``."""
-    paths: list[str | Path] = []
+    """Paths from ``$environment_variable`` (``os.pathsep``-separated), then ``given`` (the
+    argument ``name``, for errors)."""
+    paths: list[Any] = []
     if use_environment and os.environ.get(environment_variable):
         paths += [p for p in os.environ[environment_variable].split(os.pathsep) if p]
-    if isinstance(given, str | Path):
+    if isinstance(given, str | os.PathLike):
         paths.append(given)
-    elif given is not None:
+    elif isinstance(given, Iterable):
         paths += list(given)
-    return [Path(p).expanduser() for p in paths]
+    elif given is not None:
+        raise ProfileError(f"{name}: must be a path or a list of paths, got {given!r}")
+    return [as_path(p, name, "a path or a list of paths").expanduser() for p in paths]
+
+
+def as_path(value: Any, name: str, what: str, error: type[CapacityError] = ProfileError) -> Path:
+    """``value`` as a :class:`~pathlib.Path`, or ``error`` naming ``name`` for anything that
+    is not a non-empty str or path."""
+    if not isinstance(value, str | os.PathLike) or not str(value).strip():
+        raise error(f"{name}: must be {what}, got {value!r}")
+    return Path(value)

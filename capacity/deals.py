@@ -14,7 +14,6 @@ Every error in a file names the file, the deal and the field:
 from __future__ import annotations
 
 import math
-import os
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -25,7 +24,13 @@ from typing import Any
 from capacity.convert import BASES
 from capacity.convert import resolve_mix as _resolve_mix
 from capacity.costs import COST_PARAMETERS
-from capacity.datafiles import PORTFOLIO_FILE_LIMIT, decode_text, parse_toml, read_bounded
+from capacity.datafiles import (
+    PORTFOLIO_FILE_LIMIT,
+    as_path,
+    decode_text,
+    parse_toml,
+    read_bounded,
+)
 from capacity.distributions import (
     COUNT,
     Distribution,
@@ -263,9 +268,7 @@ def load_portfolio(
     >>> [deal.name for deal in portfolio.deals]
     ['Alpha', 'Beta']
     """
-    if not isinstance(path, str | os.PathLike) or not str(path).strip():
-        raise PortfolioError(f"path: must be the portfolio file's path, got {path!r}")
-    path = Path(path)
+    path = as_path(path, "path", "the portfolio file's path", PortfolioError)
     data = read_bounded(path, what=_WHAT, limit=PORTFOLIO_FILE_LIMIT, error=PortfolioError)
     return loads_portfolio(
         decode_text(data, path, what=_WHAT, error=PortfolioError),

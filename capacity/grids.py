@@ -153,7 +153,7 @@ def load_grids(
 ) -> GridSet:
     """The built-in grids, then those in ``$CAPACITY_GRIDS`` files, then ``files``."""
     grids: list[Grid] = list(_builtin_grids())
-    for file in user_paths(files, GRIDS_ENV, use_environment):
+    for file in user_paths(files, GRIDS_ENV, use_environment, "files"):
         grids += _read_grid_file(file)
     return GridSet(grids)
 

@@ -18,7 +18,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from capacity.datafiles import read_toml, user_paths
+from capacity.datafiles import as_path, read_toml, user_paths
 from capacity.errors import InputError, ProfileError, UnknownChipError
 from capacity.figures import Figure, read_figure, weakest_confidence
 from capacity.units import ureg
@@ -261,7 +261,7 @@ def _derived_system_power(ratio: Figure, accelerators: Figure, tdp: Figure) -> F
 
 def load_profile(path: str | Path) -> Profile:
     """Read and validate one profile file; the file name (without .toml) must be its id."""
-    path = Path(path)
+    path = as_path(path, "path", "a profile file's path")
     return _parse_profile(read_toml(path), path, expected_id=path.stem)
 
 
@@ -432,6 +432,6 @@ def load_profiles(
     A profile whose id is already known replaces the earlier one.
     """
     sources: list[Profile] = list(_builtin_profiles())
-    for directory in user_paths(directories, PROFILES_ENV, use_environment):
+    for directory in user_paths(directories, PROFILES_ENV, use_environment, "directories"):
         sources += _user_profiles(directory)
     return ProfileSet(sources)

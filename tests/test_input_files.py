@@ -202,11 +202,17 @@ def test_a_link_to_a_regular_file_is_followed(tmp_path: Path) -> None:
     assert [deal.name for deal in load_portfolio(link).deals] == ["Alpha", "Beta"]
 
 
-def test_load_portfolio_of_none_is_a_portfolio_error() -> None:
+def test_a_path_that_is_not_a_path_is_a_capacity_error() -> None:
     with pytest.raises(PortfolioError, match="path: must be the portfolio file's path, got None"):
         load_portfolio(None)  # type: ignore[arg-type]
     with pytest.raises(PortfolioError, match="text: must be the portfolio's TOML as a str"):
         loads_portfolio(b"[portfolio]")  # type: ignore[arg-type]
+    with pytest.raises(ProfileError, match="path: must be a profile file's path, got None"):
+        load_profile(None)  # type: ignore[arg-type]
+    with pytest.raises(ProfileError, match="directories: must be a path or a list of paths"):
+        load_profiles(5, use_environment=False)  # type: ignore[arg-type]
+    with pytest.raises(ProfileError, match="files: must be a path or a list of paths, got None"):
+        load_grids([None], use_environment=False)  # type: ignore[list-item]
 
 
 # --- size limits ----------------------------------------------------------------------------

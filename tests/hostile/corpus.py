@@ -286,7 +286,6 @@ portfolio_refuses("count-1,5", deal(power="", accelerators='"1,5"'), "accelerato
 portfolio_refuses("count-nan", deal(power="", accelerators="nan"), "accelerators")
 portfolio_refuses("date-text", deal(start='"soon"'), "start")
 portfolio_refuses("end-before-start", deal(end="2025-01-01"), "end")
-portfolio_refuses("year-9999", deal(start="9999-12-31", end="9999-12-31"), "")
 portfolio_refuses("samples-outside", deal(pue='"samples:/etc/passwd"'), "pue")
 portfolio_refuses("samples-parent", deal(pue='"samples:../x.txt"'), "pue")
 portfolio_refuses("unknown-key", deal(bogus="1"), "bogus")
@@ -316,6 +315,11 @@ gives(
     path="total.facility_power_w",
     value=1.5e9,
 )
+# A schedule may end on the last day a date holds (it raised "year 10000 is out of range").
+for key, expected in (("year", 9999), ("online_fraction.a", 1.0)):
+    gives(f"portfolio-year-9999[{key}]", "portfolio", "p.toml", *JSON,
+          files={"p.toml": deal(start="9999-12-31", end="9999-12-31")},
+          path=f"timeline.0.{key}", value=expected)  # fmt: skip
 # --- grid and profile files -------------------------------------------------------------------
 
 GRID = (

@@ -25,7 +25,7 @@ import time
 import traceback
 from typing import Any
 
-import capacity  # noqa: F401  (imported once, shared by every forked child)
+import capacity
 from capacity.cli.app import main
 
 MEMORY_HEADROOM = 2 * 2**30  # bytes of address space a case may add to the zygote's

@@ -240,9 +240,21 @@ def load_portfolio(path: str | Path, *, profiles: ProfileSet | None = None) -> P
 
     Examples
     --------
-    >>> portfolio = load_portfolio("tests/data/portfolios/two-deals.toml")
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     path = Path(folder) / "deals.toml"
+    ...     _ = path.write_text('''
+    ... [portfolio]
+    ... name = "example"
+    ... [[deal]]
+    ... name = "campus"
+    ... counterparty = "a utility"
+    ... power = "1 GW"
+    ... chip = "h100"
+    ... ''')
+    ...     portfolio = load_portfolio(path)
     >>> [deal.name for deal in portfolio.deals]
-    ['Alpha', 'Beta']
+    ['campus']
     """
     path = Path(path)
     try:

@@ -304,8 +304,26 @@ def evaluate_portfolio(
 
     Examples
     --------
-    >>> report = evaluate_portfolio(load_portfolio("tests/data/portfolios/two-deals.toml"))
-    >>> round(report.totals.facility_power.to("GW").magnitude, 6)
+    >>> report = evaluate_portfolio(loads_portfolio('''
+    ... [portfolio]
+    ... name = "two deals"
+    ... [[deal]]
+    ... name = "Alpha"
+    ... counterparty = "Alpha Corp"
+    ... power = "1 GW"
+    ... chip = "h100"
+    ... start = 2026-01-01
+    ... [[deal]]
+    ... name = "Beta"
+    ... counterparty = "Beta Inc"
+    ... power = "2 GW"
+    ... basis = "it"
+    ... mix = { gb300 = 0.5, mi355x = 0.5 }
+    ... pue = 1.3
+    ... start = 2027-01-01
+    ... end = 2027-12-31
+    ... '''))
+    >>> round(report.totals.facility_power.to("GW").magnitude, 6)  # 1 GW + 2 GW × 1.3
     3.6
     >>> [(year.year, round(year.facility_power.to("GW").magnitude, 6)) for year in report.timeline]
     [(2026, 1.0), (2027, 3.6)]

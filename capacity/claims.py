@@ -23,11 +23,12 @@ import numpy as np
 import pint
 
 from capacity import chain
+from capacity.checks import describe, number_like, one_of, optional_text
 from capacity.convert import BASES, REFERENCE_CHIP, Conversion, convert, convert_accelerators
 from capacity.errors import InputError, UnitError, UnknownChipError, UnknownGridError
-from capacity.grids import Grid, GridSet, load_grids
-from capacity.inputs import bounded_number, check_choice
-from capacity.profiles import ProfileSet, load_profiles
+from capacity.grids import Grid, GridSet, known_grids
+from capacity.inputs import bounded_number
+from capacity.profiles import ProfileSet, profile_set
 from capacity.units import parse_count, to_si, ureg
 
 __all__ = [
@@ -135,6 +136,8 @@ class Claim:
         grid : str, optional
             Grid id of the share; needed with ``percent``.
         """
+        optional_text(chip, "chip")
+        optional_text(grid, "grid")
         power_w = _claim_power(power, "power")
         if count is None and percent is None:
             raise InputError("a claim needs a count with a chip, or a percent with a grid")
@@ -187,7 +190,11 @@ def parse_claim(text: str) -> Claim:
     >>> claim.terms[0].chip, claim.terms[0].counts
     ('h100s', (4000000.0, 5000000.0))
     """
-    if not isinstance(text, str) or not text.strip():
+    if not isinstance(text, str):
+        raise InputError(
+            f"the claim (text) must be a str such as '30 GW = 4.5M h100', got {describe(text)}"
+        )
+    if not text.strip():
         raise InputError(f"the claim is empty; accepted forms: {CLAIM_FORMS}")
     parts = [part.strip() for part in text.split("=")]
     if len(parts) < 2 or not all(parts):
@@ -553,7 +560,7 @@ def _scalar(value: Any, name: str, low: float, high: float) -> float:
             f"{name}: a claim is checked at one value, got an array; "
             "use 'capacity sweep' for ranges of inputs"
         )
-    return float(bounded_number(value, name, low, high))
+    return float(bounded_number(number_like(value, name), name, low, high))
 
 
 def _resolve_chip(chip: str, profiles: ProfileSet) -> str:
@@ -647,26 +654,27 @@ def check_claim(
     pue_value = _scalar(pue, "pue", 1.0, math.inf)
     u = _scalar(utilization, "utilization", 0.0, 1.0)
     tolerance_value = _scalar(tolerance, "tolerance", 0.0, 1.0)
-    check_choice(basis, BASES, "basis")
-    profile_set = profiles if isinstance(profiles, ProfileSet) else load_profiles(profiles)
-    grids = grid_set if grid_set is not None else load_grids()
+    one_of(basis, BASES, "basis")
+    optional_text(chip, "chip")
+    chip_profiles = profile_set(profiles, overrides)
+    grids = known_grids(grid_set)
 
     grids_of = {t: _find_grid(t.grid, grids) for t in parsed.terms if isinstance(t, ShareClaim)}
     chips_of = {
-        t: _resolve_chip(t.chip, profile_set)
+        t: _resolve_chip(t.chip, chip_profiles)
         for t in parsed.terms
         if isinstance(t, AcceleratorClaim)
     }
     selected = list({grid.id: grid for grid in grids_of.values()}.values())
     if chip is not None:
-        fleet_chip, why = _resolve_chip(chip, profile_set), "as given"
+        fleet_chip, why = _resolve_chip(chip, chip_profiles), "as given"
     elif chips_of:
         fleet_chip, why = next(iter(chips_of.values())), "the chip the claim counts"
     else:
         fleet_chip, why = REFERENCE_CHIP, "no chip given: the reference chip"
     common: dict[str, Any] = {
-        "pue": pue_value, "provision": provision, "method": method, "profiles": profile_set,
-        "grid_set": grids, "overrides": overrides,
+        "pue": pue_value, "provision": provision, "method": method, "profiles": chip_profiles,
+        "grid_set": grids,
     }  # fmt: skip
     models: dict[str, Conversion] = {}
 

@@ -18,11 +18,12 @@ import numpy as np
 import pint
 
 from capacity import chain
+from capacity.checks import describe, number_like, one_of, optional_text
 from capacity.errors import InputError, UnitError
 from capacity.fleet import build_fleet, fleet_assumptions
 from capacity.grids import Grid, GridSet, select_grids
-from capacity.inputs import bounded_number, check_choice
-from capacity.profiles import PRECISIONS, ProfileSet, load_profiles
+from capacity.inputs import bounded_number
+from capacity.profiles import PRECISIONS, ProfileSet, profile_set
 from capacity.units import parse_count, to_si, ureg
 
 __all__ = [
@@ -148,6 +149,7 @@ def parse_mix(mix: str | Mapping[str, Any]) -> dict[str, Any]:
 
 def resolve_mix(chip: str | None, mix: Any, profiles: ProfileSet) -> dict[str, Any]:
     """Profile id → validated share(s) for one chip or a mix; the shares must sum to 1."""
+    optional_text(chip, "chip")
     if chip is not None and mix is not None:
         raise InputError("give either chip or mix, not both")
     if chip is None and mix is None:
@@ -160,7 +162,8 @@ def resolve_mix(chip: str | None, mix: Any, profiles: ProfileSet) -> dict[str, A
         profile_id = profiles.resolve(name)
         if profile_id in shares:
             raise InputError(f"mix names {profile_id!r} twice (as {name!r} and another alias)")
-        shares[profile_id] = bounded_number(share, f"mix share of {name}", 0.0, 1.0)
+        label = f"mix share of {name}"
+        shares[profile_id] = bounded_number(number_like(share, label), label, 0.0, 1.0)
     total = sum(np.asarray(s) for s in shares.values())
     if np.any(np.abs(np.asarray(total) - 1.0) > MIX_SUM_TOLERANCE):
         got = np.asarray(total).flat[int(np.argmax(np.abs(np.asarray(total) - 1.0)))]
@@ -177,11 +180,11 @@ def check_options(
     *, basis: str, provision: str, precision: str, method: str, mix_basis: str
 ) -> None:
     """Each named option is one of its choices, and method and provision go together."""
-    check_choice(basis, BASES, "basis")
-    check_choice(provision, PROVISIONS, "provision")
-    check_choice(method, METHODS, "method")
-    check_choice(mix_basis, MIX_BASES, "mix_basis")
-    check_choice(precision, PRECISIONS, "precision")
+    one_of(basis, BASES, "basis")
+    one_of(provision, PROVISIONS, "provision")
+    one_of(method, METHODS, "method")
+    one_of(mix_basis, MIX_BASES, "mix_basis")
+    one_of(precision, PRECISIONS, "precision")
     if method == "epoch" and provision != "nameplate":
         raise InputError("method='epoch' sizes for nameplate power; use provision='nameplate'")
 
@@ -193,10 +196,23 @@ def _common_inputs(
     check_options(basis=basis, provision=provision, precision=precision, method=method,
                   mix_basis=mix_basis)  # fmt: skip
     return (
-        bounded_number(pue, "pue", 1.0, math.inf),
-        bounded_number(utilization, "utilization", 0.0, 1.0),
-        bounded_number(mfu, "mfu", 0.0, 1.0),
+        bounded_number(number_like(pue, "pue"), "pue", 1.0, math.inf),
+        bounded_number(number_like(utilization, "utilization"), "utilization", 0.0, 1.0),
+        bounded_number(number_like(mfu, "mfu"), "mfu", 0.0, 1.0),
     )
+
+
+def broadcast_shape(arrays: Mapping[str, Any]) -> tuple[int, ...]:
+    """The shape that the named inputs broadcast to, or an error naming them and theirs."""
+    shapes = {name: np.shape(value) for name, value in arrays.items()}
+    try:
+        return np.broadcast_shapes(*shapes.values())
+    except ValueError:
+        listing = ", ".join(f"{name} {shape}" for name, shape in shapes.items() if shape)
+        raise InputError(
+            f"the array inputs have shapes that do not broadcast together ({listing}); give "
+            "arrays of one shape, or shapes that NumPy broadcasts, such as (3, 1) and (4,)"
+        ) from None
 
 
 def _run(
@@ -209,15 +225,14 @@ def _run(
         pue=pue, utilization=utilization, mfu=mfu, basis=basis, provision=provision,
         precision=precision, method=method, mix_basis=mix_basis,
     )  # fmt: skip
-    if not isinstance(profiles, ProfileSet):
-        profiles = load_profiles(profiles)
-    if overrides:
-        profiles = profiles.with_overrides(overrides)
+    profiles = profile_set(profiles, overrides)
     shares = resolve_mix(chip, mix, profiles)
     driver = power_w if power_w is not None else total
-    shape = np.broadcast_shapes(
-        *(np.shape(x) for x in (driver, pue, utilization, mfu, *shares.values()))
-    )
+    shape = broadcast_shape({
+        "power" if power_w is not None else "count": driver, "pue": pue,
+        "utilization": utilization, "mfu": mfu,
+        **{f"mix share of {chip}": share for chip, share in shares.items()},
+    })  # fmt: skip
     fleet = build_fleet(shares, profiles, method=method, provision=provision, precision=precision)
     mix_shares = np.stack([np.broadcast_to(s, shape) for s in shares.values()], axis=-1)
     mix_shares = mix_shares.astype(np.float64)
@@ -421,7 +436,13 @@ def convert_accelerators(
 
 def _count_input(count: Any) -> Any:
     if isinstance(count, np.ndarray | list | tuple):
-        array = np.asarray(count, dtype=np.float64)
+        number_like(count, "count")
+        try:
+            array = np.asarray(count, dtype=np.float64)
+        except (TypeError, ValueError):
+            raise InputError(
+                f"count: an array of counts must hold numbers, got {describe(count)}"
+            ) from None
         if np.any(~np.isfinite(array) | (array < 0)):
             raise InputError("count: numbers of accelerators must be finite and ≥ 0")
         return array

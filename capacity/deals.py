@@ -22,6 +22,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+from capacity.checks import describe, instance_of, path_argument
 from capacity.convert import BASES
 from capacity.convert import resolve_mix as _resolve_mix
 from capacity.costs import COST_PARAMETERS
@@ -256,7 +257,7 @@ def load_portfolio(path: str | Path, *, profiles: ProfileSet | None = None) -> P
     >>> [deal.name for deal in portfolio.deals]
     ['campus']
     """
-    path = Path(path)
+    path = path_argument(path, "path")
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:
@@ -286,6 +287,11 @@ def loads_portfolio(
     >>> deal.chips, deal.power.nominal(), deal.pue.nominal()
     ('h100-sxm', 1000000000.0, 1.2)
     """
+    for argument, value in (("text", text), ("name", name)):
+        if not isinstance(value, str):
+            raise PortfolioError(f"{argument} must be a str, got {describe(value)}")
+    if profiles is not None:
+        instance_of(profiles, ProfileSet, "profiles", "from capacity.load_profiles")
     try:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:

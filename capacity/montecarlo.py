@@ -38,6 +38,16 @@ from typing import Any
 import numpy as np
 
 from capacity import chain
+from capacity.checks import (
+    callback,
+    describe,
+    instance_of,
+    number_like,
+    optional_mapping,
+    positive_int,
+    quantile_levels,
+    whole_number,
+)
 from capacity.convert import check_options, resolve_mix
 from capacity.distributions import (
     COUNT,
@@ -56,7 +66,7 @@ from capacity.kernels.montecarlo_reference import evaluate, input_values
 from capacity.kernels.random import stream_key
 from capacity.kernels.sampling import TABLE_COLUMNS
 from capacity.kernels.scenario import SCENARIO_QUANTITIES
-from capacity.profiles import Profile, ProfileSet, load_profiles
+from capacity.profiles import Profile, ProfileSet, profile_set
 from capacity.summary import DEFAULT_QUANTILES, OutputSummary
 from capacity.units import SECONDS_PER_YEAR, to_si
 
@@ -81,6 +91,13 @@ LOG_BINS_RATIO = 20.0
 # Relative difference below which a value is "at" the pilot's edge, not beyond it.
 ROUNDING_SLACK = 1e-9
 MAX_SAMPLES = 1 << 40
+# Histogram bins per output: at least two, at most what a block counts in int32.
+BIN_RANGE = (2, 1 << 16)
+# Samples per chunk: the kernels hold a chunk's inputs at once.
+MAX_CHUNK_SAMPLES = 1 << 32
+# Seeds are 64-bit, as NumPy's SeedSequence entropy words are.
+MAX_SEED = (1 << 64) - 1
+UNCERTAINTY_SETTINGS = ("auto", "none")
 # Half-widths of the default triangular multiplier (1 − w, 1, 1 + w) on a chip's power and
 # FLOP/s, by the confidence of the figure. capacity's own assumption: a datasheet figure is
 # exact for the model's purpose; a vendor announcement for an unreleased part has moved by
@@ -317,9 +334,10 @@ def montecarlo(
     >>> 560_000 < count.quantile(0.05) < count.quantile(0.95) < 710_000
     True
     """
-    label_profiles = profiles if isinstance(profiles, ProfileSet) else load_profiles(profiles)
-    if overrides:
-        label_profiles = label_profiles.with_overrides(overrides)
+    label_profiles = profile_set(profiles, overrides)
+    for name, value in (("pue", pue), ("utilization", utilization), ("mfu", mfu)):
+        if not isinstance(value, Distribution):
+            number_like(value, name)
     shares = resolve_mix(chip, mix, label_profiles)
     driver, label = _driver(power, accelerators)
     description = "+".join(shares) if len(shares) > 1 else next(iter(shares))
@@ -385,24 +403,28 @@ def simulate(
     """
     started = time.perf_counter()
     n_samples = _sample_count(samples)
-    if not isinstance(seed, int | np.integer) or isinstance(seed, bool) or seed < 0:
-        raise InputError(f"seed must be an integer ≥ 0, got {seed!r}")
-    qs = tuple(float(q) for q in quantiles)
-    if not qs or any(not 0.0 <= q <= 1.0 for q in qs):
-        raise InputError(f"quantiles must lie in [0, 1], got {list(quantiles)}")
-    if not isinstance(bins, int) or not 2 <= bins <= 1 << 16:
-        raise InputError(f"bins must be an integer in [2, 65536], got {bins!r}")
+    whole_number(seed, "seed", minimum=0, maximum=MAX_SEED)
+    qs = quantile_levels(quantiles)
+    whole_number(bins, "bins", minimum=BIN_RANGE[0], maximum=BIN_RANGE[1])
+    if chunk_samples is not None:
+        positive_int(chunk_samples, "chunk_samples", MAX_CHUNK_SAMPLES)
+    callback(progress, "progress")
+    _uncertainty_setting(power_uncertainty, "power_uncertainty")
+    _uncertainty_setting(flops_uncertainty, "flops_uncertainty")
+    if isinstance(scenarios, Scenario) or not isinstance(scenarios, Sequence):
+        raise InputError(
+            f"scenarios must be a list of Scenario objects, got {describe(scenarios)}"
+        )
     if not scenarios:
-        raise InputError("give at least one scenario")
+        raise InputError("scenarios: give at least one scenario")
+    for scenario in scenarios:
+        instance_of(scenario, Scenario, "scenarios: each entry", "capacity.Scenario(...)")
     names = [s.name for s in scenarios]
     if len(set(names)) != len(names) or "total" in names:
         raise InputError(f"scenario names must be unique and not 'total': {names}")
     check_options(basis="facility", provision=provision, precision=precision, method=method,
                   mix_basis=mix_basis)  # fmt: skip
-    if not isinstance(profiles, ProfileSet):
-        profiles = load_profiles(profiles)
-    if overrides:
-        profiles = profiles.with_overrides(overrides)
+    profiles = profile_set(profiles, overrides)
     selected_grids = select_grids(grids, grid_set)
     runner = resolve_backend(backend)
 
@@ -476,7 +498,19 @@ def simulate(
     )
 
 
+def _uncertainty_setting(setting: Any, name: str) -> None:
+    if isinstance(setting, Mapping):
+        return
+    if not isinstance(setting, str) or setting not in UNCERTAINTY_SETTINGS:
+        raise InputError(
+            f"{name} must be 'auto', 'none' or a mapping of chip → distribution; "
+            f"got {describe(setting)}"
+        )
+
+
 def _sample_count(samples: Any) -> int:
+    if isinstance(samples, bool | np.bool_):
+        raise InputError(f"samples must be a number such as 100000 or 1e7, got {samples!r}")
     try:
         value = float(samples)
     except (TypeError, ValueError):
@@ -520,16 +554,21 @@ class _ProblemBuilder:
     def add(self, scenario: Scenario, power_uncertainty: Any, flops_uncertainty: Any) -> None:
         from capacity.costs import cost_assumptions
 
-        if scenario.basis not in ("facility", "it"):
+        if not isinstance(scenario.shares, Mapping):
             raise InputError(
-                f"{scenario.name}: basis must be facility or it, got {scenario.basis!r}"
+                f"{scenario.name}: shares must be a mapping of chip → share, "
+                f"got {describe(scenario.shares)}"
+            )
+        if not isinstance(scenario.basis, str) or scenario.basis not in ("facility", "it"):
+            raise InputError(
+                f"{scenario.name}: basis must be facility or it, got {describe(scenario.basis)}"
             )
         if (scenario.power is None) == (scenario.accelerators is None):
             raise InputError(f"{scenario.name}: give either power or accelerators")
         shares = resolve_mix(None, dict(scenario.shares), self.profiles)
         name = scenario.name
         fixed_overrides, uncertain = _split_cost_overrides(scenario.cost_overrides, self.profiles)
-        costs = cost_assumptions(shares, self.profiles, fixed_overrides)
+        costs = cost_assumptions(list(shares), self.profiles, fixed_overrides)
         shared_costs = not scenario.cost_overrides
         hardware_rate, facility_rate = costs.annualization()
         driver = scenario.power if scenario.power is not None else scenario.accelerators
@@ -698,7 +737,7 @@ def _split_cost_overrides(
     ``electricity_price``."""
     fixed_overrides: dict[str, Any] = {}
     uncertain: dict[str, Distribution] = {}
-    for key, value in (overrides or {}).items():
+    for key, value in optional_mapping(overrides, "cost_overrides").items():
         if not (isinstance(value, Distribution) or is_distribution_text(value)):
             fixed_overrides[key] = value
         elif key.startswith("price.") and len(key) > 6:

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 import pint
 
 from capacity import chain
+from capacity.checks import instance_of
 from capacity.convert import Conversion, GridShare, convert, convert_accelerators
 from capacity.costs import Costs, conversion_costs, cost_assumptions
 from capacity.deals import (
@@ -32,8 +33,8 @@ from capacity.deals import (
     loads_portfolio,
 )
 from capacity.errors import CapacityError
-from capacity.grids import GridSet, select_grids
-from capacity.profiles import ProfileSet, load_profiles
+from capacity.grids import GridSet, known_grids, select_grids
+from capacity.profiles import ProfileSet, profile_set
 from capacity.schedule import days_in_year, year_end
 from capacity.units import ureg
 
@@ -238,13 +239,6 @@ def _summed_or_none(quantities: Sequence[pint.Quantity | None], unit: str) -> pi
     return _summed((q for q in quantities if q is not None), unit)
 
 
-def _profiles(
-    profiles: ProfileSet | str | Path | None, overrides: Mapping[str, Any] | None
-) -> ProfileSet:
-    profile_set = profiles if isinstance(profiles, ProfileSet) else load_profiles(profiles)
-    return profile_set.with_overrides(overrides) if overrides else profile_set
-
-
 def convert_deal(
     deal: Deal, *, profiles: ProfileSet | None = None, grid_set: GridSet | None = None
 ) -> Conversion:
@@ -328,13 +322,15 @@ def evaluate_portfolio(
     >>> [(year.year, round(year.facility_power.to("GW").magnitude, 6)) for year in report.timeline]
     [(2026, 1.0), (2027, 3.6)]
     """
-    profile_set = _profiles(profiles, overrides)
+    _portfolio_argument(portfolio)
+    profiles = profile_set(profiles, overrides)
+    grid_set = known_grids(grid_set)
     results: list[DealResult] = []
     for deal in portfolio.deals:
-        conversion = convert_deal(deal, profiles=profile_set, grid_set=grid_set)
+        conversion = convert_deal(deal, profiles=profiles, grid_set=grid_set)
         try:
             assumptions = cost_assumptions(
-                conversion.chips, profile_set, deal.prices.cost_overrides()
+                conversion.chips, profiles, deal.prices.cost_overrides()
             )
         except CapacityError as error:
             raise PortfolioError(
@@ -369,6 +365,12 @@ def evaluate_portfolio(
         timeline=timeline,
         flags=tuple(flags),
         assumptions=tuple(assumptions_seen),
+    )
+
+
+def _portfolio_argument(portfolio: Any) -> Portfolio:
+    return instance_of(
+        portfolio, Portfolio, "portfolio", "from capacity.load_portfolio or loads_portfolio"
     )
 
 
@@ -516,13 +518,14 @@ def simulate_portfolio(
     """
     from capacity.montecarlo import simulate
 
+    _portfolio_argument(portfolio)
     return simulate(
         portfolio_scenarios(portfolio),
         samples=samples,
         seed=seed,
         backend=backend,
-        quantiles=tuple(quantiles),
-        profiles=_profiles(profiles, None),
+        quantiles=quantiles,
+        profiles=profiles,
         overrides=overrides,
         grid_set=grid_set,
         progress=progress,

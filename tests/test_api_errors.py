@@ -1,0 +1,415 @@
+"""Every public callable refuses a hostile argument with a CapacityError that names it.
+
+Each row of :data:`PARAMETERS` is one parameter of one callable of ``capacity.__all__`` and
+the kind of value it takes; each kind has its hostile values (:data:`HOSTILE`): None where
+None means nothing, bools where a number or text is meant (``bool`` is an ``int``), text
+where a list is meant, mappings, objects, NaN, and counts that are negative, zero or huge.
+Every pair must raise a :class:`capacity.CapacityError` whose message names the argument,
+never a TypeError, an AttributeError or a plain ValueError, and never a silent reading.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+import capacity
+from capacity import (
+    CapacityError,
+    Claim,
+    Grid,
+    Scenario,
+    capital_recovery_factor,
+    check_claim,
+    conversion_costs,
+    convert,
+    convert_accelerators,
+    cost_assumptions,
+    evaluate_portfolio,
+    load_grids,
+    load_portfolio,
+    load_profile,
+    load_profiles,
+    loads_portfolio,
+    montecarlo,
+    parse_claim,
+    parse_distribution,
+    parse_mix,
+    simulate,
+    simulate_portfolio,
+    sweep,
+)
+from capacity.distributions import fixed
+from capacity.sweep import plan_sweep
+
+ROOT = Path(__file__).resolve().parents[1]
+PORTFOLIO_FILE = ROOT / "tests" / "data" / "portfolios" / "two-deals.toml"
+
+
+class Opaque:
+    """An object that is none of the things any argument takes."""
+
+    def __repr__(self) -> str:
+        return "<opaque>"
+
+
+# Hostile values by the kind of argument they are thrown at. Each is refused for that kind.
+HOSTILE: dict[str, dict[str, Any]] = {
+    "number": {
+        "None": None,
+        "True": True,
+        "False": False,
+        "text": "abc",
+        "dict": {},
+        "empty list": [],
+        "object": Opaque(),
+        "NaN": math.nan,
+        "inf": math.inf,
+        "list of bools": [True, False],
+    },
+    "choice": {
+        "None": None,
+        "True": True,
+        "number": 5,
+        "unknown": "abc",
+        "array": np.ones((2, 3)),
+        "list": ["facility"],
+    },
+    "text or None": {"True": True, "number": 5, "dict": {}, "empty": "", "object": Opaque()},
+    "mapping or None": {"True": True, "False": False, "text": "abc", "number": 0, "list": []},
+    "profiles": {"True": True, "number": 5, "dict": {}, "empty path": "", "object": Opaque()},
+    "profile set or None": {"True": True, "text": "abc", "dict": {}},
+    "grid set": {"True": True, "text": "abc", "dict": {}, "number": 5},
+    "grids": {
+        "True": True,
+        "number": 5,
+        "list of numbers": [5],
+        "empty": "",
+        "array": np.ones(2),
+        "dict": {},
+    },
+    "flag": {"None": None, "text": "no", "one": 1, "array": np.ones(2)},
+    "callback": {"True": True, "text": "abc", "number": 5},
+    "quantiles": {
+        "None": None,
+        "text": "abc",
+        "empty": [],
+        "above 1": [1.5],
+        "NaN": [math.nan],
+        "dict": {},
+        "bools": [True],
+        "number": 0.5,
+    },
+    "path": {"None": None, "empty": "", "number": 5, "True": True, "dict": {}},
+    "paths or None": {"True": True, "number": 5, "dict": {}, "empty": "", "list of numbers": [5]},
+    "backend": {"None": None, "True": True, "number": 5, "unknown": "gpu", "object": Opaque()},
+    "bins": {
+        "None": None,
+        "True": True,
+        "text": "abc",
+        "float": 16.0,
+        "negative": -1,
+        "zero": 0,
+        "huge": 10**30,
+        "NaN": math.nan,
+    },
+    "count or None": {
+        "True": True,
+        "False": False,
+        "text": "abc",
+        "float": 1.5,
+        "negative": -1,
+        "zero": 0,
+        "huge": 10**30,
+        "NaN": math.nan,
+        "dict": {},
+    },
+    "seed": {
+        "None": None,
+        "True": True,
+        "text": "abc",
+        "float": 1.5,
+        "negative": -1,
+        "huge": 10**30,
+        "NaN": math.nan,
+    },
+    "samples": {
+        "None": None,
+        "True": True,
+        "text": "abc",
+        "float": 1.5,
+        "negative": -1,
+        "zero": 0,
+        "huge": 10**30,
+        "NaN": math.nan,
+    },
+    "uncertainty": {"None": None, "True": True, "unknown": "sometimes", "number": 5},
+    "text list": {"None": None, "True": True, "number": 5, "list of numbers": [5], "dict": {}},
+    "text": {"None": None, "True": True, "number": 5, "dict": {}, "object": Opaque()},
+    "objective": {"True": True, "number": 5, "list": ["max-accelerators"], "empty": ""},
+    "constraints": {"True": True, "number": 5, "list of numbers": [5], "dict": {}},
+    "mixes": {"True": True, "number": 5, "list of numbers": [5], "empty": []},
+    "mix_step": {"True": True, "text": "0.5", "NaN": math.nan, "negative": -0.5, "two": 2.0},
+    "memory limit": {"True": True, "negative": -1, "NaN": math.nan, "dict": {}, "text": "abc"},
+    "year or None": {"True": True, "text": "2024", "float": 2024.0, "zero": 0, "huge": 10**30},
+}
+
+PORTFOLIO = load_portfolio(PORTFOLIO_FILE)
+CONVERSION = convert("1 GW", chip="h100")
+ASSUMPTIONS = cost_assumptions(["h100"])
+SCENARIO = Scenario("one", {"h100": 1.0}, power=fixed(1e9))
+FAST = {"backend": "numpy", "samples": 1000}
+
+# callable name → (callable, the keyword arguments of a valid call)
+CALLABLES: dict[str, tuple[Callable[..., Any], dict[str, Any]]] = {
+    "convert": (convert, {"power": "1 GW", "chip": "h100"}),
+    "convert_accelerators": (convert_accelerators, {"count": 1000, "chip": "h100"}),
+    "sweep": (sweep, {"power": "1 GW", "chips": "h100", "backend": "numpy", "reduce": True}),
+    "plan_sweep": (plan_sweep, {"power": "1 GW", "chips": "h100", "backend": "numpy"}),
+    "montecarlo": (montecarlo, {"power": "1 GW", "chip": "h100", **FAST}),
+    "simulate": (simulate, {"scenarios": [SCENARIO], **FAST}),
+    "simulate_portfolio": (simulate_portfolio, {"portfolio": PORTFOLIO, **FAST}),
+    "evaluate_portfolio": (evaluate_portfolio, {"portfolio": PORTFOLIO}),
+    "load_portfolio": (load_portfolio, {"path": PORTFOLIO_FILE}),
+    "loads_portfolio": (loads_portfolio, {"text": PORTFOLIO_FILE.read_text(encoding="utf-8")}),
+    "check_claim": (check_claim, {"claim": "30 GW = 4.5M h100"}),
+    "parse_claim": (parse_claim, {"text": "30 GW = 4.5M h100"}),
+    "Claim.from_parts": (Claim.from_parts, {"power": "30 GW", "count": "4.5M", "chip": "h100"}),
+    "conversion_costs": (conversion_costs, {"conversion": CONVERSION, "assumptions": ASSUMPTIONS}),
+    "cost_assumptions": (cost_assumptions, {"chips": ["h100"]}),
+    "capital_recovery_factor": (capital_recovery_factor, {"rate": 0.08, "years": 5}),
+    "load_profiles": (load_profiles, {}),
+    "load_profile": (load_profile, {"path": ROOT / "hardware_profiles" / "h100-sxm.toml"}),
+    "load_grids": (load_grids, {}),
+    "Grid.create": (Grid.create, {"id": "x", "annual_energy": "490 TWh", "capacity": "145 GW"}),
+    "parse_distribution": (parse_distribution, {"value": "tri:1,2,3", "name": "x"}),
+    "parse_mix": (parse_mix, {"mix": "h100=1"}),
+}
+
+CONVERSION_OPTIONS = {
+    "pue": "number",
+    "utilization": "number",
+    "mfu": "number",
+    "provision": "choice",
+    "precision": "choice",
+    "method": "choice",
+    "mix_basis": "choice",
+    "grids": "grids",
+    "profiles": "profiles",
+    "grid_set": "grid set",
+    "overrides": "mapping or None",
+}
+MONTE_CARLO_OPTIONS = {
+    "samples": "samples",
+    "seed": "seed",
+    "backend": "backend",
+    "quantiles": "quantiles",
+    "bins": "bins",
+    "power_uncertainty": "uncertainty",
+    "flops_uncertainty": "uncertainty",
+    "provision": "choice",
+    "precision": "choice",
+    "method": "choice",
+    "mix_basis": "choice",
+    "grids": "grids",
+    "profiles": "profiles",
+    "grid_set": "grid set",
+    "overrides": "mapping or None",
+    "chunk_samples": "count or None",
+    "progress": "callback",
+}
+SWEEP_OPTIONS = {
+    "chips": "text list",
+    "pue": "number",
+    "utilization": "number",
+    "mixes": "mixes",
+    "mix_step": "mix_step",
+    "mfu": "number",
+    "precision": "choice",
+    "basis": "choice",
+    "provision": "choice",
+    "method": "choice",
+    "mix_basis": "choice",
+    "backend": "backend",
+    "objective": "objective",
+    "constraints": "constraints",
+    "bins": "bins",
+    "grids": "grids",
+    "profiles": "profiles",
+    "grid_set": "grid set",
+    "overrides": "mapping or None",
+}
+
+# callable name → parameter → kind of value (a key of HOSTILE). Every parameter of every
+# callable is here, except those that take any object or are checked by the lead's modules
+# (see MODULES_OF_THE_LEAD below).
+PARAMETERS: dict[str, dict[str, str]] = {
+    "convert": {"chip": "text or None", "basis": "choice", **CONVERSION_OPTIONS},
+    "convert_accelerators": {"chip": "text or None", **CONVERSION_OPTIONS},
+    "sweep": {
+        **SWEEP_OPTIONS,
+        "reduce": "flag",
+        "out": "paths or None",
+        "chunk_points": "count or None",
+        "quantiles": "quantiles",
+        "progress": "callback",
+        "memory_limit": "memory limit",
+    },
+    "plan_sweep": SWEEP_OPTIONS,
+    "montecarlo": {
+        "chip": "text or None",
+        "pue": "number",
+        "utilization": "number",
+        "mfu": "number",
+        "basis": "choice",
+        "cost_overrides": "mapping or None",
+        **MONTE_CARLO_OPTIONS,
+    },
+    "simulate": {"scenarios": "text list", **MONTE_CARLO_OPTIONS},
+    "simulate_portfolio": {
+        "portfolio": "text",
+        "samples": "samples",
+        "seed": "seed",
+        "backend": "backend",
+        "quantiles": "quantiles",
+        "profiles": "profiles",
+        "overrides": "mapping or None",
+        "grid_set": "grid set",
+        "progress": "callback",
+    },
+    "evaluate_portfolio": {
+        "portfolio": "text",
+        "profiles": "profiles",
+        "overrides": "mapping or None",
+        "grid_set": "grid set",
+    },
+    "load_portfolio": {"path": "path", "profiles": "profile set or None"},
+    "loads_portfolio": {"text": "text", "profiles": "profile set or None"},
+    "check_claim": {
+        "claim": "text",
+        "chip": "text or None",
+        "pue": "number",
+        "utilization": "number",
+        "tolerance": "number",
+        "basis": "choice",
+        "provision": "choice",
+        "method": "choice",
+        "profiles": "profiles",
+        "grid_set": "grid set",
+        "overrides": "mapping or None",
+    },
+    "parse_claim": {"text": "text"},
+    "Claim.from_parts": {"chip": "text or None", "grid": "text or None"},
+    "conversion_costs": {"conversion": "text", "assumptions": "text"},
+    "cost_assumptions": {
+        "chips": "text list",
+        "profiles": "profile set or None",
+        "overrides": "mapping or None",
+    },
+    "capital_recovery_factor": {"rate": "number", "years": "number"},
+    "load_profiles": {"directories": "paths or None", "use_environment": "flag"},
+    "load_profile": {"path": "path"},
+    "load_grids": {"files": "paths or None", "use_environment": "flag"},
+    "Grid.create": {"id": "text", "name": "text or None", "year": "year or None"},
+    "parse_mix": {"mix": "flag"},
+}
+
+
+def _cases() -> list[Any]:
+    cases = []
+    for function_name, parameters in PARAMETERS.items():
+        for parameter, kind in parameters.items():
+            for label, value in HOSTILE[kind].items():
+                case_id = f"{function_name}({parameter}={label})"
+                cases.append(pytest.param(function_name, parameter, value, id=case_id))
+    return cases
+
+
+CASES = _cases()
+
+
+def _refused(function: Callable[..., Any], arguments: dict[str, Any]) -> CapacityError:
+    try:
+        function(**arguments)
+    except CapacityError as error:
+        return error
+    except Exception as error:  # the failure this test looks for: the wrong exception type
+        pytest.fail(f"raised {type(error).__name__}: {error}")
+    pytest.fail("accepted")
+
+
+@pytest.mark.parametrize(("function_name", "parameter", "value"), CASES)
+def test_hostile_argument_is_refused_by_name(
+    function_name: str, parameter: str, value: Any
+) -> None:
+    function, valid = CALLABLES[function_name]
+    error = _refused(function, {**valid, parameter: value})
+    assert parameter in str(error)
+
+
+def test_the_table_covers_every_public_callable() -> None:
+    callables = {name for name in capacity.__all__ if callable(getattr(capacity, name))}
+    classes = {name for name in callables if isinstance(getattr(capacity, name), type)}
+    assert callables - classes <= {name.split(".")[0] for name in CALLABLES} | {"ureg"}
+    assert len(CASES) > 500
+
+
+SWEEP = {"power": "1 GW", "chips": "h100", "backend": "numpy"}
+
+
+# The examples of issue 9 and others found on the way, each with what it did before.
+@pytest.mark.parametrize(
+    ("function", "arguments", "name"),
+    [
+        (sweep, {**SWEEP, "bins": True}, "bins"),  # TypeError
+        (sweep, {**SWEEP, "backend": None}, "backend"),  # AttributeError
+        (sweep, {**SWEEP, "objective": 5}, "objective"),  # TypeError
+        (load_portfolio, {"path": None}, "path"),  # TypeError
+        (sweep, {**SWEEP, "chunk_points": True}, "chunk_points"),  # chunks of 1 point
+        (montecarlo, {"power": "1 GW", "chip": "h100", "backend": "numpy",
+                      "chunk_samples": -1}, "chunk_samples"),  # no samples at all: NaN
+        (sweep, {**SWEEP, "reduce": "no"}, "reduce"),  # read as True
+        (convert, {"power": "1 GW", "chip": "h100", "pue": True}, "pue"),  # read as 1
+        (convert, {"power": "1 GW", "mix": {"h100": True}}, "mix share of h100"),  # as 1
+        (convert, {"power": "1 GW", "chip": "h100", "overrides": False}, "overrides"),
+        (convert, {"power": "1 GW", "chip": "h100", "pue": []}, "pue"),  # empty result
+        (load_profiles, {"directories": ""}, "directories"),  # read the working directory
+    ],
+)  # fmt: skip
+def test_issue_examples(
+    function: Callable[..., Any], arguments: dict[str, Any], name: str
+) -> None:
+    assert name in str(_refused(function, arguments))
+
+
+def test_arrays_that_do_not_broadcast_are_named_with_their_shapes() -> None:
+    error = _refused(
+        convert, {"power": "1 GW", "chip": "h100", "pue": np.array([1.1, 1.2]),
+                  "utilization": np.array([0.5, 0.6, 0.7])},
+    )  # fmt: skip
+    assert "pue (2,)" in str(error) and "utilization (3,)" in str(error)
+    broadcast = convert("1 GW", chip="h100", pue=np.array([[1.1], [1.2]]),
+                        utilization=np.array([0.5, 0.6, 0.7]))  # fmt: skip
+    assert broadcast.accelerators.magnitude.shape == (2, 3)
+
+
+# parse_distribution belongs to the lead's rewrite of how text becomes a number (issue 9,
+# capacity/distributions.py and capacity/units.py); these are still the wrong exception.
+MODULES_OF_THE_LEAD = [
+    ({"value": None, "name": "pue"}, "pue"),
+    ({"value": {}, "name": "pue"}, "pue"),
+    ({"value": "tri:1,2,3", "name": "x", "dimension": "weight"}, "dimension"),
+    ({"value": "tri:1,2,3", "name": "x", "lower": None}, "lower"),
+    ({"value": "tri:1,2,3", "name": "x", "upper": "abc"}, "upper"),
+]
+
+
+@pytest.mark.xfail(strict=True, reason="capacity/distributions.py: the lead's, issue 9")
+@pytest.mark.parametrize(("arguments", "name"), MODULES_OF_THE_LEAD)
+def test_parse_distribution_arguments(arguments: dict[str, Any], name: str) -> None:
+    assert name in str(_refused(parse_distribution, arguments))

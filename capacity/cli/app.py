@@ -9,9 +9,11 @@ from typing import Any, TypeVar
 
 import typer
 
+from capacity.cli.once import CapacityTyper
 from capacity.errors import CapacityError
 
-app = typer.Typer(
+# CapacityTyper: a single-value option given twice is an error (capacity/cli/once.py).
+app = CapacityTyper(
     name="capacity",
     help="Turn datacenter power into hardware capacity: accelerators, FLOP/s, energy, grid share.",
     no_args_is_help=True,

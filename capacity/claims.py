@@ -24,7 +24,15 @@ import pint
 
 from capacity import chain
 from capacity.checks import describe, number_like, one_of, optional_text
-from capacity.convert import BASES, REFERENCE_CHIP, Conversion, convert, convert_accelerators
+from capacity.convert import (
+    BASES,
+    REFERENCE_CHIP,
+    Conversion,
+    convert,
+    convert_accelerators,
+    exceeds_grid,
+    grid_share_warning,
+)
 from capacity.errors import InputError, UnitError, UnknownChipError, UnknownGridError
 from capacity.grids import Grid, GridSet, known_grids
 from capacity.inputs import bounded_number
@@ -499,6 +507,26 @@ class ShareCheck:
         return self.model_shares["energy"]
 
     @property
+    def exceeds_grid(self) -> bool:
+        """Whether the claim or the model puts the fleet above the whole grid (a share > 1)."""
+        return exceeds_grid([*self.model_shares.values(), *(end.share for end in self.ends)])
+
+    @property
+    def warnings(self) -> list[str]:
+        """A note for each share, claimed or the model's, above 100 % of the grid."""
+        notes = [
+            grid_share_warning(self.grid.id, reading, share)
+            for reading, share in self.model_shares.items()
+        ]
+        claimed = max(end.share for end in self.ends)
+        if exceeds_grid(claimed):
+            notes.append(
+                f"the claim '{self.text}' is above 100 % of {self.grid.id}: it says the fleet "
+                "draws more than the whole grid"
+            )
+        return [note for note in notes if note is not None]
+
+    @property
     def consistent(self) -> bool:
         return self.verdict == CONSISTENT
 
@@ -513,6 +541,7 @@ class ShareCheck:
             "matches": list(self.matches),
             "model_share": self.model_share,
             "model_shares": dict(self.model_shares),
+            "exceeds_grid": self.exceeds_grid,
             "share_at_idle": self.share_at_idle,
             "share_at_busy": self.share_at_busy,
             "average_facility_power_w": _watts(self.average_facility_power),
@@ -538,6 +567,12 @@ class ClaimReport:
         """Whether every right-hand side is consistent with the model."""
         return all(check.consistent for check in self.checks)
 
+    @property
+    def warnings(self) -> tuple[str, ...]:
+        """Grid shares above 100 %, claimed or the model's: more than the whole grid."""
+        notes = [n for c in self.checks if isinstance(c, ShareCheck) for n in c.warnings]
+        return tuple(dict.fromkeys(notes))
+
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict of SI numbers whose keys name their unit (``--format json``)."""
         return {
@@ -547,6 +582,7 @@ class ClaimReport:
             "consistent": self.consistent,
             "checks": [check.to_dict() for check in self.checks],
             "assumptions": list(self.assumptions),
+            "warnings": list(self.warnings),
         }
 
 

@@ -36,6 +36,8 @@ __all__ = [
     "GridShare",
     "convert",
     "convert_accelerators",
+    "exceeds_grid",
+    "grid_share_warning",
     "parse_mix",
 ]
 
@@ -47,6 +49,53 @@ MIX_BASES = ("power", "count")
 REFERENCE_CHIP = "h100-sxm"
 # Shares typed by hand ("0.33,0.33,0.34") sum to 1 only to a few digits.
 MIX_SUM_TOLERANCE = 1e-6
+# A grid share above this is more than the whole grid: flagged wherever it is given.
+WHOLE_GRID = 1.0
+# What a share above the whole grid means, by the basis of the share.
+_BEYOND_THE_GRID = {
+    "energy": "the fleet's average draw would exceed the grid's average load",
+    "capacity": "the fleet's facility power would exceed the grid's whole capacity",
+    "full_draw": "the fleet's facility power at full draw would exceed the grid's average load",
+}
+
+
+def exceeds_grid(share: Any) -> bool:
+    """Whether a grid share (a fraction, an array of them or a quantity) is above 1
+    anywhere: the fleet would draw more than the whole grid."""
+    if isinstance(share, pint.Quantity):
+        share = share.to("").magnitude
+    return bool(np.any(np.asarray(share, dtype=np.float64) > WHOLE_GRID))
+
+
+def grid_share_warning(grid_id: str, basis: str, share: Any, where: str = "") -> str | None:
+    """The note for a grid share above 100 % (None for one at or below it).
+
+    Parameters
+    ----------
+    grid_id : str
+        The grid.
+    basis : {"energy", "capacity", "full_draw"}
+        The share's basis.
+    share : float, array or quantity
+        The share(s); the note quotes the largest. [1]
+    where : str
+        Where the share is that large, for a sweep or a Monte Carlo run ("at some points").
+    """
+    if not exceeds_grid(share):
+        return None
+    magnitude = share.to("").magnitude if isinstance(share, pint.Quantity) else share
+    largest = float(np.max(np.asarray(magnitude, dtype=np.float64)))
+    up_to = "up to " if np.size(magnitude) > 1 or where else ""
+    basis_label = basis.replace("_", "-")
+    return (
+        f"grid share of {grid_id} ({basis_label} basis) is {up_to}{_percent(largest)}{where}, "
+        f"above 100 %: {_BEYOND_THE_GRID[basis]}"
+    )
+
+
+def _percent(fraction: float) -> str:
+    percent = fraction * 100
+    return f"{percent:,.0f} %" if percent >= 1000 else f"{percent:.3g} %"
 
 
 @dataclass(frozen=True)
@@ -57,6 +106,31 @@ class GridShare:
     """Average facility draw over the grid's average load (annual energy ÷ 1 year)."""
     capacity: pint.Quantity | None
     """Facility power over the grid's capacity; None where the grid has no capacity figure."""
+
+    @property
+    def exceeds_grid(self) -> bool:
+        """Whether either share is above 1: the fleet would draw more than the whole grid."""
+        return exceeds_grid(self.energy) or (
+            self.capacity is not None and exceeds_grid(self.capacity)
+        )
+
+    def warnings(self, grid_id: str, where: str = "") -> list[str]:
+        """A note for each basis whose share is above 100 %."""
+        shares = {"energy": self.energy, "capacity": self.capacity}
+        notes = [
+            grid_share_warning(grid_id, basis, share, where)
+            for basis, share in shares.items()
+            if share is not None
+        ]
+        return [note for note in notes if note is not None]
+
+    def to_dict(self) -> dict[str, Any]:
+        """Both shares as fractions, and whether either is above the whole grid."""
+        return {
+            "energy": _si(self.energy, ""),
+            "capacity": None if self.capacity is None else _si(self.capacity, ""),
+            "exceeds_grid": self.exceeds_grid,
+        }
 
 
 @dataclass(frozen=True)
@@ -88,6 +162,8 @@ class Conversion:
     precision_by_chip: Mapping[str, str | None]
     grid_share: Mapping[str, GridShare]
     assumptions: tuple[str, ...]
+    warnings: tuple[str, ...] = ()
+    """Grid shares above 100 %: the fleet would draw more than the whole grid."""
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict of SI numbers whose keys name their unit (``--format json``)."""
@@ -103,14 +179,9 @@ class Conversion:
             "peak_flop_per_s": _si(self.peak_flops, "FLOP/s"),
             "delivered_flop_per_s": _si(self.delivered_flops, "FLOP/s"),
             "flop_per_year": _si(self.flop_per_year, "FLOP"),
-            "grid_share": {
-                grid_id: {
-                    "energy": _si(share.energy, ""),
-                    "capacity": None if share.capacity is None else _si(share.capacity, ""),
-                }
-                for grid_id, share in self.grid_share.items()
-            },
+            "grid_share": {grid_id: share.to_dict() for grid_id, share in self.grid_share.items()},
             "assumptions": list(self.assumptions),
+            "warnings": list(self.warnings),
         }
 
 
@@ -308,6 +379,7 @@ def _run(
         precision_by_chip=dict(zip(chips, fleet.precision_used, strict=True)),
         grid_share=shares_out,
         assumptions=tuple(fleet_assumptions(fleet, method=method, precision=precision)),
+        warnings=tuple(note for g, share in shares_out.items() for note in share.warnings(g)),
     )
 
 

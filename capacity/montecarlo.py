@@ -48,7 +48,7 @@ from capacity.checks import (
     quantile_levels,
     whole_number,
 )
-from capacity.convert import check_options, resolve_mix
+from capacity.convert import check_options, exceeds_grid, grid_share_warning, resolve_mix
 from capacity.distributions import (
     COUNT,
     Distribution,
@@ -98,6 +98,8 @@ MAX_CHUNK_SAMPLES = 1 << 32
 # Seeds are 64-bit, as NumPy's SeedSequence entropy words are.
 MAX_SEED = (1 << 64) - 1
 UNCERTAINTY_SETTINGS = ("auto", "none")
+# Outputs named GRID_SHARE_OUTPUT:GRID are shares of a grid, energy basis.
+GRID_SHARE_OUTPUT = "grid_share"
 # Half-widths of the default triangular multiplier (1 − w, 1, 1 + w) on a chip's power and
 # FLOP/s, by the confidence of the figure. capacity's own assumption: a datasheet figure is
 # exact for the model's purpose; a vendor announcement for an unreleased part has moved by
@@ -208,6 +210,19 @@ class MonteCarloResult:
             raise InputError(f"unknown output {output!r}; known: {', '.join(outputs)}")
         return outputs[output]
 
+    @property
+    def warnings(self) -> tuple[str, ...]:
+        """Grid shares above 100 % in some samples: the fleet would draw more than the grid."""
+        notes = []
+        for group, outputs in self.summaries.items():
+            of_group = f" of {group}" if len(self.groups) > 1 else ""
+            for output, summary in outputs.items():
+                prefix, _, grid_id = output.partition(":")
+                if prefix == GRID_SHARE_OUTPUT and summary is not None:
+                    where = f" in some samples{of_group}"
+                    notes.append(grid_share_warning(grid_id, "energy", summary.maximum, where))
+        return tuple(note for note in notes if note is not None)
+
     def to_dict(self, histogram_bins: int = 64) -> dict[str, Any]:
         """A JSON-ready dict; histograms are coarsened to ``histogram_bins`` bins."""
         return {
@@ -225,6 +240,11 @@ class MonteCarloResult:
                     else {
                         **s.to_dict(self.quantiles),
                         "histogram": _coarse_histogram(s, histogram_bins),
+                        **(
+                            {"exceeds_grid": exceeds_grid(s.maximum)}
+                            if output.startswith(f"{GRID_SHARE_OUTPUT}:")
+                            else {}
+                        ),
                     }
                     for output, s in outputs.items()
                 }
@@ -239,6 +259,7 @@ class MonteCarloResult:
             "pilot_samples": self.pilot_samples,
             "missing_prices": {k: list(v) for k, v in self.missing_prices.items()},
             "assumptions": list(self.assumptions),
+            "warnings": list(self.warnings),
         }
 
 
@@ -872,9 +893,8 @@ def _group_summaries(
     }
     for grid in grids:
         factor = float(chain.grid_energy_share(1.0, grid.annual_energy.si))
-        out[f"grid_share:{grid.id}"] = summary(
-            "average_facility_power", "", factor, f"grid_share:{grid.id}"
-        )
+        name = f"{GRID_SHARE_OUTPUT}:{grid.id}"
+        out[name] = summary("average_facility_power", "", factor, name)
     return out
 
 

@@ -131,10 +131,7 @@ class PortfolioTotals:
             "delivered_flop_per_s": _si(self.delivered_flops, "FLOP/s"),
             "flop_per_year": _si(self.flop_per_year, "FLOP"),
             "h100_equivalents": _si(self.h100_equivalents, ""),
-            "grid_share": {
-                grid: {"energy": _si(share.energy, ""), "capacity": _si(share.capacity, "")}
-                for grid, share in self.grid_share.items()
-            },
+            "grid_share": {grid: share.to_dict() for grid, share in self.grid_share.items()},
             "hardware_capex_usd": _si(self.hardware_capex, "USD"),
             "facility_capex_usd": _si(self.facility_capex, "USD"),
             "capex_usd": _si(self.capex, "USD"),
@@ -190,7 +187,8 @@ class PortfolioReport:
     Attributes
     ----------
     flags : tuple of str
-        Notes on the portfolio itself: deals without a schedule, missing prices.
+        Notes on the portfolio itself: deals without a schedule, missing prices, grid shares
+        above 100 % (of a deal or of the total).
     assumptions : tuple of str
         Assumption- and estimate-grade figures used by any deal (profiles and costs),
         without repeats.
@@ -353,6 +351,9 @@ def evaluate_portfolio(
                 "hardware capex, capex and annual cost are unavailable, and so are the totals'; "
                 'set one in [deal.prices] accelerator = { CHIP = "… USD" }'
             )
+        flags += [f"deal '{deal.name}': {note}" for note in result.conversion.warnings]
+    for grid_id, share in totals.grid_share.items():
+        flags += [f"total: {note}" for note in share.warnings(grid_id)]
     assumptions_seen: dict[str, None] = {}
     for result in results:
         for line in (*result.conversion.assumptions, *result.costs.assumptions):

@@ -36,7 +36,15 @@ from capacity.checks import (
     real_number,
     text_list,
 )
-from capacity.convert import REFERENCE_CHIP, Conversion, check_options, convert, resolve_mix
+from capacity.convert import (
+    REFERENCE_CHIP,
+    Conversion,
+    check_options,
+    convert,
+    exceeds_grid,
+    grid_share_warning,
+    resolve_mix,
+)
 from capacity.errors import InputError
 from capacity.fleet import build_fleet, fleet_assumptions
 from capacity.grids import Grid, GridSet, known_grids, select_grids
@@ -76,6 +84,8 @@ MAX_BINS = 1 << 16
 # Points per chunk: more than any sweep that fits in memory (a chunk is held at once).
 MAX_CHUNK_POINTS = 1 << 40
 JOULES_PER_TWH = float(ureg.Quantity(1, "TWh").to("J").magnitude)
+# Summaries of grid shares, by the prefix of their name, and the basis of each.
+GRID_SHARE_OUTPUTS = {"grid-share": "energy", "grid-capacity-share": "capacity"}
 # Share of the memory the OS reports available that an in-memory sweep may take.
 MEMORY_FRACTION = 0.5
 _MATERIALIZED_SCALARS = len(OUTPUTS) - 1  # outputs with one value per point
@@ -232,6 +242,27 @@ class SweepResult:
         }
         return xr.Dataset(variables, coords=coords, attrs=attrs)
 
+    @property
+    def warnings(self) -> tuple[str, ...]:
+        """Grid shares above 100 % at some point: the fleet would draw more than the grid."""
+        notes = []
+        for name, summary in self.summary.items():
+            prefix, _, grid_id = name.partition(":")
+            if prefix in GRID_SHARE_OUTPUTS:
+                basis = GRID_SHARE_OUTPUTS[prefix]
+                notes.append(grid_share_warning(grid_id, basis, summary.maximum, self._where))
+        return tuple(note for note in notes if note is not None)
+
+    @property
+    def _where(self) -> str:
+        return " at some points of the sweep" if self.points > 1 else ""
+
+    def _summary_dict(self, name: str, summary: OutputSummary) -> dict[str, Any]:
+        document = summary.to_dict(self.quantile_levels)
+        if name.partition(":")[0] in GRID_SHARE_OUTPUTS:
+            document["exceeds_grid"] = exceeds_grid(summary.maximum)
+        return document
+
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready document: inputs, backend, summary per output, best point."""
         return {
@@ -247,7 +278,7 @@ class SweepResult:
                 "utilization": _axis_summary(self.utilization),
                 "mixes": self.mixes.shape[0],
             },
-            "summary": {name: s.to_dict(self.quantile_levels) for name, s in self.summary.items()},
+            "summary": {name: self._summary_dict(name, s) for name, s in self.summary.items()},
             "objective": self.objective,
             "constraints": list(self.constraints),
             "feasible_points": self.feasible_points,
@@ -255,6 +286,7 @@ class SweepResult:
             "best": None if self.best is None else self.best.to_dict(),
             "out": None if self.out is None else str(self.out),
             "assumptions": list(self.assumptions),
+            "warnings": list(self.warnings),
         }
 
 

@@ -10,6 +10,7 @@ never a TypeError, an AttributeError or a plain ValueError, and never a silent r
 
 from __future__ import annotations
 
+import inspect
 import math
 from collections.abc import Callable
 from pathlib import Path
@@ -156,6 +157,50 @@ HOSTILE: dict[str, dict[str, Any]] = {
     "mixes": {"True": True, "number": 5, "list of numbers": [5], "empty": []},
     "mix_step": {"True": True, "text": "0.5", "NaN": math.nan, "negative": -0.5, "two": 2.0},
     "memory limit": {"True": True, "negative": -1, "NaN": math.nan, "dict": {}, "text": "abc"},
+    "power": {
+        "None": None,
+        "True": True,
+        "plain number": 5,
+        "text": "abc",
+        "dict": {},
+        "empty list": [],
+        "object": Opaque(),
+        "energy": "5 TWh",
+        "negative": "-1 GW",
+        "NaN": "nan GW",
+    },
+    "count": {
+        "None": None,
+        "True": True,
+        "text": "abc",
+        "dict": {},
+        "empty list": [],
+        "list of text": ["a"],
+        "object": Opaque(),
+        "negative": -1,
+        "NaN": math.nan,
+    },
+    "mix": {
+        "True": True,
+        "number": 5,
+        "empty list": [],
+        "bool share": {"h100": True},
+        "text share": {"h100": "abc"},
+        "no share": "h100",
+        "empty": "",
+        "above 1": "h100=2",
+    },
+    "percent": {
+        "None": None,
+        "True": True,
+        "text": "abc",
+        "dict": {},
+        "negative": -5,
+        "NaN": "nan",
+        "range upside down": "30-20",
+    },
+    "power or None": {"True": True, "plain number": 5, "energy": "5 TWh", "dict": {}},
+    "energy": {"None": None, "True": True, "plain number": 5, "power": "5 GW", "dict": {}},
     "year or None": {"True": True, "text": "2024", "float": 2024.0, "zero": 0, "huge": 10**30},
 }
 
@@ -172,6 +217,7 @@ CALLABLES: dict[str, tuple[Callable[..., Any], dict[str, Any]]] = {
     "sweep": (sweep, {"power": "1 GW", "chips": "h100", "backend": "numpy", "reduce": True}),
     "plan_sweep": (plan_sweep, {"power": "1 GW", "chips": "h100", "backend": "numpy"}),
     "montecarlo": (montecarlo, {"power": "1 GW", "chip": "h100", **FAST}),
+    "montecarlo of a count": (montecarlo, {"accelerators": "4.5M", "chip": "h100", **FAST}),
     "simulate": (simulate, {"scenarios": [SCENARIO], **FAST}),
     "simulate_portfolio": (simulate_portfolio, {"portfolio": PORTFOLIO, **FAST}),
     "evaluate_portfolio": (evaluate_portfolio, {"portfolio": PORTFOLIO}),
@@ -180,6 +226,10 @@ CALLABLES: dict[str, tuple[Callable[..., Any], dict[str, Any]]] = {
     "check_claim": (check_claim, {"claim": "30 GW = 4.5M h100"}),
     "parse_claim": (parse_claim, {"text": "30 GW = 4.5M h100"}),
     "Claim.from_parts": (Claim.from_parts, {"power": "30 GW", "count": "4.5M", "chip": "h100"}),
+    "Claim.from_parts of a share": (
+        Claim.from_parts,
+        {"power": "30 GW", "percent": 25, "grid": "us"},
+    ),
     "conversion_costs": (conversion_costs, {"conversion": CONVERSION, "assumptions": ASSUMPTIONS}),
     "cost_assumptions": (cost_assumptions, {"chips": ["h100"]}),
     "capital_recovery_factor": (capital_recovery_factor, {"rate": 0.08, "years": 5}),
@@ -224,6 +274,7 @@ MONTE_CARLO_OPTIONS = {
     "progress": "callback",
 }
 SWEEP_OPTIONS = {
+    "power": "power",
     "chips": "text list",
     "pue": "number",
     "utilization": "number",
@@ -245,12 +296,22 @@ SWEEP_OPTIONS = {
     "overrides": "mapping or None",
 }
 
-# callable name → parameter → kind of value (a key of HOSTILE). Every parameter of every
-# callable is here, except those that take any object or are checked by the lead's modules
-# (see MODULES_OF_THE_LEAD below).
+# case → parameter → kind of value (a key of HOSTILE). Every parameter of every callable is
+# here, except parse_distribution's (see MODULES_OF_THE_LEAD below).
 PARAMETERS: dict[str, dict[str, str]] = {
-    "convert": {"chip": "text or None", "basis": "choice", **CONVERSION_OPTIONS},
-    "convert_accelerators": {"chip": "text or None", **CONVERSION_OPTIONS},
+    "convert": {
+        "power": "power",
+        "chip": "text or None",
+        "mix": "mix",
+        "basis": "choice",
+        **CONVERSION_OPTIONS,
+    },
+    "convert_accelerators": {
+        "count": "count",
+        "chip": "text or None",
+        "mix": "mix",
+        **CONVERSION_OPTIONS,
+    },
     "sweep": {
         **SWEEP_OPTIONS,
         "reduce": "flag",
@@ -262,7 +323,9 @@ PARAMETERS: dict[str, dict[str, str]] = {
     },
     "plan_sweep": SWEEP_OPTIONS,
     "montecarlo": {
+        "power": "power",
         "chip": "text or None",
+        "mix": "mix",
         "pue": "number",
         "utilization": "number",
         "mfu": "number",
@@ -289,7 +352,7 @@ PARAMETERS: dict[str, dict[str, str]] = {
         "grid_set": "grid set",
     },
     "load_portfolio": {"path": "path", "profiles": "profile set or None"},
-    "loads_portfolio": {"text": "text", "profiles": "profile set or None"},
+    "loads_portfolio": {"text": "text", "name": "text", "profiles": "profile set or None"},
     "check_claim": {
         "claim": "text",
         "chip": "text or None",
@@ -304,7 +367,9 @@ PARAMETERS: dict[str, dict[str, str]] = {
         "overrides": "mapping or None",
     },
     "parse_claim": {"text": "text"},
-    "Claim.from_parts": {"chip": "text or None", "grid": "text or None"},
+    "Claim.from_parts": {"power": "power", "count": "count", "chip": "text or None"},
+    "Claim.from_parts of a share": {"percent": "percent", "grid": "text or None"},
+    "montecarlo of a count": {"accelerators": "count"},
     "conversion_costs": {"conversion": "text", "assumptions": "text"},
     "cost_assumptions": {
         "chips": "text list",
@@ -315,7 +380,14 @@ PARAMETERS: dict[str, dict[str, str]] = {
     "load_profiles": {"directories": "paths or None", "use_environment": "flag"},
     "load_profile": {"path": "path"},
     "load_grids": {"files": "paths or None", "use_environment": "flag"},
-    "Grid.create": {"id": "text", "name": "text or None", "year": "year or None"},
+    "Grid.create": {
+        "id": "text",
+        "annual_energy": "energy",
+        "capacity": "power or None",
+        "name": "text or None",
+        "year": "year or None",
+        "source": "text",
+    },
     "parse_mix": {"mix": "flag"},
 }
 
@@ -352,11 +424,17 @@ def test_hostile_argument_is_refused_by_name(
     assert parameter in str(error)
 
 
-def test_the_table_covers_every_public_callable() -> None:
+def test_the_table_covers_every_public_callable_and_parameter() -> None:
     callables = {name for name in capacity.__all__ if callable(getattr(capacity, name))}
     classes = {name for name in callables if isinstance(getattr(capacity, name), type)}
-    assert callables - classes <= {name.split(".")[0] for name in CALLABLES} | {"ureg"}
-    assert len(CASES) > 500
+    assert callables - classes <= {name.split(" ")[0] for name in CALLABLES} | {"ureg"}
+    for name, (function, _) in CALLABLES.items():
+        if function is parse_distribution:
+            continue  # see test_parse_distribution_arguments
+        tabled = {p for case, (f, _) in CALLABLES.items() if f == function
+                  for p in PARAMETERS[case]}  # fmt: skip
+        assert set(inspect.signature(function).parameters) == tabled, name
+    assert len(CASES) > 1000
 
 
 SWEEP = {"power": "1 GW", "chips": "h100", "backend": "numpy"}

@@ -10,6 +10,7 @@ Numbers with units and text that becomes a number are :mod:`capacity.units`' bus
 from __future__ import annotations
 
 import math
+import numbers
 import os
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
@@ -71,10 +72,10 @@ def _shown_int(number: int) -> str:
 
 
 def whole_number(value: Any, name: str, *, minimum: int, maximum: int) -> int:
-    """``value`` as an ``int`` in [minimum, maximum]: an int or NumPy integer, never a bool,
-    a float or text."""
+    """``value`` as an ``int`` in [minimum, maximum]: an integer (Python's or NumPy's), never
+    a bool, a float or text."""
     limits = f"a whole number in [{_shown_int(minimum)}, {_shown_int(maximum)}]"
-    if _is_bool(value) or not isinstance(value, int | np.integer):
+    if _is_bool(value) or not isinstance(value, numbers.Integral):
         raise InputError(f"{name} must be {limits}, got {describe(value)}")
     if not minimum <= int(value) <= maximum:
         raise InputError(f"{name} must be {limits}, got {_shown_int(int(value))}")
@@ -87,9 +88,9 @@ def positive_int(value: Any, name: str, maximum: int) -> int:
 
 
 def real_number(value: Any, name: str, *, low: float = -math.inf, high: float = math.inf) -> float:
-    """``value`` as a finite ``float`` in [low, high]: an int, float or NumPy number, never a
-    bool, text or an array."""
-    if _is_bool(value) or not isinstance(value, int | float | np.integer | np.floating):
+    """``value`` as a finite ``float`` in [low, high]: a real number (Python's, NumPy's, a
+    Fraction), never a bool, text or an array."""
+    if _is_bool(value) or not isinstance(value, numbers.Real):
         raise InputError(f"{name} must be a number, got {describe(value)}")
     number = float(value)
     if not math.isfinite(number):
@@ -107,7 +108,7 @@ def number_like(value: Any, name: str) -> Any:
     What the value means (a number, an array, a quantity, a distribution or an axis written
     as text) is for the reader that comes next.
     """
-    kinds = (str, int, float, np.integer, np.floating, list, tuple, np.ndarray, pint.Quantity)
+    kinds = (str, numbers.Real, list, tuple, np.ndarray, pint.Quantity)
     if _is_bool(value) or not isinstance(value, kinds):
         raise InputError(
             f"{name} must be a number, an array of numbers or text, got {describe(value)}"

@@ -491,3 +491,20 @@ MODULES_OF_THE_LEAD = [
 @pytest.mark.parametrize(("arguments", "name"), MODULES_OF_THE_LEAD)
 def test_parse_distribution_arguments(arguments: dict[str, Any], name: str) -> None:
     assert name in str(_refused(parse_distribution, arguments))
+
+
+def test_the_checks_take_every_type_that_means_a_valid_value() -> None:
+    """NumPy numbers and bools, fractions, tuples and paths are what they say."""
+    from fractions import Fraction
+
+    sweep_result = sweep(
+        "1 GW", chips=("h100",), pue=np.float64(1.2), backend="numpy", reduce=np.bool_(True),
+        bins=np.int64(16), chunk_points=np.int32(1), quantiles=(np.float32(0.5),),
+    )  # fmt: skip
+    assert sweep_result.points == 1 and sweep_result.inputs["reduce"] is True
+    assert convert("1 GW", chip="h100", pue=Fraction(6, 5)).inputs["pue"] == 1.2
+    assert capital_recovery_factor(np.float32(0), np.int64(5)) == 0.2
+    assert load_profiles(ROOT / "hardware_profiles", use_environment=np.bool_(False))
+    run = montecarlo("1 GW", chip="h100", backend="numpy", samples=np.int64(1000),
+                     seed=np.uint64(2**64 - 1))  # fmt: skip
+    assert run.seed == 2**64 - 1

@@ -1,8 +1,9 @@
 """Sweep axes: ranges ("1.05:1.6:0.01"), lists ("1.1,1.2"), arrays and quantities, and mixes.
 
-A range ``START:STOP:STEP`` includes STOP when it falls on a step (to one part in 1e9), as
-planners write ranges. :func:`simplex_mixes` enumerates every mix of K chips whose shares
-are multiples of a step.
+A range ``START:STOP:STEP`` includes STOP, as planners write ranges; a STOP that is not on
+the grid of steps from START (to one part in 1e9) is refused with the two nearest valid
+stops. :func:`simplex_mixes` enumerates every mix of K chips whose shares are multiples of
+a step.
 """
 
 from __future__ import annotations
@@ -41,14 +42,27 @@ def _range_values(start: float, stop: float, step: float, name: str, text: str) 
     if stop < start:
         raise InputError(f"{name}: range {text!r} has stop < start")
     steps = (stop - start) / step
-    count = math.floor(steps + _ON_STEP * max(1.0, steps)) + 1
+    if not steps < MAX_AXIS_VALUES:
+        raise InputError(
+            f"{name}: range {text!r} has more than {MAX_AXIS_VALUES:,} values; use a larger step"
+        )
+    whole = round(steps)
+    if abs(steps - whole) > _ON_STEP * max(1.0, steps):
+        below = start + math.floor(steps) * step
+        above = start + math.ceil(steps) * step
+        raise InputError(
+            f"{name}: range {text!r}: the stop {stop:g} is not on the grid of steps of {step:g} "
+            f"from {start:g}; the stop is always included, so end it at {below:.12g} or "
+            f"{above:.12g}"
+        )
+    count = whole + 1
     if count > MAX_AXIS_VALUES:
         raise InputError(
             f"{name}: range {text!r} has {count:,} values, more than {MAX_AXIS_VALUES:,}; "
             "use a larger step"
         )
     values = start + step * np.arange(count, dtype=np.float64)
-    values[-1] = min(values[-1], stop)  # 1.05 + 55 × 0.01 lands a hair above 1.6
+    values[-1] = stop  # 1.05 + 55 × 0.01 lands a hair above 1.6
     return values
 
 

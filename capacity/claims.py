@@ -34,10 +34,11 @@ from capacity.convert import (
     grid_share_warning,
 )
 from capacity.errors import InputError, UnitError, UnknownChipError, UnknownGridError
+from capacity.grammar import read_number
 from capacity.grids import Grid, GridSet, known_grids
 from capacity.inputs import bounded_number
 from capacity.profiles import ProfileSet, profile_set
-from capacity.units import parse_count, to_si, ureg
+from capacity.units import parse_count, quantity_from_text, to_si, ureg
 
 __all__ = [
     "CLAIM_FORMS",
@@ -245,12 +246,12 @@ def _parse_term(part: str) -> float | AcceleratorClaim | ShareClaim:
 
 
 def _is_quantity(text: str) -> bool:
-    """Whether pint reads ``text`` as a quantity with a unit (a power, or a wrong dimension)."""
+    """Whether ``text`` is a quantity with a unit (a power, or a wrong dimension)."""
     try:
-        quantity: pint.Quantity = ureg.Quantity(text)
-    except Exception:  # pint raises several unrelated types on text that is not a quantity
+        quantity = quantity_from_text(text, "claim")
+    except UnitError:
         return False
-    return isinstance(quantity, pint.Quantity) and not quantity.dimensionless
+    return not quantity.dimensionless
 
 
 def _claim_power(power: Any, name: str) -> float:
@@ -304,8 +305,8 @@ def _shares(text: str, what: str) -> tuple[float, ...]:
     values = []
     for end in _range_ends(text, what):
         try:
-            values.append(float(end.removesuffix("%").strip()) / 100)
-        except ValueError:
+            values.append(read_number(end.removesuffix("%"), what, percent=False) / 100)
+        except UnitError:
             raise InputError(f"{what}: cannot read {end!r} as a percent such as 25") from None
     return _ordered(values, text, what)
 

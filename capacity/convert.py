@@ -22,7 +22,7 @@ from capacity.checks import describe, number_like, one_of, optional_text
 from capacity.errors import InputError, UnitError
 from capacity.fleet import build_fleet, fleet_assumptions
 from capacity.grids import Grid, GridSet, select_grids
-from capacity.inputs import bounded_number
+from capacity.inputs import bounded_number, check_finite_outputs
 from capacity.profiles import PRECISIONS, ProfileSet, profile_set
 from capacity.units import parse_count, to_si, ureg
 
@@ -310,36 +310,50 @@ def _run(
     chips = fleet.chips
     selected = select_grids(grids, grid_set)
 
-    if power_w is not None:
-        it_power = chain.it_power(power_w, pue, basis) * np.ones(shape)
-        facility = chain.facility_power(power_w, pue, basis) * np.ones(shape)
-        counts = chain.accelerator_counts(it_power, mix_shares, fleet.sizing, mix_basis)
-    else:
-        counts = chain.accelerator_counts_for_total(total, mix_shares, fleet.sizing, mix_basis)
-        it_power = chain.it_power_for_counts(counts, fleet.sizing) * np.ones(shape)
-        facility = it_power * pue
-    u = np.asarray(utilization)[..., np.newaxis]
-    average = chain.average_power(fleet.provisioned, fleet.idle, fleet.busy, u)
-    average_by_chip = chain.average_facility_power(counts, average, pue)
-    average_total = np.sum(average_by_chip, axis=-1)
-    peak_by_chip = chain.peak_flops(counts, fleet.flops)
-    peak = np.sum(peak_by_chip, axis=-1)
-    delivered = chain.delivered_flops(peak, utilization, mfu)
-    reference = profiles[REFERENCE_CHIP]
-    reference_precision = reference.precision_used(precision)
-    h100e = peak / reference.peak[reference_precision].si if reference_precision else peak * np.nan
-
-    shares_out = {
-        grid.id: GridShare(
-            energy=ureg.Quantity(
-                chain.grid_energy_share(average_total, grid.annual_energy.si), ""
-            ),
-            capacity=None
-            if grid.capacity is None
-            else ureg.Quantity(chain.grid_capacity_share(facility, grid.capacity.si), ""),
+    # Overflow is refused by check_finite_outputs below, with the reason.
+    with np.errstate(over="ignore", invalid="ignore"):
+        if power_w is not None:
+            it_power = chain.it_power(power_w, pue, basis) * np.ones(shape)
+            facility = chain.facility_power(power_w, pue, basis) * np.ones(shape)
+            counts = chain.accelerator_counts(it_power, mix_shares, fleet.sizing, mix_basis)
+        else:
+            counts = chain.accelerator_counts_for_total(total, mix_shares, fleet.sizing, mix_basis)
+            it_power = chain.it_power_for_counts(counts, fleet.sizing) * np.ones(shape)
+            facility = it_power * pue
+        u = np.asarray(utilization)[..., np.newaxis]
+        average = chain.average_power(fleet.provisioned, fleet.idle, fleet.busy, u)
+        average_by_chip = chain.average_facility_power(counts, average, pue)
+        average_total = np.sum(average_by_chip, axis=-1)
+        peak_by_chip = chain.peak_flops(counts, fleet.flops)
+        peak = np.sum(peak_by_chip, axis=-1)
+        delivered = chain.delivered_flops(peak, utilization, mfu)
+        reference = profiles[REFERENCE_CHIP]
+        reference_precision = reference.precision_used(precision)
+        h100e = (
+            peak / reference.peak[reference_precision].si if reference_precision else peak * np.nan
         )
-        for grid in selected
-    }
+
+        shares_out = {
+            grid.id: GridShare(
+                energy=ureg.Quantity(
+                    chain.grid_energy_share(average_total, grid.annual_energy.si), ""
+                ),
+                capacity=None
+                if grid.capacity is None
+                else ureg.Quantity(chain.grid_capacity_share(facility, grid.capacity.si), ""),
+            )
+            for grid in selected
+        }
+        flop_per_year = chain.yearly_amount(delivered)
+        check_finite_outputs(
+            {
+                "accelerators": counts, "IT power": it_power, "facility power": facility,
+                "average facility power": average_by_chip, "peak FLOP/s": peak_by_chip,
+                "FLOP per year": flop_per_year,
+                "annual energy": chain.annual_energy(average_total),
+            },
+            "convert",
+        )  # fmt: skip
     inputs: dict[str, Any] = {}
     if power_w is not None:
         inputs["power_w"] = power_w
@@ -374,7 +388,7 @@ def _run(
         peak_flops=ureg.Quantity(peak, "FLOP/s"),
         peak_flops_by_chip=_quantity_map(chips, peak_by_chip, "FLOP/s"),
         delivered_flops=ureg.Quantity(delivered, "FLOP/s"),
-        flop_per_year=ureg.Quantity(chain.yearly_amount(delivered), "FLOP"),
+        flop_per_year=ureg.Quantity(flop_per_year, "FLOP"),
         h100_equivalents=ureg.Quantity(h100e, ""),
         precision_by_chip=dict(zip(chips, fleet.precision_used, strict=True)),
         grid_share=shares_out,

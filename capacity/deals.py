@@ -34,6 +34,7 @@ from capacity.distributions import (
     parse_distribution,
 )
 from capacity.errors import CapacityError, InputError
+from capacity.grammar import GrammarError
 from capacity.profiles import ProfileSet, load_profiles
 from capacity.schedule import Ramp, Schedule
 from capacity.units import parse_count, to_si
@@ -401,6 +402,9 @@ class _Reader:
         example = "a number of accelerators such as 250000, '250k' or '1.2M'"
         try:
             count = None if isinstance(value, bool) else parse_count(value, field_name)
+        except GrammarError as error:
+            message = str(error).removeprefix(f"{field_name}: ")
+            raise self.fail(owner, field_name, message) from None
         except CapacityError:
             raise self.fail(owner, field_name, f"must be > 0, got {value!r}") from None
         if count is not None:
@@ -600,8 +604,11 @@ class _Reader:
         else:
             try:
                 parsed = None if isinstance(value, bool) else parse_count(value, field_name)
+            except GrammarError as error:
+                message = str(error).removeprefix(f"{field_name}: ")
+                raise self.fail(owner, field_name, message) from None
             except CapacityError:
-                parsed = -1.0
+                raise self.fail(owner, field_name, f"must be > 0, got {value!r}") from None
             if parsed is None:
                 raise self.fail(
                     owner,

@@ -32,6 +32,7 @@ from typing import Any
 import numpy as np
 
 from capacity.errors import InputError
+from capacity.grammar import MAX_TEXT_LENGTH, read_number
 from capacity.kernels.sampling import KINDS, ndtri_array, normal_cdf
 from capacity.units import DIMENSIONS, parse_count, parse_quantity
 
@@ -39,6 +40,9 @@ __all__ = ["COUNT", "Distribution", "fixed", "is_distribution_text", "parse_dist
 
 # The dimension of a number of accelerators: plain numbers or "250k", "1.2M" (parse_count).
 COUNT = "count"
+
+# Four numbers with their units and a kind, with room to spare.
+MAX_DISTRIBUTION_TEXT = 4 * MAX_TEXT_LENGTH
 
 _ALIASES = {"tri": "triangular", "unif": "uniform", "lognorm": "lognormal", "norm": "normal"}
 _PARAMETER_COUNTS = {"uniform": (2,), "triangular": (3,), "normal": (2, 4), "lognormal": (2,)}
@@ -244,6 +248,11 @@ def parse_distribution(
             [_number(v, name, dimension) for v in np.ravel(np.asarray(value, dtype=object))]
         )
         return _samples(samples, name, lower, upper, text=f"{samples.size} samples")
+    if isinstance(value, str) and len(value) > MAX_DISTRIBUTION_TEXT:
+        raise InputError(
+            f"{name}: the text is {len(value):,} characters long; a distribution takes at "
+            f"most {MAX_DISTRIBUTION_TEXT}"
+        )
     if is_distribution_text(value):
         kind_text, _, rest = value.partition(":")
         kind = _ALIASES.get(kind_text.strip().lower(), kind_text.strip().lower())
@@ -257,7 +266,15 @@ def parse_distribution(
             raise InputError(
                 f"{name}: unknown distribution {kind_text!r} in {value!r}; use {_FORMS}"
             )
-        numbers = tuple(_number(part, name, dimension) for part in _split(rest))
+        parts = _split(rest)
+        if len(parts) not in _PARAMETER_COUNTS[kind]:
+            counts = " or ".join(str(c) for c in _PARAMETER_COUNTS[kind])
+            raise InputError(
+                f"{name}: {kind} takes {counts} numbers separated by commas, got {value!r} "
+                "(inside a distribution, commas separate numbers: group digits with spaces, "
+                "'1 500 MW'); use " + _FORMS
+            )
+        numbers = tuple(_number(part, name, dimension) for part in parts)
         if len(numbers) not in _PARAMETER_COUNTS[kind]:
             counts = " or ".join(str(c) for c in _PARAMETER_COUNTS[kind])
             raise InputError(f"{name}: {kind} takes {counts} numbers, got {value!r}; use {_FORMS}")
@@ -283,22 +300,20 @@ def _split(text: str) -> list[str]:
 
 
 def _number(value: Any, name: str, dimension: str) -> float:
+    """One parameter or sample, in the SI unit of ``dimension``, finite (capacity.grammar)."""
+    if isinstance(value, np.integer | np.floating):
+        value = value.item()
     if dimension == COUNT:
-        count = parse_count(float(value) if isinstance(value, np.integer) else value, name)
+        count = parse_count(value, name) if not isinstance(value, bool) else None
         if count is None:
             raise InputError(
                 f"{name}: {value!r} is not a number of accelerators such as 250000, '250k' "
                 "or '1.2M'"
             )
         return count
-    if isinstance(value, str):
-        value = value.strip()
-        if dimension == "dimensionless":
-            try:
-                return float(value.rstrip("%")) / (100.0 if value.endswith("%") else 1.0)
-            except ValueError:
-                pass
-    if isinstance(value, int | float | np.floating | np.integer) and not isinstance(value, bool):
+    if isinstance(value, str) and dimension == "dimensionless":
+        return read_number(value, name)
+    if isinstance(value, int | float) and not isinstance(value, bool):
         if dimension != "dimensionless":
             example = DIMENSIONS[dimension][1]
             raise InputError(f"{name}: {value!r} needs a unit, such as {example!r}")

@@ -5,10 +5,14 @@ The CLI turns a ``CapacityError`` into one line on stderr and exit code 2.
 
 from __future__ import annotations
 
+import signal
+
 __all__ = [
     "CapacityError",
     "InputError",
+    "OutputError",
     "ProfileError",
+    "Terminated",
     "UnitError",
     "UnknownChipError",
     "UnknownGridError",
@@ -43,3 +47,26 @@ class UnknownGridError(CapacityError, KeyError):
 
 class ProfileError(CapacityError):
     """A malformed hardware-profile or grid file; the message names the file and the field."""
+
+
+class OutputError(CapacityError):
+    """An output that cannot be written: a file the system refuses (the message names it and
+    the reason, such as a full disk) or a number that the format cannot hold (NaN, inf)."""
+
+
+class Terminated(BaseException):
+    """SIGTERM or SIGHUP, raised in the main thread by
+    :func:`capacity.streaming.unwinding_on_signals` so that clean-up code runs, as Ctrl-C's
+    KeyboardInterrupt does. Not a :class:`CapacityError`: nothing was wrong with the input."""
+
+    def __init__(self, signal_number: int) -> None:
+        super().__init__(signal_number)
+        self.signal_number = signal_number
+
+    @property
+    def exit_status(self) -> int:
+        """128 + the signal's number, as a shell reports a process that a signal ended."""
+        return 128 + self.signal_number
+
+    def __str__(self) -> str:
+        return signal.Signals(self.signal_number).name

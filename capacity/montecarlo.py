@@ -60,6 +60,7 @@ from capacity.errors import InputError
 from capacity.figures import Figure
 from capacity.fleet import build_fleet, fleet_assumptions
 from capacity.grids import Grid, GridSet, select_grids
+from capacity.inputs import check_finite_outputs
 from capacity.kernels.backends import Backend, resolve_backend
 from capacity.kernels.montecarlo_problem import MonteCarloProblem, SamplePartial, SampleSpec
 from capacity.kernels.montecarlo_reference import evaluate, input_values
@@ -341,7 +342,8 @@ def montecarlo(
     chunk_samples : int, optional
         Samples per chunk (default: the backend's).
     progress : callable, optional
-        Called as ``progress(samples_done, samples_total)`` after each chunk.
+        Called as ``progress(samples_done, samples_total)`` before the first chunk of each
+        pass (0 done) and after each chunk; a second pass over the samples counts from 0.
 
     Returns
     -------
@@ -457,7 +459,17 @@ def simulate(
 
     pilot_n = min(n_samples, PILOT_SAMPLES)
     pilot_inputs = input_values(problem, 0, pilot_n)
-    pilot = evaluate(problem, pilot_inputs)
+    with np.errstate(over="ignore", invalid="ignore"):
+        pilot = evaluate(problem, pilot_inputs)
+    # Missing prices leave capex NaN by design; every other output must be finite.
+    check_finite_outputs(
+        {
+            name: pilot[:, q]
+            for q, name in enumerate(SCENARIO_QUANTITIES)
+            if name not in ("capex", "annual_cost")
+        },
+        "montecarlo",
+    )
     spec = _pilot_spec(pilot, bins)
 
     # Compile (or load the cached) kernels on a few samples before the timed loop.
@@ -484,6 +496,15 @@ def simulate(
         )
         for g, group in enumerate(groups)
     }
+    check_finite_outputs(
+        {
+            f"{name} of {group}": (summary.minimum, summary.maximum, summary.mean)
+            for group, outputs in summaries.items()
+            for name, summary in outputs.items()
+            if summary is not None
+        },
+        "montecarlo",
+    )
     top = len(groups) - 1
     uncertain = [v for v, d in enumerate(problem.distributions) if not d.is_fixed]
     nominal = np.array([[d.nominal()] for d in problem.distributions])
@@ -821,6 +842,8 @@ def _reduce_all(
     progress: Callable[[int, int], None] | None,
 ) -> SamplePartial:  # fmt: skip
     partial = SamplePartial.empty(problem.groups, spec.bins)
+    if progress is not None:
+        progress(0, samples)
     for start in range(0, samples, chunk):
         stop = min(start + chunk, samples)
         partial = partial.merge(runner.reduce_samples(problem, spec, start, stop))

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from capacity.errors import InputError
+from capacity.errors import CapacityError, InputError, UnitError
 from capacity.grids import GridSet
 from capacity.kernels.point import QUANTITIES
 from capacity.kernels.problem import SweepProblem
@@ -119,9 +119,11 @@ def parse_objective(text: str, grids: GridSet, reference_flops: float) -> Object
             f"objective {text!r} must be max-OUTPUT or min-OUTPUT, e.g. max-delivered-flops; "
             f"outputs: {', '.join(MEASURE_NAMES)}"
         )
-    return Objective(
-        text.strip(), measure(match[2], grids, reference_flops), 1.0 if match[1] == "max" else -1.0
-    )
+    try:
+        output = measure(match[2], grids, reference_flops)
+    except CapacityError as error:
+        raise InputError(f"objective {text!r}: {error}") from None
+    return Objective(text.strip(), output, 1.0 if match[1] == "max" else -1.0)
 
 
 @dataclass(frozen=True)
@@ -178,9 +180,12 @@ def _bound(text: str, value: str, dimension: str) -> float:
         scale = 0.01
     else:
         number, scale = value, 1.0
-    count = parse_count(number, f"constraint {text!r}")
+    try:
+        count = parse_count(number, f"constraint {text!r}")
+    except UnitError:
+        count = None
     if count is None:
-        raise InputError(f"constraint {text!r}: {value!r} is not a number")
+        raise InputError(f"constraint {text!r}: {value!r} is not a number such as 0.6 or 60%")
     return count * scale
 
 
@@ -218,7 +223,10 @@ def parse_constraint(
             )
         lower, upper = (-np.inf, share) if upper_bound else (share, np.inf)
         return MixConstraint(text.strip(), base.split("-")[0], argument or None, lower, upper)
-    output = measure(name, grids, reference_flops)
+    try:
+        output = measure(name, grids, reference_flops)
+    except CapacityError as error:
+        raise InputError(f"constraint {text!r}: {error}") from None
     bound = _bound(text, value, output.dimension)
     lower, upper = (-np.inf, bound) if upper_bound else (bound, np.inf)
     return Constraint(text.strip(), output, lower, upper)

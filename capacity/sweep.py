@@ -48,9 +48,10 @@ from capacity.convert import (
 from capacity.errors import InputError
 from capacity.fleet import build_fleet, fleet_assumptions
 from capacity.grids import Grid, GridSet, known_grids, select_grids
-from capacity.inputs import bounded_number
+from capacity.inputs import bounded_number, check_finite_outputs
 from capacity.kernels.backends import Backend, output_buffers, resolve_backend
 from capacity.kernels.partial import Partial
+from capacity.kernels.point import QUANTITIES
 from capacity.kernels.problem import OUTPUTS, ReduceSpec, SweepProblem
 from capacity.objectives import (
     MEASURE_NAMES,
@@ -64,7 +65,7 @@ from capacity.objectives import (
 from capacity.profiles import ProfileSet, profile_set
 from capacity.streaming import ParquetSink, atomic_destination, check_destination
 from capacity.summary import DEFAULT_QUANTILES, OutputSummary, summarize
-from capacity.units import parse_quantity, ureg
+from capacity.units import SECONDS_PER_YEAR, parse_quantity, ureg
 
 __all__ = [
     "SUMMARY_OUTPUTS",
@@ -513,6 +514,17 @@ def plan_sweep(
         provisioned=fleet.provisioned, idle=fleet.idle, busy=fleet.busy,
         sizing=fleet.sizing, flops=fleet.flops,
     )  # fmt: skip
+    with np.errstate(over="ignore", invalid="ignore"):
+        _, upper = problem.quantity_ranges()
+        check_finite_outputs(
+            {
+                **dict(zip(QUANTITIES, upper, strict=True)),
+                "annual energy": upper[QUANTITIES.index("average_facility_power")]
+                * SECONDS_PER_YEAR,
+                "FLOP per year": upper[QUANTITIES.index("delivered_flops")] * SECONDS_PER_YEAR,
+            },
+            "sweep",
+        )
     grid_references = known_grids(grid_set)
     selected = tuple(select_grids(grids, grid_references))
     reference = profiles[REFERENCE_CHIP]
@@ -628,7 +640,8 @@ def sweep(
         Most bytes a materialized sweep may hold ("8 GiB"); default half the available
         memory. Larger sweeps are refused with their size and the alternatives.
     progress : callable, optional
-        Called as ``progress(points_done, points_total)`` after each chunk.
+        Called as ``progress(points_done, points_total)`` once before the first chunk (0
+        done, the kernels compiled) and after each chunk: the calls time the chunks.
 
     Returns
     -------
@@ -693,6 +706,8 @@ def sweep(
             sink = ParquetSink(stack.enter_context(atomic_destination(destination)), metadata)
             stack.callback(sink.close)
             buffers = output_buffers(min(chunk, points), problem.chips)
+        if progress is not None:
+            progress(0, points)
         for start in range(0, points, chunk):
             stop = min(start + chunk, points)
             if data is not None:
@@ -704,6 +719,11 @@ def sweep(
             total = total.merge(runner.reduce(problem, spec, start, stop))
             if progress is not None:
                 progress(stop, points)
+        # Before a streamed file is committed: an overflow leaves no file behind.
+        summaries = _summaries(plan, total)
+        check_finite_outputs(
+            {name: (s.minimum, s.maximum, s.mean) for name, s in summaries.items()}, "sweep"
+        )
 
     compute_seconds = time.perf_counter() - loop_started
     best = None
@@ -718,7 +738,7 @@ def sweep(
         utilization=problem.utilization,
         mixes=problem.mixes,
         inputs=inputs,
-        summary=_summaries(plan, total),
+        summary=summaries,
         feasible_points=total.feasible,
         unmet=tuple(_unmet(plan, total)),
         best=best,

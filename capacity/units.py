@@ -10,6 +10,7 @@ gives it the dimension ``[information]`` so that "80 GB" is checked as memory.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from importlib import resources
@@ -19,6 +20,7 @@ import numpy as np
 import pint
 
 from capacity.errors import UnitError
+from capacity.grammar import NoNumberError, read_count, read_quantity_text
 
 __all__ = [
     "DIMENSIONS",
@@ -28,6 +30,7 @@ __all__ = [
     "format_count",
     "parse_count",
     "parse_quantity",
+    "quantity_from_text",
     "to_si",
     "ureg",
 ]
@@ -111,10 +114,12 @@ def describe_dimension(quantity: pint.Quantity) -> str:
 def parse_quantity(value: Any, dimension: str, name: str) -> pint.Quantity:
     """Read ``value`` as a quantity of ``dimension``, or raise :class:`UnitError`.
 
+    Text follows :mod:`capacity.grammar`: one number and one unit, never arithmetic.
+
     Parameters
     ----------
     value : str, pint.Quantity
-        "30 GW", "30GW", ``Quantity(30, "GW")`` or a quantity holding an array.
+        "30 GW", "30GW", "1,500 MW", ``Quantity(30, "GW")`` or a quantity holding an array.
     dimension : str
         A key of :data:`DIMENSIONS`: "power", "energy", "compute rate", "memory",
         "memory bandwidth" or "dimensionless".
@@ -123,18 +128,7 @@ def parse_quantity(value: Any, dimension: str, name: str) -> pint.Quantity:
     """
     example = DIMENSIONS[dimension][1]
     if isinstance(value, str):
-        text = value.strip()
-        try:
-            quantity: pint.Quantity = ureg.Quantity(text)
-        except (pint.errors.UndefinedUnitError, pint.errors.DefinitionSyntaxError) as error:
-            hint = ""
-            if re.search(r"flops\b", text, re.IGNORECASE):
-                hint = "; write FLOP/s for a rate, for example '989.5 TFLOP/s'"
-            raise UnitError(f"{name}: cannot read {value!r} ({error}){hint}") from None
-        except Exception as error:  # pint raises several unrelated types on garbage
-            raise UnitError(
-                f"{name}: cannot read {value!r} as {_article(dimension)} such as {example!r}"
-            ) from error
+        quantity = quantity_from_text(value, name, hint=example)
     elif isinstance(value, ureg.Quantity):
         quantity = value
     elif isinstance(value, pint.Quantity):
@@ -142,11 +136,16 @@ def parse_quantity(value: Any, dimension: str, name: str) -> pint.Quantity:
             f"{name}: the quantity comes from another pint registry; "
             f"use capacity.units.ureg or pass a string such as {example!r}"
         )
-    else:
-        if dimension == "dimensionless":
-            return ureg.Quantity(value, "")
+    elif dimension == "dimensionless" and _is_real(value):
+        quantity = ureg.Quantity(value, "")
+    elif _is_real(value):
         raise UnitError(
             f"{name}: needs {_article(dimension)} with a unit, such as {example!r}; got {value!r}"
+        )
+    else:
+        raise UnitError(
+            f"{name}: needs {_article(dimension)} such as {example!r} (a string or a "
+            f"capacity.ureg quantity); got {type(value).__name__} {value!r}"
         )
     if quantity.dimensionality != _dimensionality(dimension):
         message = (
@@ -159,7 +158,64 @@ def parse_quantity(value: Any, dimension: str, name: str) -> pint.Quantity:
             )
             message += _FLOP_AMOUNT_HINT.format(suggestion=written or "989.5 TFLOP/s")
         raise UnitError(message)
+    _check_finite(quantity, dimension, name, value)
     return quantity
+
+
+def _is_real(value: Any) -> bool:
+    """A real number or an array of them (bool is not a number here)."""
+    if isinstance(value, bool | np.bool_):
+        return False
+    if isinstance(value, int | float | np.integer | np.floating):
+        return True
+    if isinstance(value, np.ndarray):
+        return value.dtype.kind in "iuf"
+    return False
+
+
+def quantity_from_text(text: str, name: str, hint: str = "30 GW") -> pint.Quantity:
+    """The quantity ``text`` spells in :mod:`capacity.grammar`, in the unit it was written in.
+
+    >>> quantity_from_text("1 500 MW", "power")
+    <Quantity(1500.0, 'megawatt')>
+    """
+    try:
+        number, unit_text = read_quantity_text(text, name)
+    except NoNumberError:
+        raise NoNumberError(
+            f"{name}: cannot read {text!r}: write a number and its unit, such as {hint!r}"
+        ) from None
+    if unit_text == "%":
+        unit_text = "percent"
+    try:
+        units = _units(unit_text)
+    except (pint.errors.UndefinedUnitError, pint.errors.DefinitionSyntaxError) as error:
+        flop_hint = ""
+        if re.search(r"flops\b", text, re.IGNORECASE):
+            flop_hint = "; write FLOP/s for a rate, for example '989.5 TFLOP/s'"
+        raise UnitError(f"{name}: cannot read {text!r} ({error}){flop_hint}") from None
+    except Exception:  # pint raises several unrelated types on unit text it cannot read
+        raise UnitError(
+            f"{name}: cannot read the unit of {text!r}; write it like {hint!r}"
+        ) from None
+    return ureg.Quantity(number, units)
+
+
+@functools.lru_cache(maxsize=512)
+def _units(unit_text: str) -> Any:
+    return ureg.parse_units(unit_text) if unit_text else ureg.dimensionless
+
+
+def _check_finite(quantity: pint.Quantity, dimension: str, name: str, written: Any) -> None:
+    """Every element finite, in the unit written and in the model's SI unit."""
+    magnitude = np.asarray(quantity.magnitude, dtype=np.float64)
+    si = np.asarray(quantity.to(DIMENSIONS[dimension][0]).magnitude, dtype=np.float64)
+    if not (np.all(np.isfinite(magnitude)) and np.all(np.isfinite(si))):
+        shown = written if isinstance(written, str) else quantity
+        if not np.all(np.isfinite(magnitude)):
+            raise UnitError(f"{name}: must be finite, got {shown!s}")
+        unit = DIMENSIONS[dimension][0] or "plain numbers"
+        raise UnitError(f"{name}: {shown!s} is too large to represent in {unit}")
 
 
 def to_si(value: Any, dimension: str, name: str) -> Any:
@@ -171,36 +227,19 @@ def to_si(value: Any, dimension: str, name: str) -> Any:
     return float(magnitude)
 
 
-_COUNT_SUFFIXES = {
-    "": 1.0,
-    "k": 1e3,
-    "K": 1e3,
-    "thousand": 1e3,
-    "M": 1e6,
-    "mn": 1e6,
-    "million": 1e6,
-    "B": 1e9,
-    "bn": 1e9,
-    "billion": 1e9,
-}
-_COUNT_PATTERN = re.compile(
-    r"^\s*(?P<number>[0-9][0-9_,]*(?:\.[0-9]*)?(?:[eE][+-]?[0-9]+)?)\s*(?P<suffix>[A-Za-z]*)\s*$"
-)
-
-
 def parse_count(value: Any, name: str = "count") -> float | None:
-    """Read a number of accelerators: 200000, "200000", "200k", "4.5M", "1.2 million".
+    """Read a number of accelerators: 200000, "200000", "200 000", "200k", "4.5M", "1.2 million".
 
-    Returns ``None`` when ``value`` is a string that is not a count (it may be a quantity);
-    raises :class:`UnitError` for a count that is negative or not finite.
+    Returns ``None`` when ``value`` is a string that is a number followed by something other
+    than a count multiplier (it may be a quantity, "30 GW") or does not start with a number;
+    raises :class:`UnitError` for a count that is negative or not finite, or for malformed
+    digit groups ("1,5").
     """
     if isinstance(value, str):
-        match = _COUNT_PATTERN.match(value)
-        if match is None or match["suffix"] not in _COUNT_SUFFIXES:
+        count = read_count(value, name)
+        if count is None:
             return None
-        count = float(match["number"].replace(",", "").replace("_", ""))
-        count *= _COUNT_SUFFIXES[match["suffix"]]
-    elif isinstance(value, int | float) and not isinstance(value, bool):
+    elif _is_real(value) and np.ndim(value) == 0:
         count = float(value)
     else:
         return None

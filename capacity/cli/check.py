@@ -20,7 +20,7 @@ from capacity.claims import (
     check_claim,
 )
 from capacity.cli.app import app, reports_errors
-from capacity.cli.format import human, percent, to_json, wide_console
+from capacity.cli.format import echo, human, percent, to_json, wide_console
 from capacity.cli.options import (
     DEFAULTS,
     BasisOption,
@@ -31,6 +31,7 @@ from capacity.cli.options import (
     ProvisionOption,
     SetOption,
     check_format,
+    number_option,
     parse_overrides,
 )
 from capacity.cli.shares import ShareCells
@@ -72,15 +73,21 @@ def check_command(
         typer.Option("--percent", help="Claimed share of --grid in percent ('25', '20-25')."),
     ] = None,
     grid: Annotated[str | None, typer.Option(help="Grid id of --percent.")] = None,
-    pue: Annotated[float | None, typer.Option(help="Facility ÷ IT power, ≥ 1. [1.2]")] = None,
+    pue: Annotated[
+        float | None, typer.Option(parser=number_option, help="Facility ÷ IT power, ≥ 1. [1.2]")
+    ] = None,
     utilization: Annotated[
-        float | None, typer.Option(help="Fraction of time the fleet is busy. [0.8]")
+        float | None,
+        typer.Option(parser=number_option, help="Fraction of time the fleet is busy. [0.8]"),
     ] = None,
     basis: BasisOption = None,
     provision: ProvisionOption = None,
     method: MethodOption = None,
     tolerance: Annotated[
-        float, typer.Option(help="Claimed ÷ model within 1 ± this is 'consistent'.")
+        float,
+        typer.Option(
+            parser=number_option, help="Claimed ÷ model within 1 ± this is 'consistent'."
+        ),
     ] = DEFAULT_TOLERANCE,
     grid_file: GridFileOption = None,
     set_: SetOption = None,
@@ -121,7 +128,7 @@ def check_command(
         **chosen,
     )
     if output_format == "json":
-        typer.echo(to_json(report.to_dict()))
+        echo(to_json(report.to_dict()))
     else:
         _print_report(report, given)
 
@@ -299,5 +306,5 @@ def _print_share(console: Console, check: ShareCheck, report: ClaimReport) -> No
 
 def _utilization(value: float | None) -> str:
     if value is None:
-        return "n/a"
+        return "none (the draw does not vary with it)"
     return f"{value:.3g}" + ("" if 0.0 <= value <= 1.0 else " (outside 0–1)")

@@ -9,7 +9,7 @@ from rich.table import Table
 
 from capacity.chain import provisioned_power
 from capacity.cli.app import app, reports_errors
-from capacity.cli.format import human, to_json, wide_console
+from capacity.cli.format import echo, human, to_json, wide_console
 from capacity.cli.options import FormatOption, GridFileOption, ProfilesOption, check_format
 from capacity.figures import Figure, weakest_confidence
 from capacity.grids import load_grids
@@ -68,7 +68,7 @@ def chips(
     check_format(output_format, ("table", "json"))
     known = load_profiles(profiles)
     if output_format == "json":
-        typer.echo(to_json({profile_id: _chip_row(known[profile_id]) for profile_id in known}))
+        echo(to_json({profile_id: _chip_row(known[profile_id]) for profile_id in known}))
         return
     table = Table(
         title="Hardware profiles (dense peaks; W per accelerator = system power ÷ count)"
@@ -103,7 +103,7 @@ def chips(
             row["flops_confidence"],
         )
     wide_console(200).print(table)
-    typer.echo("power / FLOP/s: the least sure grade among the figures behind them.")
+    echo("power / FLOP/s: the least sure grade among the figures behind them.")
 
 
 @app.command()
@@ -129,7 +129,7 @@ def show(
                 for name, f in figures.items()
             },
         }  # fmt: skip
-        typer.echo(to_json(document))
+        echo(to_json(document))
         return
     console = wide_console(200)
     console.print(f"[bold]{profile.id}[/bold] — {profile.name} ({profile.vendor}, {profile.year})")
@@ -170,7 +170,7 @@ def grids(
             }
             for grid in known.values()
         }
-        typer.echo(to_json(document))
+        echo(to_json(document))
         return
     table = Table(title="Reference grids")
     for column in ("id", "name", "year", "annual energy", "capacity", "confidence", "source"):

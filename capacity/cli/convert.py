@@ -8,7 +8,7 @@ import typer
 from rich.table import Table
 
 from capacity.cli.app import app, reports_errors
-from capacity.cli.format import human, scientific, to_csv, to_json, wide_console
+from capacity.cli.format import echo, human, scientific, to_csv, to_json, wide_console
 from capacity.cli.options import (
     DEFAULTS,
     BasisOption,
@@ -24,6 +24,7 @@ from capacity.cli.options import (
     ProvisionOption,
     SetOption,
     check_format,
+    number_option,
     parse_overrides,
 )
 from capacity.cli.shares import ShareCells
@@ -46,12 +47,18 @@ def convert_command(
     ],
     chip: ChipOption = None,
     mix: MixOption = None,
-    pue: Annotated[float | None, typer.Option(help="Facility ÷ IT power, ≥ 1. [1.2]")] = None,
+    pue: Annotated[
+        float | None, typer.Option(parser=number_option, help="Facility ÷ IT power, ≥ 1. [1.2]")
+    ] = None,
     utilization: Annotated[
-        float | None, typer.Option(help="Fraction of time the fleet is busy. [0.8]")
+        float | None,
+        typer.Option(parser=number_option, help="Fraction of time the fleet is busy. [0.8]"),
     ] = None,
     mfu: Annotated[
-        float | None, typer.Option(help="Fraction of peak FLOP/s achieved while busy. [1.0]")
+        float | None,
+        typer.Option(
+            parser=number_option, help="Fraction of peak FLOP/s achieved while busy. [1.0]"
+        ),
     ] = None,
     basis: BasisOption = None,
     provision: ProvisionOption = None,
@@ -94,9 +101,9 @@ def convert_command(
                 f"{error} (POWER_OR_COUNT is a power such as '30GW' or a count such as '200k')"
             ) from None
     if output_format == "json":
-        typer.echo(to_json(result.to_dict()))
+        echo(to_json(result.to_dict()))
     elif output_format == "csv":
-        typer.echo(to_csv(result.to_dict()), nl=False)
+        echo(to_csv(result.to_dict()), nl=False)
     else:
         _print_table(result, chosen, given, count is not None)
 

@@ -8,7 +8,7 @@ import typer
 from rich.table import Table
 
 from capacity.cli.app import app, reports_errors
-from capacity.cli.format import human, money, to_json, wide_console
+from capacity.cli.format import echo, human, money, to_json, wide_console
 from capacity.cli.options import (
     COST_OPTIONS,
     DEFAULTS,
@@ -27,6 +27,7 @@ from capacity.cli.options import (
     SetOption,
     check_format,
     cost_option_names,
+    number_option,
     parse_overrides,
     price_overrides,
 )
@@ -58,12 +59,18 @@ def costs_command(
     ],
     chip: ChipOption = None,
     mix: MixOption = None,
-    pue: Annotated[float | None, typer.Option(help="Facility ÷ IT power, ≥ 1. [1.2]")] = None,
+    pue: Annotated[
+        float | None, typer.Option(parser=number_option, help="Facility ÷ IT power, ≥ 1. [1.2]")
+    ] = None,
     utilization: Annotated[
-        float | None, typer.Option(help="Fraction of time the fleet is busy. [0.8]")
+        float | None,
+        typer.Option(parser=number_option, help="Fraction of time the fleet is busy. [0.8]"),
     ] = None,
     mfu: Annotated[
-        float | None, typer.Option(help="Fraction of peak FLOP/s achieved while busy. [1.0]")
+        float | None,
+        typer.Option(
+            parser=number_option, help="Fraction of peak FLOP/s achieved while busy. [1.0]"
+        ),
     ] = None,
     basis: BasisOption = None,
     provision: ProvisionOption = None,
@@ -134,7 +141,7 @@ def costs_command(
             "cost_parameters": assumptions.to_dict(),
             "costs": costs.to_dict(),
         }
-        typer.echo(to_json(document))
+        echo(to_json(document))
     else:
         _print_tables(conversion, assumptions, costs, chosen, given)
 

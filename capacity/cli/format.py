@@ -1,27 +1,127 @@
-"""Presentation: quantities for people, tables, JSON and CSV. No model logic here."""
+"""Presentation: quantities for people, tables, JSON and CSV. No model logic here.
+
+Output degrades instead of failing where a stream cannot take every character (an ASCII-only
+terminal, ``PYTHONIOENCODING=ascii``): tables and text use ASCII look-alikes ("≥" as ">=",
+"×" as "x"), JSON escapes ("\\u2265"); and no format ever holds NaN or infinity.
+"""
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import json
 import math
-from typing import Any
+import sys
+import unicodedata
+from typing import IO, Any
 
 import pint
 from rich.console import Console
+from rich.text import Text
+
+from capacity.errors import OutputError
 
 __all__ = [
+    "LOOKALIKES",
     "MONEY_SCALES",
+    "TextConsole",
+    "check_finite",
+    "echo",
     "flatten",
     "human",
     "money",
+    "not_finite",
     "percent",
     "scientific",
+    "takes_unicode",
     "to_csv",
     "to_json",
+    "use_lookalikes",
     "wide_console",
 ]
+
+# ASCII look-alikes of the characters the tables, help and messages use; any other character
+# falls back to its compatibility decomposition without accents ("é" as "e", "²" as "2"), or
+# "?".
+LOOKALIKES = {
+    "×": "x", "÷": "/", "–": "-", "—": "-", "−": "-", "‐": "-", "→": "->", "←": "<-",
+    "≥": ">=", "≤": "<=", "≈": "~", "≠": "!=", "±": "+/-", "…": "...", "•": "*", "·": "*",
+    "‘": "'", "’": "'", "“": '"', "”": '"', "∞": "inf", "°": " deg", "§": "S.", "µ": "u",
+    "Σ": "sum", "∫": "int", "ρ": "rho", "η": "eta", "Φ": "Phi", "σ": "sigma", "μ": "mu",
+    "β": "beta", "α": "alpha", "€": "EUR", "£": "GBP", "✓": "ok", "✗": "x",
+}  # fmt: skip
+# The codec error handler that writes ASCII look-alikes (see codecs.register_error).
+LOOKALIKE_ERRORS = "capacity-lookalikes"
+
+
+def _lookalike(character: str) -> str:
+    if character in LOOKALIKES:
+        return LOOKALIKES[character]
+    plain = unicodedata.normalize("NFKD", character)
+    plain = "".join(c for c in plain if c.isascii() and not unicodedata.combining(c))
+    return plain or "?"
+
+
+def _write_lookalikes(error: UnicodeError) -> tuple[str, int]:
+    if not isinstance(error, UnicodeEncodeError):
+        raise error
+    unencodable = error.object[error.start : error.end]
+    return "".join(_lookalike(c) for c in unencodable), error.end
+
+
+codecs.register_error(LOOKALIKE_ERRORS, _write_lookalikes)
+
+
+def takes_unicode(stream: IO[str] | None = None) -> bool:
+    """Whether ``stream`` (standard output by default) encodes every character (UTF-8, -16,
+    -32); an ASCII or Latin-1 stream does not."""
+    stream = sys.stdout if stream is None else stream
+    encoding = getattr(stream, "encoding", None) or "utf-8"
+    try:
+        return codecs.lookup(encoding).name.startswith("utf")
+    except LookupError:
+        return False
+
+
+def use_lookalikes(stream: IO[str]) -> None:
+    """Make ``stream`` write ASCII look-alikes of the characters its encoding lacks, instead
+    of raising UnicodeEncodeError (the command-line interface does this to stdout and
+    stderr). A stream that takes every character, or that cannot be reconfigured, is left
+    as it is."""
+    reconfigure = getattr(stream, "reconfigure", None)
+    if reconfigure is not None and not takes_unicode(stream):
+        reconfigure(errors=LOOKALIKE_ERRORS)
+
+
+def encodable(text: str, encoding: str) -> str:
+    """``text`` with ASCII look-alikes of the characters ``encoding`` lacks."""
+    try:
+        return text.encode(encoding, LOOKALIKE_ERRORS).decode(encoding)
+    except LookupError:
+        return text
+
+
+def echo(text: str, *, err: bool = False, nl: bool = True) -> None:
+    """Write ``text`` to standard output (or error) through the stream's own encoding.
+
+    Unlike click's echo, which writes UTF-8 to a stream that declares ASCII, this lets
+    :func:`use_lookalikes` degrade the text on an ASCII-only terminal.
+    """
+    stream = sys.stderr if err else sys.stdout
+    stream.write(f"{text}\n" if nl else text)
+    stream.flush()
+
+
+class TextConsole(Console):
+    """A rich Console that lays out ASCII look-alikes ("≥" as ">=") of the characters its
+    stream cannot encode, so that tables keep their columns on an ASCII-only terminal."""
+
+    def render_str(self, text: str, **options: Any) -> Text:
+        if not takes_unicode(self.file):
+            text = encodable(text, self.encoding)
+        return super().render_str(text, **options)
+
 
 _PREFIXES = ["", "k", "M", "G", "T", "P", "E", "Z", "Y"]
 
@@ -31,7 +131,7 @@ def human(quantity: pint.Quantity | float, unit: str = "") -> str:
     value = quantity.to(unit).magnitude if isinstance(quantity, pint.Quantity) else quantity
     value = float(value)
     if not math.isfinite(value):
-        return "n/a"
+        return not_finite(value)
     if unit in ("", "1"):
         return f"{value:,.0f}" if abs(value) >= 1000 else f"{value:.4g}"
     index = 0
@@ -54,9 +154,39 @@ def percent(fraction: pint.Quantity | float | None) -> str:
     return f"{value * 100:.3g} %"
 
 
-def to_json(document: Any) -> str:
-    """Exactly one JSON object, indented."""
-    return json.dumps(document, indent=2, ensure_ascii=False, allow_nan=False)
+def not_finite(value: float) -> str:
+    """A table cell for a number that is not finite, saying so: "inf (overflow)"."""
+    if math.isnan(value):
+        return "NaN (undefined)"
+    return f"{value} (overflow)"
+
+
+def check_finite(document: Any, where: str = "") -> None:
+    """Raise :class:`OutputError` naming the first number of ``document`` (nested dicts and
+    lists) that is NaN or infinite, which JSON and CSV cannot hold."""
+    if isinstance(document, dict):
+        for key, value in document.items():
+            check_finite(value, f"{where}.{key}" if where else str(key))
+    elif isinstance(document, list | tuple):
+        for index, value in enumerate(document):
+            check_finite(value, f"{where}[{index}]")
+    elif isinstance(document, float) and not math.isfinite(document):
+        raise OutputError(
+            f"internal: {where or 'the result'} is {document}, not a finite number; an input "
+            "is probably too large for the model"
+        )
+
+
+def to_json(document: Any, ascii_only: bool | None = None) -> str:
+    """Exactly one JSON object, indented, with finite numbers only.
+
+    ``ascii_only`` escapes every non-ASCII character ("\\u2265"); by default where standard
+    output cannot take them.
+    """
+    check_finite(document)
+    if ascii_only is None:
+        ascii_only = not takes_unicode()
+    return json.dumps(document, indent=2, ensure_ascii=ascii_only, allow_nan=False)
 
 
 def flatten(document: Any, prefix: str = "") -> list[tuple[str, str, Any]]:
@@ -87,6 +217,7 @@ def _cell(value: Any) -> Any:
 
 def to_csv(document: dict[str, Any]) -> str:
     """Long-format CSV (quantity, key, value) of a result's JSON document."""
+    check_finite(document)
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(["quantity", "key", "value"])
@@ -96,7 +227,7 @@ def to_csv(document: dict[str, Any]) -> str:
 
 def wide_console(min_width: int) -> Console:
     """A console at least ``min_width`` wide, so that tables piped to a file do not wrap."""
-    return Console(width=max(Console().width, min_width))
+    return TextConsole(width=max(Console().width, min_width))
 
 
 MONEY_SCALES = ((1e12, "trillion"), (1e9, "billion"), (1e6, "million"), (1e3, "thousand"))
@@ -111,7 +242,7 @@ def money(
     value = float(quantity.to(unit).magnitude)
     suffix = f" USD{per}"
     if not math.isfinite(value):
-        return "n/a"
+        return not_finite(value)
     for scale, word in MONEY_SCALES:
         if abs(value) >= scale:
             return f"{value / scale:.4g} {word}{suffix}"

@@ -12,7 +12,16 @@ from rich.console import Console
 from rich.table import Table
 
 from capacity.cli.app import app, reports_errors
-from capacity.cli.format import MONEY_SCALES, human, money, percent, to_json, wide_console
+from capacity.cli.format import (
+    MONEY_SCALES,
+    echo,
+    human,
+    money,
+    not_finite,
+    percent,
+    to_json,
+    wide_console,
+)
 from capacity.cli.options import (
     COST_OPTIONS,
     BasisOption,
@@ -31,6 +40,8 @@ from capacity.cli.options import (
     SetOption,
     check_format,
     cost_option_names,
+    integer_option,
+    number_option,
     parse_overrides,
     price_overrides,
 )
@@ -105,7 +116,11 @@ def montecarlo_command(
         str, typer.Option(help="Number of samples: 100000, 1e7 or 10M.")
     ] = "100000",
     seed: Annotated[
-        int, typer.Option(help="Seed: the same seed gives the same samples on every backend.")
+        int,
+        typer.Option(
+            parser=integer_option,
+            help="Seed: the same seed gives the same samples on every backend.",
+        ),
     ] = 0,
     backend: Annotated[
         str, typer.Option(help="auto (CUDA if usable, else numba), numba, cuda or numpy.")
@@ -113,7 +128,8 @@ def montecarlo_command(
     quantile: Annotated[
         list[float] | None,
         typer.Option(
-            help="A quantile to report, in [0, 1] (repeatable). Default: 0.05, 0.5 and 0.95."
+            parser=number_option,
+            help="A quantile to report, in [0, 1] (repeatable). Default: 0.05, 0.5 and 0.95.",
         ),
     ] = None,
     power_uncertainty: Annotated[
@@ -167,7 +183,11 @@ def montecarlo_command(
         ),
     ] = None,
     bins: Annotated[
-        int, typer.Option(help="Histogram bins per output; quantiles are exact to one bin.")
+        int,
+        typer.Option(
+            parser=integer_option,
+            help="Histogram bins per output; quantiles are exact to one bin.",
+        ),
     ] = DEFAULT_BINS,
     grid_file: GridFileOption = None,
     set_: SetOption = None,
@@ -228,7 +248,7 @@ def montecarlo_command(
         except (ProfileError, InputError, UnitError) as error:
             raise _in_option_terms(error) from None
     if output_format == "json":
-        typer.echo(to_json(result.to_dict()))
+        echo(to_json(result.to_dict()))
     else:
         _print_tables(result, grid)
 
@@ -302,8 +322,10 @@ def _samples(text: str) -> Any:
 def _value(output: str, unit: str, value: float | None, shares: ShareCells | None = None) -> str:
     """One cell; grid shares through ``shares``, which marks those above 100 %, unless the
     value is not a share (a spread)."""
-    if value is None or not math.isfinite(value):
+    if value is None:
         return "n/a"
+    if not math.isfinite(value):
+        return not_finite(value)
     if output.startswith("grid_share:"):
         return percent(value) if shares is None else shares(value)
     if unit == "J":
@@ -315,8 +337,10 @@ def _value(output: str, unit: str, value: float | None, shares: ShareCells | Non
 
 def _scaled(value: float | None, scale: float) -> str:
     """An amount of money in the row's scale ("27.07" for 27.07 billion USD)."""
-    if value is None or not math.isfinite(value):
+    if value is None:
         return "n/a"
+    if not math.isfinite(value):
+        return not_finite(value)
     return f"{value / scale:.4g}"
 
 

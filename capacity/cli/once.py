@@ -15,6 +15,8 @@ from typing import Any, TypeVar
 import typer
 from typer.core import TyperCommand
 
+from capacity.cli.format import echo
+
 __all__ = ["EXIT_BAD_INPUT", "CapacityTyper", "SingleValueCommand", "repeated_options"]
 
 # Exit status for bad input, as for typer's own usage errors.
@@ -30,7 +32,7 @@ class SingleValueCommand(TyperCommand):
         if not ctx.resilient_parsing:  # shell completion parses partial command lines
             problems = repeated_options(self, ctx, args)
             if problems:
-                typer.echo(f"error: {problems[0]}", err=True)
+                echo(f"error: {problems[0]}", err=True)
                 raise typer.Exit(EXIT_BAD_INPUT)
         return super().parse_args(ctx, args)
 

@@ -8,7 +8,8 @@ from typing import Annotated, Any
 
 import typer
 
-from capacity.errors import InputError
+from capacity.errors import CapacityError, InputError
+from capacity.grammar import read_number
 
 ProfilesOption = Annotated[
     list[Path] | None,
@@ -34,6 +35,27 @@ SetOption = Annotated[
 FormatOption = Annotated[
     str, typer.Option("--format", help="Output format: table, json (or csv where offered).")
 ]
+
+
+def number_option(text: str | float) -> float:
+    """A number option read by :mod:`capacity.grammar` ("1.2", "1 500", "80%"), never by
+    Python's float(), which takes "nan", "inf" and "1_2". Defaults arrive as numbers."""
+    if not isinstance(text, str):
+        return float(text)
+    try:
+        return read_number(text, "")
+    except CapacityError as error:
+        raise typer.BadParameter(str(error).removeprefix(": ")) from None
+
+
+def integer_option(text: str | int) -> int:
+    """A whole-number option: "1024", "1e6", "10 000"; refuses "1.5" and "1_0"."""
+    if isinstance(text, int):
+        return text
+    number = number_option(text)
+    if not number.is_integer():
+        raise typer.BadParameter(f"{text!r} is not a whole number")
+    return int(number)
 
 
 def check_format(output_format: str, allowed: tuple[str, ...]) -> None:

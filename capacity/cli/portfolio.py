@@ -18,14 +18,15 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from capacity.cli.app import app, reports_errors
-from capacity.cli.format import flatten, human, to_json, wide_console
+from capacity.cli.app import app, remove_stale_output, reports_errors
+from capacity.cli.format import echo, flatten, human, to_json, wide_console
 from capacity.cli.options import (
     FormatOption,
     GridFileOption,
     ProfilesOption,
     SetOption,
     check_format,
+    integer_option,
     parse_overrides,
 )
 from capacity.cli.progress import progress_bar
@@ -42,7 +43,7 @@ from capacity.portfolio import (
     simulate_portfolio,
 )
 from capacity.profiles import load_profiles
-from capacity.streaming import atomic_destination
+from capacity.streaming import atomic_destination, check_output_path
 from capacity.units import format_count
 
 # Width of the console for the tables, so that they do not wrap when piped to a file.
@@ -80,9 +81,14 @@ def portfolio_command(
     ],
     samples: Annotated[
         int | None,
-        typer.Option(help="Monte Carlo samples: P5/P50/P95 of every deal and of the total."),
+        typer.Option(
+            parser=integer_option,
+            help="Monte Carlo samples: P5/P50/P95 of every deal and of the total.",
+        ),
     ] = None,
-    seed: Annotated[int, typer.Option(help="Seed of the Monte Carlo draws.")] = 0,
+    seed: Annotated[
+        int, typer.Option(parser=integer_option, help="Seed of the Monte Carlo draws.")
+    ] = 0,
     backend: Annotated[
         str, typer.Option(help="Monte Carlo backend: auto, numpy, numba or cuda.")
     ] = "auto",
@@ -100,8 +106,9 @@ def portfolio_command(
     check_format(output_format, ("table", "json", "csv"))
     if samples is not None and samples < 1:
         raise InputError(f"--samples must be ≥ 1, got {samples}")
-    if out is not None and (out.is_dir() or not out.parent.is_dir()):
-        raise InputError(f"--out: {str(out)!r} must be a file in an existing folder")
+    if out is not None:
+        out = check_output_path(out, "--out")
+        remove_stale_output(out)
     profile_set = load_profiles(profiles)
     grid_set = load_grids(grid_file)
     overrides = parse_overrides(set_)
@@ -126,7 +133,7 @@ def portfolio_command(
         document = report.to_dict()
         if simulated is not None:
             document["monte_carlo"] = simulated.to_dict(JSON_HISTOGRAM_BINS)
-        _emit(to_json(document) + "\n", out)
+        _emit(to_json(document, ascii_only=None if out is None else False) + "\n", out)
     elif output_format == "csv":
         _emit(_csv(report, simulated), out)
     elif out is None:
@@ -139,9 +146,9 @@ def portfolio_command(
 
 def _emit(text: str, out: Path | None) -> None:
     if out is None:
-        typer.echo(text, nl=False)
+        echo(text, nl=False)
         return
-    with atomic_destination(out) as temporary:
+    with atomic_destination(out, "--out") as temporary:
         temporary.write_text(text, encoding="utf-8")
 
 

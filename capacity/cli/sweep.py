@@ -2,26 +2,30 @@
 
 from __future__ import annotations
 
+import contextlib
 import math
+from collections.abc import Iterator
 from typing import Annotated, Any
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
-from capacity.cli.app import app, reports_errors
-from capacity.cli.format import human, to_json, wide_console
+from capacity.cli.app import app, remove_stale_output, reports_errors
+from capacity.cli.format import echo, human, to_json, wide_console
 from capacity.cli.options import (
     FormatOption,
     GridFileOption,
     ProfilesOption,
     SetOption,
     check_format,
+    integer_option,
+    number_option,
     parse_overrides,
 )
 from capacity.cli.progress import progress_bar
 from capacity.cli.shares import ShareCells
-from capacity.errors import InputError
+from capacity.errors import CapacityError, InputError
 from capacity.grids import load_grids
 from capacity.profiles import load_profiles
 from capacity.summary import OutputSummary
@@ -77,7 +81,10 @@ def sweep_command(
     ] = "0.8",
     mix_step: Annotated[
         float | None,
-        typer.Option(help="Every mix of --chips in steps of this share (0.05, 0.1, 0.25…)."),
+        typer.Option(
+            parser=number_option,
+            help="Every mix of --chips in steps of this share (0.05, 0.1, 0.25…).",
+        ),
     ] = None,
     mix: Annotated[
         list[str] | None, typer.Option(help="One mix: ID=SHARE,ID=SHARE,... (repeatable).")
@@ -107,7 +114,10 @@ def sweep_command(
         str | None,
         typer.Option(help="Write every point to this Parquet file (streamed, atomic)."),
     ] = None,
-    mfu: Annotated[float, typer.Option(help="Fraction of peak FLOP/s achieved while busy.")] = 1.0,
+    mfu: Annotated[
+        float,
+        typer.Option(parser=number_option, help="Fraction of peak FLOP/s achieved while busy."),
+    ] = 1.0,
     precision: Annotated[str, typer.Option(help="fp4, fp6, fp8, bf16, tf32, fp32 or fp64.")] = (
         "bf16"
     ),
@@ -122,9 +132,12 @@ def sweep_command(
         typer.Option(help="Reference grid for grid share (repeatable). Default: all."),
     ] = None,
     chunk_points: Annotated[
-        int | None, typer.Option(help="Points per chunk (default: the backend's).")
+        int | None,
+        typer.Option(parser=integer_option, help="Points per chunk (default: the backend's)."),
     ] = None,
-    bins: Annotated[int, typer.Option(help="Histogram bins per output for quantiles.")] = 1024,
+    bins: Annotated[
+        int, typer.Option(parser=integer_option, help="Histogram bins per output for quantiles.")
+    ] = 1024,
     grid_file: GridFileOption = None,
     set_: SetOption = None,
     profiles: ProfilesOption = None,
@@ -135,7 +148,9 @@ def sweep_command(
     check_format(output_format, ("table", "json"))
     if reduce and out is not None:
         raise InputError("--reduce keeps no points and --out writes every point: choose one")
-    with progress_bar("sweep", "points") as progress:
+    if out is not None:
+        remove_stale_output(out)
+    with progress_bar("sweep", "points") as progress, _out_in_option_terms():
         result = sweep(
             power,
             chips=chips,
@@ -163,9 +178,21 @@ def sweep_command(
             progress=progress,
         )
     if output_format == "json":
-        typer.echo(to_json(result.to_dict()))
+        echo(to_json(result.to_dict()))
     else:
         _print_tables(result)
+
+
+@contextlib.contextmanager
+def _out_in_option_terms() -> Iterator[None]:
+    """The API's errors about its ``out`` argument in terms of ``--out``."""
+    try:
+        yield
+    except CapacityError as error:
+        text = str(error)
+        if not text.startswith("out:"):
+            raise
+        raise type(error)(f"--{text}") from None
 
 
 def _print_tables(result: SweepResult) -> None:

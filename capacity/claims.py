@@ -23,12 +23,21 @@ import numpy as np
 import pint
 
 from capacity import chain
-from capacity.convert import BASES, REFERENCE_CHIP, Conversion, convert, convert_accelerators
+from capacity.checks import describe, number_like, one_of, optional_text
+from capacity.convert import (
+    BASES,
+    REFERENCE_CHIP,
+    Conversion,
+    convert,
+    convert_accelerators,
+    exceeds_grid,
+    grid_share_warning,
+)
 from capacity.errors import InputError, UnitError, UnknownChipError, UnknownGridError
 from capacity.grammar import read_number
-from capacity.grids import Grid, GridSet, load_grids
-from capacity.inputs import bounded_number, check_choice
-from capacity.profiles import ProfileSet, load_profiles
+from capacity.grids import Grid, GridSet, known_grids
+from capacity.inputs import bounded_number
+from capacity.profiles import ProfileSet, profile_set
 from capacity.units import parse_count, quantity_from_text, to_si, ureg
 
 __all__ = [
@@ -136,6 +145,8 @@ class Claim:
         grid : str, optional
             Grid id of the share; needed with ``percent``.
         """
+        optional_text(chip, "chip")
+        optional_text(grid, "grid")
         power_w = _claim_power(power, "power")
         if count is None and percent is None:
             raise InputError("a claim needs a count with a chip, or a percent with a grid")
@@ -188,7 +199,11 @@ def parse_claim(text: str) -> Claim:
     >>> claim.terms[0].chip, claim.terms[0].counts
     ('h100s', (4000000.0, 5000000.0))
     """
-    if not isinstance(text, str) or not text.strip():
+    if not isinstance(text, str):
+        raise InputError(
+            f"the claim (text) must be a str such as '30 GW = 4.5M h100', got {describe(text)}"
+        )
+    if not text.strip():
         raise InputError(f"the claim is empty; accepted forms: {CLAIM_FORMS}")
     parts = [part.strip() for part in text.split("=")]
     if len(parts) < 2 or not all(parts):
@@ -493,6 +508,26 @@ class ShareCheck:
         return self.model_shares["energy"]
 
     @property
+    def exceeds_grid(self) -> bool:
+        """Whether the claim or the model puts the fleet above the whole grid (a share > 1)."""
+        return exceeds_grid([*self.model_shares.values(), *(end.share for end in self.ends)])
+
+    @property
+    def warnings(self) -> list[str]:
+        """A note for each share, claimed or the model's, above 100 % of the grid."""
+        notes = [
+            grid_share_warning(self.grid.id, reading, share)
+            for reading, share in self.model_shares.items()
+        ]
+        claimed = max(end.share for end in self.ends)
+        if exceeds_grid(claimed):
+            notes.append(
+                f"the claim '{self.text}' is above 100 % of {self.grid.id}: it says the fleet "
+                "draws more than the whole grid"
+            )
+        return [note for note in notes if note is not None]
+
+    @property
     def consistent(self) -> bool:
         return self.verdict == CONSISTENT
 
@@ -507,6 +542,7 @@ class ShareCheck:
             "matches": list(self.matches),
             "model_share": self.model_share,
             "model_shares": dict(self.model_shares),
+            "exceeds_grid": self.exceeds_grid,
             "share_at_idle": self.share_at_idle,
             "share_at_busy": self.share_at_busy,
             "average_facility_power_w": _watts(self.average_facility_power),
@@ -532,6 +568,12 @@ class ClaimReport:
         """Whether every right-hand side is consistent with the model."""
         return all(check.consistent for check in self.checks)
 
+    @property
+    def warnings(self) -> tuple[str, ...]:
+        """Grid shares above 100 %, claimed or the model's: more than the whole grid."""
+        notes = [n for c in self.checks if isinstance(c, ShareCheck) for n in c.warnings]
+        return tuple(dict.fromkeys(notes))
+
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict of SI numbers whose keys name their unit (``--format json``)."""
         return {
@@ -541,6 +583,7 @@ class ClaimReport:
             "consistent": self.consistent,
             "checks": [check.to_dict() for check in self.checks],
             "assumptions": list(self.assumptions),
+            "warnings": list(self.warnings),
         }
 
 
@@ -554,7 +597,7 @@ def _scalar(value: Any, name: str, low: float, high: float) -> float:
             f"{name}: a claim is checked at one value, got an array; "
             "use 'capacity sweep' for ranges of inputs"
         )
-    return float(bounded_number(value, name, low, high))
+    return float(bounded_number(number_like(value, name), name, low, high))
 
 
 def _resolve_chip(chip: str, profiles: ProfileSet) -> str:
@@ -648,26 +691,27 @@ def check_claim(
     pue_value = _scalar(pue, "pue", 1.0, math.inf)
     u = _scalar(utilization, "utilization", 0.0, 1.0)
     tolerance_value = _scalar(tolerance, "tolerance", 0.0, 1.0)
-    check_choice(basis, BASES, "basis")
-    profile_set = profiles if isinstance(profiles, ProfileSet) else load_profiles(profiles)
-    grids = grid_set if grid_set is not None else load_grids()
+    one_of(basis, BASES, "basis")
+    optional_text(chip, "chip")
+    chip_profiles = profile_set(profiles, overrides)
+    grids = known_grids(grid_set)
 
     grids_of = {t: _find_grid(t.grid, grids) for t in parsed.terms if isinstance(t, ShareClaim)}
     chips_of = {
-        t: _resolve_chip(t.chip, profile_set)
+        t: _resolve_chip(t.chip, chip_profiles)
         for t in parsed.terms
         if isinstance(t, AcceleratorClaim)
     }
     selected = list({grid.id: grid for grid in grids_of.values()}.values())
     if chip is not None:
-        fleet_chip, why = _resolve_chip(chip, profile_set), "as given"
+        fleet_chip, why = _resolve_chip(chip, chip_profiles), "as given"
     elif chips_of:
         fleet_chip, why = next(iter(chips_of.values())), "the chip the claim counts"
     else:
         fleet_chip, why = REFERENCE_CHIP, "no chip given: the reference chip"
     common: dict[str, Any] = {
-        "pue": pue_value, "provision": provision, "method": method, "profiles": profile_set,
-        "grid_set": grids, "overrides": overrides,
+        "pue": pue_value, "provision": provision, "method": method, "profiles": chip_profiles,
+        "grid_set": grids,
     }  # fmt: skip
     models: dict[str, Conversion] = {}
 

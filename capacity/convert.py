@@ -18,11 +18,12 @@ import numpy as np
 import pint
 
 from capacity import chain
+from capacity.checks import describe, number_like, one_of, optional_text
 from capacity.errors import InputError, UnitError
 from capacity.fleet import build_fleet, fleet_assumptions, replaced_data_notes
 from capacity.grids import Grid, GridSet, select_grids
-from capacity.inputs import bounded_number, check_choice, check_finite_outputs
-from capacity.profiles import PRECISIONS, ProfileSet, load_profiles
+from capacity.inputs import bounded_number, check_finite_outputs
+from capacity.profiles import PRECISIONS, ProfileSet, profile_set
 from capacity.units import parse_count, to_si, ureg
 
 __all__ = [
@@ -35,6 +36,8 @@ __all__ = [
     "GridShare",
     "convert",
     "convert_accelerators",
+    "exceeds_grid",
+    "grid_share_warning",
     "parse_mix",
 ]
 
@@ -46,6 +49,53 @@ MIX_BASES = ("power", "count")
 REFERENCE_CHIP = "h100-sxm"
 # Shares typed by hand ("0.33,0.33,0.34") sum to 1 only to a few digits.
 MIX_SUM_TOLERANCE = 1e-6
+# A grid share above this is more than the whole grid: flagged wherever it is given.
+WHOLE_GRID = 1.0
+# What a share above the whole grid means, by the basis of the share.
+_BEYOND_THE_GRID = {
+    "energy": "the fleet's average draw would exceed the grid's average load",
+    "capacity": "the fleet's facility power would exceed the grid's whole capacity",
+    "full_draw": "the fleet's facility power at full draw would exceed the grid's average load",
+}
+
+
+def exceeds_grid(share: Any) -> bool:
+    """Whether a grid share (a fraction, an array of them or a quantity) is above 1
+    anywhere: the fleet would draw more than the whole grid."""
+    if isinstance(share, pint.Quantity):
+        share = share.to("").magnitude
+    return bool(np.any(np.asarray(share, dtype=np.float64) > WHOLE_GRID))
+
+
+def grid_share_warning(grid_id: str, basis: str, share: Any, where: str = "") -> str | None:
+    """The note for a grid share above 100 % (None for one at or below it).
+
+    Parameters
+    ----------
+    grid_id : str
+        The grid.
+    basis : {"energy", "capacity", "full_draw"}
+        The share's basis.
+    share : float, array or quantity
+        The share(s); the note quotes the largest. [1]
+    where : str
+        Where the share is that large, for a sweep or a Monte Carlo run ("at some points").
+    """
+    if not exceeds_grid(share):
+        return None
+    magnitude = share.to("").magnitude if isinstance(share, pint.Quantity) else share
+    largest = float(np.max(np.asarray(magnitude, dtype=np.float64)))
+    up_to = "up to " if np.size(magnitude) > 1 or where else ""
+    basis_label = basis.replace("_", "-")
+    return (
+        f"grid share of {grid_id} ({basis_label} basis) is {up_to}{_percent(largest)}{where}, "
+        f"above 100 %: {_BEYOND_THE_GRID[basis]}"
+    )
+
+
+def _percent(fraction: float) -> str:
+    percent = fraction * 100
+    return f"{percent:,.0f} %" if percent >= 1000 else f"{percent:.3g} %"
 
 
 @dataclass(frozen=True)
@@ -56,6 +106,31 @@ class GridShare:
     """Average facility draw over the grid's average load (annual energy ÷ 1 year)."""
     capacity: pint.Quantity | None
     """Facility power over the grid's capacity; None where the grid has no capacity figure."""
+
+    @property
+    def exceeds_grid(self) -> bool:
+        """Whether either share is above 1: the fleet would draw more than the whole grid."""
+        return exceeds_grid(self.energy) or (
+            self.capacity is not None and exceeds_grid(self.capacity)
+        )
+
+    def warnings(self, grid_id: str, where: str = "") -> list[str]:
+        """A note for each basis whose share is above 100 %."""
+        shares = {"energy": self.energy, "capacity": self.capacity}
+        notes = [
+            grid_share_warning(grid_id, basis, share, where)
+            for basis, share in shares.items()
+            if share is not None
+        ]
+        return [note for note in notes if note is not None]
+
+    def to_dict(self) -> dict[str, Any]:
+        """Both shares as fractions, and whether either is above the whole grid."""
+        return {
+            "energy": _si(self.energy, ""),
+            "capacity": None if self.capacity is None else _si(self.capacity, ""),
+            "exceeds_grid": self.exceeds_grid,
+        }
 
 
 @dataclass(frozen=True)
@@ -87,6 +162,8 @@ class Conversion:
     precision_by_chip: Mapping[str, str | None]
     grid_share: Mapping[str, GridShare]
     assumptions: tuple[str, ...]
+    warnings: tuple[str, ...] = ()
+    """Grid shares above 100 %: the fleet would draw more than the whole grid."""
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict of SI numbers whose keys name their unit (``--format json``)."""
@@ -102,14 +179,9 @@ class Conversion:
             "peak_flop_per_s": _si(self.peak_flops, "FLOP/s"),
             "delivered_flop_per_s": _si(self.delivered_flops, "FLOP/s"),
             "flop_per_year": _si(self.flop_per_year, "FLOP"),
-            "grid_share": {
-                grid_id: {
-                    "energy": _si(share.energy, ""),
-                    "capacity": None if share.capacity is None else _si(share.capacity, ""),
-                }
-                for grid_id, share in self.grid_share.items()
-            },
+            "grid_share": {grid_id: share.to_dict() for grid_id, share in self.grid_share.items()},
             "assumptions": list(self.assumptions),
+            "warnings": list(self.warnings),
         }
 
 
@@ -148,6 +220,7 @@ def parse_mix(mix: str | Mapping[str, Any]) -> dict[str, Any]:
 
 def resolve_mix(chip: str | None, mix: Any, profiles: ProfileSet) -> dict[str, Any]:
     """Profile id → validated share(s) for one chip or a mix; the shares must sum to 1."""
+    optional_text(chip, "chip")
     if chip is not None and mix is not None:
         raise InputError("give either chip or mix, not both")
     if chip is None and mix is None:
@@ -160,7 +233,8 @@ def resolve_mix(chip: str | None, mix: Any, profiles: ProfileSet) -> dict[str, A
         profile_id = profiles.resolve(name)
         if profile_id in shares:
             raise InputError(f"mix names {profile_id!r} twice (as {name!r} and another alias)")
-        shares[profile_id] = bounded_number(share, f"mix share of {name}", 0.0, 1.0)
+        label = f"mix share of {name}"
+        shares[profile_id] = bounded_number(number_like(share, label), label, 0.0, 1.0)
     total = sum(np.asarray(s) for s in shares.values())
     if np.any(np.abs(np.asarray(total) - 1.0) > MIX_SUM_TOLERANCE):
         got = np.asarray(total).flat[int(np.argmax(np.abs(np.asarray(total) - 1.0)))]
@@ -177,11 +251,11 @@ def check_options(
     *, basis: str, provision: str, precision: str, method: str, mix_basis: str
 ) -> None:
     """Each named option is one of its choices, and method and provision go together."""
-    check_choice(basis, BASES, "basis")
-    check_choice(provision, PROVISIONS, "provision")
-    check_choice(method, METHODS, "method")
-    check_choice(mix_basis, MIX_BASES, "mix_basis")
-    check_choice(precision, PRECISIONS, "precision")
+    one_of(basis, BASES, "basis")
+    one_of(provision, PROVISIONS, "provision")
+    one_of(method, METHODS, "method")
+    one_of(mix_basis, MIX_BASES, "mix_basis")
+    one_of(precision, PRECISIONS, "precision")
     if method == "epoch" and provision != "nameplate":
         raise InputError("method='epoch' sizes for nameplate power; use provision='nameplate'")
 
@@ -193,10 +267,23 @@ def _common_inputs(
     check_options(basis=basis, provision=provision, precision=precision, method=method,
                   mix_basis=mix_basis)  # fmt: skip
     return (
-        bounded_number(pue, "pue", 1.0, math.inf),
-        bounded_number(utilization, "utilization", 0.0, 1.0),
-        bounded_number(mfu, "mfu", 0.0, 1.0),
+        bounded_number(number_like(pue, "pue"), "pue", 1.0, math.inf),
+        bounded_number(number_like(utilization, "utilization"), "utilization", 0.0, 1.0),
+        bounded_number(number_like(mfu, "mfu"), "mfu", 0.0, 1.0),
     )
+
+
+def broadcast_shape(arrays: Mapping[str, Any]) -> tuple[int, ...]:
+    """The shape that the named inputs broadcast to, or an error naming them and theirs."""
+    shapes = {name: np.shape(value) for name, value in arrays.items()}
+    try:
+        return np.broadcast_shapes(*shapes.values())
+    except ValueError:
+        listing = ", ".join(f"{name} {shape}" for name, shape in shapes.items() if shape)
+        raise InputError(
+            f"the array inputs have shapes that do not broadcast together ({listing}); give "
+            "arrays of one shape, or shapes that NumPy broadcasts, such as (3, 1) and (4,)"
+        ) from None
 
 
 def _run(
@@ -209,15 +296,14 @@ def _run(
         pue=pue, utilization=utilization, mfu=mfu, basis=basis, provision=provision,
         precision=precision, method=method, mix_basis=mix_basis,
     )  # fmt: skip
-    if not isinstance(profiles, ProfileSet):
-        profiles = load_profiles(profiles)
-    if overrides:
-        profiles = profiles.with_overrides(overrides)
+    profiles = profile_set(profiles, overrides)
     shares = resolve_mix(chip, mix, profiles)
     driver = power_w if power_w is not None else total
-    shape = np.broadcast_shapes(
-        *(np.shape(x) for x in (driver, pue, utilization, mfu, *shares.values()))
-    )
+    shape = broadcast_shape({
+        "power" if power_w is not None else "count": driver, "pue": pue,
+        "utilization": utilization, "mfu": mfu,
+        **{f"mix share of {chip}": share for chip, share in shares.items()},
+    })  # fmt: skip
     fleet = build_fleet(shares, profiles, method=method, provision=provision, precision=precision)
     mix_shares = np.stack([np.broadcast_to(s, shape) for s in shares.values()], axis=-1)
     mix_shares = mix_shares.astype(np.float64)
@@ -310,6 +396,7 @@ def _run(
             *fleet_assumptions(fleet, method=method, precision=precision),
             *replaced_data_notes(selected, reference, chips),
         ),
+        warnings=tuple(note for g, share in shares_out.items() for note in share.warnings(g)),
     )
 
 
@@ -438,7 +525,13 @@ def convert_accelerators(
 
 def _count_input(count: Any) -> Any:
     if isinstance(count, np.ndarray | list | tuple):
-        array = np.asarray(count, dtype=np.float64)
+        number_like(count, "count")
+        try:
+            array = np.asarray(count, dtype=np.float64)
+        except (TypeError, ValueError):
+            raise InputError(
+                f"count: an array of counts must hold numbers, got {describe(count)}"
+            ) from None
         if np.any(~np.isfinite(array) | (array < 0)):
             raise InputError("count: numbers of accelerators must be finite and ≥ 0")
         return array

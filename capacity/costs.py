@@ -24,11 +24,12 @@ from typing import Any
 import numpy as np
 import pint
 
+from capacity.checks import instance_of, optional_mapping, real_number, text_list
 from capacity.convert import Conversion
 from capacity.datafiles import read_toml
 from capacity.errors import InputError, ProfileError
 from capacity.figures import Figure, read_figure
-from capacity.profiles import ProfileSet, load_profiles
+from capacity.profiles import ProfileSet, profile_set
 from capacity.units import SECONDS_PER_YEAR, ureg
 
 __all__ = [
@@ -85,10 +86,10 @@ def capital_recovery_factor(rate: float, years: float) -> float:
     >>> capital_recovery_factor(0.0, 5)
     0.2
     """
-    if not (math.isfinite(rate) and rate >= 0):
-        raise InputError(f"discount rate must be finite and ≥ 0, got {rate!r}")
-    if not (math.isfinite(years) and years > 0):
-        raise InputError(f"lifetime must be finite and > 0 years, got {years!r}")
+    rate = real_number(rate, "rate (the discount rate)", low=0.0)
+    years = real_number(years, "years (the lifetime)", low=0.0)
+    if not years > 0:
+        raise InputError(f"years (the lifetime) must be > 0, got {years!r}")
     if rate == 0:
         return 1.0 / years
     # 1 − (1 + r)^−L written with expm1/log1p, exact also for very small rates
@@ -310,14 +311,18 @@ def cost_assumptions(
     >>> [round(crf, 4) for crf in assumptions.annualization()]
     [0.2505, 0.1019]
     """
-    if profiles is None:
-        profiles = load_profiles()
+    chip_names = text_list(chips, "chips")
+    if chip_names is None:
+        raise InputError("chips must be text or a list of chip ids such as ['h100'], got None")
+    if profiles is not None:
+        instance_of(profiles, ProfileSet, "profiles", "from capacity.load_profiles")
+    profiles = profile_set(profiles)
     prices: dict[str, Figure | None] = {}
-    for chip in chips:
+    for chip in chip_names:
         profile_id = profiles.resolve(chip)
         prices[profile_id] = profiles[profile_id].price
     figures = load_cost_defaults()
-    for key, value in (overrides or {}).items():
+    for key, value in optional_mapping(overrides, "overrides").items():
         if key.startswith(_PRICE_PREFIX) and key != _PRICE_PREFIX:
             prices[profiles.resolve(key.removeprefix(_PRICE_PREFIX))] = _override(
                 key, value, "money", "positive"
@@ -454,6 +459,8 @@ def conversion_costs(conversion: Conversion, assumptions: CostAssumptions) -> Co
     >>> round(float(costs.hardware_capex.to("GUSD").magnitude), 3)
     19.608
     """
+    instance_of(conversion, Conversion, "conversion", "from capacity.convert")
+    instance_of(assumptions, CostAssumptions, "assumptions", "from capacity.cost_assumptions")
     chips = conversion.chips
     prices = {chip: assumptions.accelerator_price.get(chip) for chip in chips}
     missing = tuple(chip for chip, price in prices.items() if price is None)

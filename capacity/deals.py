@@ -21,6 +21,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+from capacity.checks import describe, flag, instance_of, path_argument
 from capacity.convert import BASES
 from capacity.convert import resolve_mix as _resolve_mix
 from capacity.costs import COST_PARAMETERS
@@ -264,9 +265,21 @@ def load_portfolio(
 
     Examples
     --------
-    >>> portfolio = load_portfolio("tests/data/portfolios/two-deals.toml")
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     path = Path(folder) / "deals.toml"
+    ...     _ = path.write_text('''
+    ... [portfolio]
+    ... name = "example"
+    ... [[deal]]
+    ... name = "campus"
+    ... counterparty = "a utility"
+    ... power = "1 GW"
+    ... chip = "h100"
+    ... ''')
+    ...     portfolio = load_portfolio(path)
     >>> [deal.name for deal in portfolio.deals]
-    ['Alpha', 'Beta']
+    ['campus']
     """
     path = as_path(path, "path", "the portfolio file's path", PortfolioError)
     data = read_bounded(path, what=_WHAT, limit=PORTFOLIO_FILE_LIMIT, error=PortfolioError)
@@ -309,13 +322,16 @@ def loads_portfolio(
     >>> deal.chips, deal.power.nominal(), deal.pue.nominal()
     ('h100-sxm', 1000000000.0, 1.2)
     """
-    if not isinstance(text, str):
-        raise PortfolioError(f"text: must be the portfolio's TOML as a str, got {type(text)}")
-    raw = parse_toml(text, name, what=_WHAT, error=PortfolioError)
+    for argument, value in (("text", text), ("name", name)):
+        if not isinstance(value, str):
+            raise PortfolioError(f"{argument} must be a str, got {describe(value)}")
+    if profiles is not None:
+        instance_of(profiles, ProfileSet, "profiles", "from capacity.load_profiles")
     samples = SamplesAccess(
-        folder=Path(samples_folder) if samples_folder is not None else None,
-        confined=not allow_samples_outside,
+        folder=None if samples_folder is None else path_argument(samples_folder, "samples_folder"),
+        confined=not flag(allow_samples_outside, "allow_samples_outside"),
     )
+    raw = parse_toml(text, name, what=_WHAT, error=PortfolioError)
     return _Reader(name, profiles if profiles is not None else load_profiles(), samples).portfolio(
         raw
     )

@@ -262,6 +262,16 @@ def parse_distribution(
             [_number(v, name, dimension) for v in np.ravel(np.asarray(value, dtype=object))]
         )
         return _samples(samples, name, lower, upper, text=f"{samples.size} samples")
+    if dimension != COUNT and dimension not in DIMENSIONS:
+        known = ", ".join([*DIMENSIONS, COUNT])
+        raise InputError(f"dimension must be one of {known}; got {dimension!r}")
+    for bound_name, bound in (("lower", lower), ("upper", upper)):
+        if isinstance(bound, bool) or not isinstance(
+            bound, int | float | np.integer | np.floating
+        ):
+            raise InputError(f"{bound_name} must be a number, got {bound!r}")
+        if math.isnan(bound):
+            raise InputError(f"{bound_name} must be a number, not NaN")
     if isinstance(value, str) and len(value) > MAX_DISTRIBUTION_TEXT:
         raise InputError(
             f"{name}: the text is {len(value):,} characters long; a distribution takes at "

@@ -15,14 +15,25 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from capacity.checks import (
+    describe,
+    flag,
+    instance_of,
+    optional_text,
+    paths_argument,
+    text_list,
+    whole_number,
+)
 from capacity.datafiles import GRID_FILE_LIMIT, read_toml, user_paths
-from capacity.errors import ProfileError, UnknownGridError
+from capacity.errors import InputError, ProfileError, UnknownGridError
 from capacity.figures import Figure, read_figure
 from capacity.units import parse_quantity
 
-__all__ = ["GRIDS_ENV", "Grid", "GridSet", "load_grids", "select_grids"]
+__all__ = ["GRIDS_ENV", "Grid", "GridSet", "known_grids", "load_grids", "select_grids"]
 
 GRIDS_ENV = "CAPACITY_GRIDS"
+# Years a grid's figures may be for: any calendar year a date can hold.
+YEARS = (1, 9999)
 
 
 @dataclass(frozen=True)
@@ -61,6 +72,13 @@ class Grid:
         source: str = "user-defined",
     ) -> Grid:
         """A user grid from quantities or strings: ``Grid.create("x", "490 TWh", "145 GW")``."""
+        if optional_text(id, "id") is None:
+            raise InputError("id must be non-empty text such as 'texas', got None")
+        optional_text(name, "name")
+        if year is not None:
+            whole_number(year, "year", minimum=YEARS[0], maximum=YEARS[1])
+        if not isinstance(source, str):
+            raise InputError(f"source must be text, got {describe(source)}")
         energy = parse_quantity(annual_energy, "energy", "annual_energy")
         table = {"value": str(energy), "confidence": "user-override", "source": source}
         grid_raw: dict[str, Any] = {"name": name or id, "annual_energy": table}
@@ -152,17 +170,26 @@ def load_grids(
     files: Iterable[str | Path] | str | Path | None = None, *, use_environment: bool = True
 ) -> GridSet:
     """The built-in grids, then those in ``$CAPACITY_GRIDS`` files, then ``files``."""
+    given = paths_argument(files, "files")
+    use_environment = flag(use_environment, "use_environment")
     grids: list[Grid] = list(_builtin_grids())
-    for file in user_paths(files, GRIDS_ENV, use_environment, "files"):
+    for file in user_paths(given, GRIDS_ENV, use_environment, "files"):
         grids += _read_grid_file(file)
     return GridSet(grids)
 
 
+def known_grids(grid_set: GridSet | None) -> GridSet:
+    """The grids a public function's ``grid_set`` argument stands for: the :class:`GridSet`
+    given, or the built-in grids and ``$CAPACITY_GRIDS`` for None."""
+    if grid_set is None:
+        return load_grids()
+    return instance_of(grid_set, GridSet, "grid_set", "from capacity.load_grids")
+
+
 def select_grids(grids: Iterable[str | Grid] | None, grid_set: GridSet | None) -> list[Grid]:
     """The grids named in ``grids`` (ids or :class:`Grid` objects), or every known grid."""
-    known = grid_set if grid_set is not None else load_grids()
-    if grids is None:
+    named = text_list(grids, "grids", also=(Grid,))
+    known = known_grids(grid_set)
+    if named is None:
         return list(known.values())
-    if isinstance(grids, str | Grid):
-        grids = [grids]
-    return [g if isinstance(g, Grid) else known[g] for g in grids]
+    return [g if isinstance(g, Grid) else known[g] for g in named]

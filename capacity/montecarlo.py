@@ -38,7 +38,17 @@ from typing import Any
 import numpy as np
 
 from capacity import chain
-from capacity.convert import check_options, resolve_mix
+from capacity.checks import (
+    callback,
+    describe,
+    instance_of,
+    number_like,
+    optional_mapping,
+    positive_int,
+    quantile_levels,
+    whole_number,
+)
+from capacity.convert import check_options, exceeds_grid, grid_share_warning, resolve_mix
 from capacity.distributions import (
     COUNT,
     Distribution,
@@ -57,7 +67,7 @@ from capacity.kernels.montecarlo_reference import evaluate, input_values
 from capacity.kernels.random import stream_key
 from capacity.kernels.sampling import TABLE_COLUMNS
 from capacity.kernels.scenario import SCENARIO_QUANTITIES
-from capacity.profiles import Profile, ProfileSet, load_profiles
+from capacity.profiles import Profile, ProfileSet, profile_set
 from capacity.summary import DEFAULT_QUANTILES, OutputSummary
 from capacity.units import SECONDS_PER_YEAR, to_si
 
@@ -82,6 +92,15 @@ LOG_BINS_RATIO = 20.0
 # Relative difference below which a value is "at" the pilot's edge, not beyond it.
 ROUNDING_SLACK = 1e-9
 MAX_SAMPLES = 1 << 40
+# Histogram bins per output: at least two, at most what a block counts in int32.
+BIN_RANGE = (2, 1 << 16)
+# Samples per chunk: the kernels hold a chunk's inputs at once.
+MAX_CHUNK_SAMPLES = 1 << 32
+# Seeds are 64-bit, as NumPy's SeedSequence entropy words are.
+MAX_SEED = (1 << 64) - 1
+UNCERTAINTY_SETTINGS = ("auto", "none")
+# Outputs named GRID_SHARE_OUTPUT:GRID are shares of a grid, energy basis.
+GRID_SHARE_OUTPUT = "grid_share"
 # Half-widths of the default triangular multiplier (1 − w, 1, 1 + w) on a chip's power and
 # FLOP/s, by the confidence of the figure. capacity's own assumption: a datasheet figure is
 # exact for the model's purpose; a vendor announcement for an unreleased part has moved by
@@ -192,6 +211,19 @@ class MonteCarloResult:
             raise InputError(f"unknown output {output!r}; known: {', '.join(outputs)}")
         return outputs[output]
 
+    @property
+    def warnings(self) -> tuple[str, ...]:
+        """Grid shares above 100 % in some samples: the fleet would draw more than the grid."""
+        notes = []
+        for group, outputs in self.summaries.items():
+            of_group = f" of {group}" if len(self.groups) > 1 else ""
+            for output, summary in outputs.items():
+                prefix, _, grid_id = output.partition(":")
+                if prefix == GRID_SHARE_OUTPUT and summary is not None:
+                    where = f" in some samples{of_group}"
+                    notes.append(grid_share_warning(grid_id, "energy", summary.maximum, where))
+        return tuple(note for note in notes if note is not None)
+
     def to_dict(self, histogram_bins: int = 64) -> dict[str, Any]:
         """A JSON-ready dict; histograms are coarsened to ``histogram_bins`` bins."""
         return {
@@ -209,6 +241,11 @@ class MonteCarloResult:
                     else {
                         **s.to_dict(self.quantiles),
                         "histogram": _coarse_histogram(s, histogram_bins),
+                        **(
+                            {"exceeds_grid": exceeds_grid(s.maximum)}
+                            if output.startswith(f"{GRID_SHARE_OUTPUT}:")
+                            else {}
+                        ),
                     }
                     for output, s in outputs.items()
                 }
@@ -223,6 +260,7 @@ class MonteCarloResult:
             "pilot_samples": self.pilot_samples,
             "missing_prices": {k: list(v) for k, v in self.missing_prices.items()},
             "assumptions": list(self.assumptions),
+            "warnings": list(self.warnings),
         }
 
 
@@ -319,9 +357,10 @@ def montecarlo(
     >>> 560_000 < count.quantile(0.05) < count.quantile(0.95) < 710_000
     True
     """
-    label_profiles = profiles if isinstance(profiles, ProfileSet) else load_profiles(profiles)
-    if overrides:
-        label_profiles = label_profiles.with_overrides(overrides)
+    label_profiles = profile_set(profiles, overrides)
+    for name, value in (("pue", pue), ("utilization", utilization), ("mfu", mfu)):
+        if not isinstance(value, Distribution):
+            number_like(value, name)
     shares = resolve_mix(chip, mix, label_profiles)
     driver, label = _driver(power, accelerators)
     description = "+".join(shares) if len(shares) > 1 else next(iter(shares))
@@ -387,24 +426,28 @@ def simulate(
     """
     started = time.perf_counter()
     n_samples = _sample_count(samples)
-    if not isinstance(seed, int | np.integer) or isinstance(seed, bool) or seed < 0:
-        raise InputError(f"seed must be an integer ≥ 0, got {seed!r}")
-    qs = tuple(float(q) for q in quantiles)
-    if not qs or any(not 0.0 <= q <= 1.0 for q in qs):
-        raise InputError(f"quantiles must lie in [0, 1], got {list(quantiles)}")
-    if not isinstance(bins, int) or not 2 <= bins <= 1 << 16:
-        raise InputError(f"bins must be an integer in [2, 65536], got {bins!r}")
+    whole_number(seed, "seed", minimum=0, maximum=MAX_SEED)
+    qs = quantile_levels(quantiles)
+    whole_number(bins, "bins", minimum=BIN_RANGE[0], maximum=BIN_RANGE[1])
+    if chunk_samples is not None:
+        positive_int(chunk_samples, "chunk_samples", MAX_CHUNK_SAMPLES)
+    callback(progress, "progress")
+    _uncertainty_setting(power_uncertainty, "power_uncertainty")
+    _uncertainty_setting(flops_uncertainty, "flops_uncertainty")
+    if isinstance(scenarios, Scenario) or not isinstance(scenarios, Sequence):
+        raise InputError(
+            f"scenarios must be a list of Scenario objects, got {describe(scenarios)}"
+        )
     if not scenarios:
-        raise InputError("give at least one scenario")
+        raise InputError("scenarios: give at least one scenario")
+    for scenario in scenarios:
+        instance_of(scenario, Scenario, "scenarios: each entry", "capacity.Scenario(...)")
     names = [s.name for s in scenarios]
     if len(set(names)) != len(names) or "total" in names:
         raise InputError(f"scenario names must be unique and not 'total': {names}")
     check_options(basis="facility", provision=provision, precision=precision, method=method,
                   mix_basis=mix_basis)  # fmt: skip
-    if not isinstance(profiles, ProfileSet):
-        profiles = load_profiles(profiles)
-    if overrides:
-        profiles = profiles.with_overrides(overrides)
+    profiles = profile_set(profiles, overrides)
     selected_grids = select_grids(grids, grid_set)
     runner = resolve_backend(backend)
 
@@ -497,7 +540,19 @@ def simulate(
     )
 
 
+def _uncertainty_setting(setting: Any, name: str) -> None:
+    if isinstance(setting, Mapping):
+        return
+    if not isinstance(setting, str) or setting not in UNCERTAINTY_SETTINGS:
+        raise InputError(
+            f"{name} must be 'auto', 'none' or a mapping of chip → distribution; "
+            f"got {describe(setting)}"
+        )
+
+
 def _sample_count(samples: Any) -> int:
+    if isinstance(samples, bool | np.bool_):
+        raise InputError(f"samples must be a number such as 100000 or 1e7, got {samples!r}")
     try:
         value = float(samples)
     except (TypeError, ValueError):
@@ -541,16 +596,21 @@ class _ProblemBuilder:
     def add(self, scenario: Scenario, power_uncertainty: Any, flops_uncertainty: Any) -> None:
         from capacity.costs import cost_assumptions
 
-        if scenario.basis not in ("facility", "it"):
+        if not isinstance(scenario.shares, Mapping):
             raise InputError(
-                f"{scenario.name}: basis must be facility or it, got {scenario.basis!r}"
+                f"{scenario.name}: shares must be a mapping of chip → share, "
+                f"got {describe(scenario.shares)}"
+            )
+        if not isinstance(scenario.basis, str) or scenario.basis not in ("facility", "it"):
+            raise InputError(
+                f"{scenario.name}: basis must be facility or it, got {describe(scenario.basis)}"
             )
         if (scenario.power is None) == (scenario.accelerators is None):
             raise InputError(f"{scenario.name}: give either power or accelerators")
         shares = resolve_mix(None, dict(scenario.shares), self.profiles)
         name = scenario.name
         fixed_overrides, uncertain = _split_cost_overrides(scenario.cost_overrides, self.profiles)
-        costs = cost_assumptions(shares, self.profiles, fixed_overrides)
+        costs = cost_assumptions(list(shares), self.profiles, fixed_overrides)
         shared_costs = not scenario.cost_overrides
         hardware_rate, facility_rate = costs.annualization()
         driver = scenario.power if scenario.power is not None else scenario.accelerators
@@ -719,7 +779,7 @@ def _split_cost_overrides(
     ``electricity_price``."""
     fixed_overrides: dict[str, Any] = {}
     uncertain: dict[str, Distribution] = {}
-    for key, value in (overrides or {}).items():
+    for key, value in optional_mapping(overrides, "cost_overrides").items():
         if not (isinstance(value, Distribution) or is_distribution_text(value)):
             fixed_overrides[key] = value
         elif key.startswith("price.") and len(key) > 6:
@@ -856,9 +916,8 @@ def _group_summaries(
     }
     for grid in grids:
         factor = float(chain.grid_energy_share(1.0, grid.annual_energy.si))
-        out[f"grid_share:{grid.id}"] = summary(
-            "average_facility_power", "", factor, f"grid_share:{grid.id}"
-        )
+        name = f"{GRID_SHARE_OUTPUT}:{grid.id}"
+        out[name] = summary("average_facility_power", "", factor, name)
     return out
 
 

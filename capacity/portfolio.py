@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 import pint
 
 from capacity import chain
+from capacity.checks import instance_of
 from capacity.convert import Conversion, GridShare, convert, convert_accelerators
 from capacity.costs import Costs, conversion_costs, cost_assumptions
 from capacity.deals import (
@@ -33,8 +34,8 @@ from capacity.deals import (
     loads_portfolio,
 )
 from capacity.errors import CapacityError
-from capacity.grids import GridSet, select_grids
-from capacity.profiles import ProfileSet, load_profiles
+from capacity.grids import GridSet, known_grids, select_grids
+from capacity.profiles import ProfileSet, profile_set
 from capacity.schedule import days_in_year
 from capacity.units import ureg
 
@@ -131,10 +132,7 @@ class PortfolioTotals:
             "delivered_flop_per_s": _si(self.delivered_flops, "FLOP/s"),
             "flop_per_year": _si(self.flop_per_year, "FLOP"),
             "h100_equivalents": _si(self.h100_equivalents, ""),
-            "grid_share": {
-                grid: {"energy": _si(share.energy, ""), "capacity": _si(share.capacity, "")}
-                for grid, share in self.grid_share.items()
-            },
+            "grid_share": {grid: share.to_dict() for grid, share in self.grid_share.items()},
             "hardware_capex_usd": _si(self.hardware_capex, "USD"),
             "facility_capex_usd": _si(self.facility_capex, "USD"),
             "capex_usd": _si(self.capex, "USD"),
@@ -190,7 +188,8 @@ class PortfolioReport:
     Attributes
     ----------
     flags : tuple of str
-        Notes on the portfolio itself: deals without a schedule, missing prices.
+        Notes on the portfolio itself: deals without a schedule, missing prices, grid shares
+        above 100 % (of a deal or of the total).
     assumptions : tuple of str
         Assumption- and estimate-grade figures used by any deal (profiles and costs),
         without repeats.
@@ -244,13 +243,6 @@ def _summed_or_none(quantities: Sequence[pint.Quantity | None], unit: str) -> pi
     if any(q is None for q in quantities):
         return None
     return _summed((q for q in quantities if q is not None), unit)
-
-
-def _profiles(
-    profiles: ProfileSet | str | Path | None, overrides: Mapping[str, Any] | None
-) -> ProfileSet:
-    profile_set = profiles if isinstance(profiles, ProfileSet) else load_profiles(profiles)
-    return profile_set.with_overrides(overrides) if overrides else profile_set
 
 
 def convert_deal(
@@ -312,19 +304,39 @@ def evaluate_portfolio(
 
     Examples
     --------
-    >>> report = evaluate_portfolio(load_portfolio("tests/data/portfolios/two-deals.toml"))
-    >>> round(report.totals.facility_power.to("GW").magnitude, 6)
+    >>> report = evaluate_portfolio(loads_portfolio('''
+    ... [portfolio]
+    ... name = "two deals"
+    ... [[deal]]
+    ... name = "Alpha"
+    ... counterparty = "Alpha Corp"
+    ... power = "1 GW"
+    ... chip = "h100"
+    ... start = 2026-01-01
+    ... [[deal]]
+    ... name = "Beta"
+    ... counterparty = "Beta Inc"
+    ... power = "2 GW"
+    ... basis = "it"
+    ... mix = { gb300 = 0.5, mi355x = 0.5 }
+    ... pue = 1.3
+    ... start = 2027-01-01
+    ... end = 2027-12-31
+    ... '''))
+    >>> round(report.totals.facility_power.to("GW").magnitude, 6)  # 1 GW + 2 GW × 1.3
     3.6
     >>> [(year.year, round(year.facility_power.to("GW").magnitude, 6)) for year in report.timeline]
     [(2026, 1.0), (2027, 3.6)]
     """
-    profile_set = _profiles(profiles, overrides)
+    _portfolio_argument(portfolio)
+    profiles = profile_set(profiles, overrides)
+    grid_set = known_grids(grid_set)
     results: list[DealResult] = []
     for deal in portfolio.deals:
-        conversion = convert_deal(deal, profiles=profile_set, grid_set=grid_set)
+        conversion = convert_deal(deal, profiles=profiles, grid_set=grid_set)
         try:
             assumptions = cost_assumptions(
-                conversion.chips, profile_set, deal.prices.cost_overrides()
+                conversion.chips, profiles, deal.prices.cost_overrides()
             )
         except CapacityError as error:
             raise PortfolioError(
@@ -347,6 +359,9 @@ def evaluate_portfolio(
                 "hardware capex, capex and annual cost are unavailable, and so are the totals'; "
                 'set one in [deal.prices] accelerator = { CHIP = "… USD" }'
             )
+        flags += [f"deal '{deal.name}': {note}" for note in result.conversion.warnings]
+    for grid_id, share in totals.grid_share.items():
+        flags += [f"total: {note}" for note in share.warnings(grid_id)]
     assumptions_seen: dict[str, None] = {}
     for result in results:
         for line in (*result.conversion.assumptions, *result.costs.assumptions):
@@ -359,6 +374,12 @@ def evaluate_portfolio(
         timeline=timeline,
         flags=tuple(flags),
         assumptions=tuple(assumptions_seen),
+    )
+
+
+def _portfolio_argument(portfolio: Any) -> Portfolio:
+    return instance_of(
+        portfolio, Portfolio, "portfolio", "from capacity.load_portfolio or loads_portfolio"
     )
 
 
@@ -507,13 +528,14 @@ def simulate_portfolio(
     """
     from capacity.montecarlo import simulate
 
+    _portfolio_argument(portfolio)
     return simulate(
         portfolio_scenarios(portfolio),
         samples=samples,
         seed=seed,
         backend=backend,
-        quantiles=tuple(quantiles),
-        profiles=_profiles(profiles, None),
+        quantiles=quantiles,
+        profiles=profiles,
         overrides=overrides,
         grid_set=grid_set,
         progress=progress,

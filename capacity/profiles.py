@@ -18,6 +18,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from capacity.checks import flag, optional_mapping, paths_argument
 from capacity.datafiles import as_path, read_toml, user_paths
 from capacity.errors import InputError, ProfileError, UnknownChipError
 from capacity.figures import Figure, read_figure, weakest_confidence
@@ -31,6 +32,7 @@ __all__ = [
     "SystemSpec",
     "load_profile",
     "load_profiles",
+    "profile_set",
 ]
 
 PROFILES_ENV = "CAPACITY_PROFILES"
@@ -431,7 +433,26 @@ def load_profiles(
 
     A profile whose id is already known replaces the earlier one.
     """
+    given = paths_argument(directories, "directories")
+    use_environment = flag(use_environment, "use_environment")
     sources: list[Profile] = list(_builtin_profiles())
-    for directory in user_paths(directories, PROFILES_ENV, use_environment, "directories"):
+    for directory in user_paths(given, PROFILES_ENV, use_environment, "directories"):
         sources += _user_profiles(directory)
     return ProfileSet(sources)
+
+
+def profile_set(
+    profiles: ProfileSet | str | Path | Iterable[str | Path] | None,
+    overrides: Mapping[str, Any] | None = None,
+) -> ProfileSet:
+    """The profiles a public function's ``profiles`` and ``overrides`` arguments stand for.
+
+    ``profiles`` is a :class:`ProfileSet`, or directories of extra profiles to load with the
+    built-in ones (one path or several), or None for the built-in ones and
+    ``$CAPACITY_PROFILES``; ``overrides`` single fields for this run
+    (:meth:`ProfileSet.with_overrides`).
+    """
+    fields = optional_mapping(overrides, "overrides")
+    if not isinstance(profiles, ProfileSet):
+        profiles = load_profiles(paths_argument(profiles, "profiles"))
+    return profiles.with_overrides(fields) if fields else profiles

@@ -24,10 +24,30 @@ import pint
 
 from capacity import chain
 from capacity.axes import parse_axis, parse_power_axis, simplex_mixes
-from capacity.convert import REFERENCE_CHIP, Conversion, check_options, convert, resolve_mix
+from capacity.checks import (
+    callback,
+    describe,
+    flag,
+    number_like,
+    optional_text,
+    path_argument,
+    positive_int,
+    quantile_levels,
+    real_number,
+    text_list,
+)
+from capacity.convert import (
+    REFERENCE_CHIP,
+    Conversion,
+    check_options,
+    convert,
+    exceeds_grid,
+    grid_share_warning,
+    resolve_mix,
+)
 from capacity.errors import InputError
 from capacity.fleet import build_fleet, fleet_assumptions, replaced_data_notes
-from capacity.grids import Grid, GridSet, load_grids, select_grids
+from capacity.grids import Grid, GridSet, known_grids, select_grids
 from capacity.inputs import bounded_number, check_finite_outputs
 from capacity.kernels.backends import Backend, output_buffers, resolve_backend
 from capacity.kernels.partial import Partial
@@ -42,7 +62,7 @@ from capacity.objectives import (
     parse_constraint,
     parse_objective,
 )
-from capacity.profiles import ProfileSet, load_profiles
+from capacity.profiles import ProfileSet, profile_set
 from capacity.streaming import ParquetSink, atomic_destination, check_destination
 from capacity.summary import DEFAULT_QUANTILES, OutputSummary, summarize
 from capacity.units import SECONDS_PER_YEAR, parse_quantity, ureg
@@ -60,7 +80,13 @@ __all__ = [
 # Outputs summarized by every sweep, in display order; grid shares are added per grid.
 SUMMARY_OUTPUTS = tuple(name for name in MEASURE_NAMES if ":" not in name)
 DEFAULT_BINS = 1024
+# Histogram bins per output: the kernels count each bin in an int32 per block.
+MAX_BINS = 1 << 16
+# Points per chunk: more than any sweep that fits in memory (a chunk is held at once).
+MAX_CHUNK_POINTS = 1 << 40
 JOULES_PER_TWH = float(ureg.Quantity(1, "TWh").to("J").magnitude)
+# Summaries of grid shares, by the prefix of their name, and the basis of each.
+GRID_SHARE_OUTPUTS = {"grid-share": "energy", "grid-capacity-share": "capacity"}
 # Share of the memory the OS reports available that an in-memory sweep may take.
 MEMORY_FRACTION = 0.5
 _MATERIALIZED_SCALARS = len(OUTPUTS) - 1  # outputs with one value per point
@@ -217,6 +243,27 @@ class SweepResult:
         }
         return xr.Dataset(variables, coords=coords, attrs=attrs)
 
+    @property
+    def warnings(self) -> tuple[str, ...]:
+        """Grid shares above 100 % at some point: the fleet would draw more than the grid."""
+        notes = []
+        for name, summary in self.summary.items():
+            prefix, _, grid_id = name.partition(":")
+            if prefix in GRID_SHARE_OUTPUTS:
+                basis = GRID_SHARE_OUTPUTS[prefix]
+                notes.append(grid_share_warning(grid_id, basis, summary.maximum, self._where))
+        return tuple(note for note in notes if note is not None)
+
+    @property
+    def _where(self) -> str:
+        return " at some points of the sweep" if self.points > 1 else ""
+
+    def _summary_dict(self, name: str, summary: OutputSummary) -> dict[str, Any]:
+        document = summary.to_dict(self.quantile_levels)
+        if name.partition(":")[0] in GRID_SHARE_OUTPUTS:
+            document["exceeds_grid"] = exceeds_grid(summary.maximum)
+        return document
+
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready document: inputs, backend, summary per output, best point."""
         return {
@@ -232,7 +279,7 @@ class SweepResult:
                 "utilization": _axis_summary(self.utilization),
                 "mixes": self.mixes.shape[0],
             },
-            "summary": {name: s.to_dict(self.quantile_levels) for name, s in self.summary.items()},
+            "summary": {name: self._summary_dict(name, s) for name, s in self.summary.items()},
             "objective": self.objective,
             "constraints": list(self.constraints),
             "feasible_points": self.feasible_points,
@@ -240,6 +287,7 @@ class SweepResult:
             "best": None if self.best is None else self.best.to_dict(),
             "out": None if self.out is None else str(self.out),
             "assumptions": list(self.assumptions),
+            "warnings": list(self.warnings),
         }
 
 
@@ -252,10 +300,10 @@ def _mix_label(chips: Sequence[str], shares: np.ndarray) -> str:
 
 
 def _chip_list(chips: str | Sequence[str] | None, profiles: ProfileSet) -> list[str] | None:
-    if chips is None:
+    names = text_list(chips, "chips")
+    if names is None:
         return None
-    names = [c.strip() for c in chips.split(",")] if isinstance(chips, str) else list(chips)
-    if not names or not all(names):
+    if not names:
         raise InputError(f"chips: give one or more profile ids, e.g. h100,mi355x; got {chips!r}")
     resolved = [profiles.resolve(name) for name in names]
     if len(set(resolved)) != len(resolved):
@@ -270,12 +318,20 @@ def _mix_table(
     if mixes is not None and mix_step is not None:
         raise InputError("give mixes or mix_step, not both")
     if mix_step is not None:
+        real_number(mix_step, "mix_step", low=0.0, high=1.0)
         if not chips:
             raise InputError("mix_step needs chips: the chips whose shares it steps through")
         return chips, simplex_mixes(len(chips), mix_step)
     if mixes is not None:
         if isinstance(mixes, str | Mapping):
             mixes = [mixes]
+        if not isinstance(mixes, Sequence) or any(
+            not isinstance(mix, str | Mapping) for mix in mixes
+        ):
+            raise InputError(
+                "mixes must be a mix ('h100=0.5,mi355x=0.5' or a mapping) or a list of them, "
+                f"got {describe(mixes)}"
+            )
         if len(mixes) == 0:
             raise InputError("mixes is empty")
         resolved = [resolve_mix(None, mix, profiles) for mix in mixes]
@@ -306,15 +362,17 @@ def _mix_table(
 
 
 def _memory_limit(limit: Any) -> float:
+    """The most bytes a materialized sweep may hold: ``limit`` (bytes, or a quantity such as
+    "8 GiB"), or a share of the memory available now."""
     if limit is None:
         try:
             available = os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
         except (ValueError, OSError, AttributeError):
             available = 8 * 2**30
         return MEMORY_FRACTION * float(available)
-    if isinstance(limit, int | float) and not isinstance(limit, bool):
-        return float(limit)
-    return float(parse_quantity(limit, "memory", "memory_limit").to("B").magnitude)
+    if isinstance(limit, str | pint.Quantity):
+        limit = float(parse_quantity(limit, "memory", "memory_limit").to("B").magnitude)
+    return real_number(limit, "memory_limit (bytes)", low=0.0)
 
 
 def _check_fits(points: int, chips: int, limit: float) -> None:
@@ -435,19 +493,18 @@ def plan_sweep(
     """
     check_options(basis=basis, provision=provision, precision=precision, method=method,
                   mix_basis=mix_basis)  # fmt: skip
-    mfu_value = bounded_number(mfu, "mfu", 0.0, 1.0)
+    mfu_value = bounded_number(number_like(mfu, "mfu"), "mfu", 0.0, 1.0)
     if np.ndim(mfu_value):
         raise InputError("mfu must be one number in a sweep")
-    if not isinstance(bins, int) or not 1 <= bins <= 1 << 16:
-        raise InputError(f"bins must be an integer in [1, 65536], got {bins!r}")
+    positive_int(bins, "bins", MAX_BINS)
+    optional_text(objective, "objective")
+    constraint_texts = text_list([constraints] if isinstance(constraints, str) else constraints,
+                                 "constraints") or []  # fmt: skip
 
     power_axis = parse_power_axis(power)
-    pue_axis = parse_axis(pue, "pue", 1.0, math.inf)
-    utilization_axis = parse_axis(utilization, "utilization", 0.0, 1.0)
-    if not isinstance(profiles, ProfileSet):
-        profiles = load_profiles(profiles)
-    if overrides:
-        profiles = profiles.with_overrides(overrides)
+    pue_axis = parse_axis(number_like(pue, "pue"), "pue", 1.0, math.inf)
+    utilization_axis = parse_axis(number_like(utilization, "utilization"), "utilization", 0.0, 1.0)
+    profiles = profile_set(profiles, overrides)
     chip_ids, mix_rows = _mix_table(_chip_list(chips, profiles), mixes, mix_step, profiles)
     fleet = build_fleet(chip_ids, profiles, method=method, provision=provision,
                         precision=precision)  # fmt: skip
@@ -468,18 +525,18 @@ def plan_sweep(
             },
             "sweep",
         )
-    known_grids = grid_set if grid_set is not None else load_grids()
-    selected = tuple(select_grids(grids, known_grids))
+    grid_references = known_grids(grid_set)
+    selected = tuple(select_grids(grids, grid_references))
     reference = profiles[REFERENCE_CHIP]
     reference_precision = reference.precision_used(precision)
     reference_flops = reference.peak[reference_precision].si if reference_precision else 0.0
 
-    goal = None if objective is None else parse_objective(objective, known_grids, reference_flops)
-    if isinstance(constraints, str):
-        constraints = [constraints]
+    goal = (
+        None if objective is None else parse_objective(objective, grid_references, reference_flops)
+    )
     parsed = [
-        parse_constraint(text, known_grids, reference_flops, fleet.profiles)
-        for text in (constraints or [])
+        parse_constraint(text, grid_references, reference_flops, fleet.profiles)
+        for text in constraint_texts
     ]
     point_constraints = [c for c in parsed if isinstance(c, Constraint)]
     mix_constraints = [c for c in parsed if isinstance(c, MixConstraint)]
@@ -490,7 +547,7 @@ def plan_sweep(
         backend=runner,
         chips=tuple(chip_ids),
         profiles=profiles,
-        known_grids=known_grids,
+        known_grids=grid_references,
         grids=selected,
         reference_flops=reference_flops,
         objective=goal,
@@ -603,11 +660,15 @@ def sweep(
     '21,390,374'
     """
     started = time.perf_counter()
-    if chunk_points is not None and (not isinstance(chunk_points, int) or chunk_points < 1):
-        raise InputError(f"chunk_points must be a positive integer, got {chunk_points!r}")
-    levels = tuple(float(q) for q in quantiles)
-    if any(not 0 <= q <= 1 for q in levels):
-        raise InputError(f"quantiles must be in [0, 1], got {list(quantiles)}")
+    if chunk_points is not None:
+        positive_int(chunk_points, "chunk_points", MAX_CHUNK_POINTS)
+    levels = quantile_levels(quantiles)
+    reduce = flag(reduce, "reduce")
+    if out is not None:
+        path_argument(out, "out")
+    if memory_limit is not None:
+        _memory_limit(memory_limit)
+    callback(progress, "progress")
     if reduce and out is not None:
         raise InputError("reduce keeps no points and out writes every point: choose one")
     plan = plan_sweep(

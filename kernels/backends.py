@@ -19,6 +19,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from capacity.checks import describe
 from capacity.errors import InputError
 from capacity.kernels import montecarlo_reference, reference
 from capacity.kernels.montecarlo_problem import MonteCarloProblem, SamplePartial, SampleSpec
@@ -380,10 +381,19 @@ def cuda_status() -> CudaStatus:
         return CudaStatus(False, f"CUDA probe failed: {type(error).__name__}: {error}")
 
 
+# What a backend object passed in place of a name must have (the :class:`Backend` protocol).
+_BACKEND_METHODS = ("materialize", "reduce", "chunk_samples", "reduce_samples")
+
+
 def resolve_backend(backend: str | Backend) -> Backend:
     """The backend object for a name in :data:`BACKENDS` (or a backend object as given)."""
     if not isinstance(backend, str):
-        return backend
+        if all(callable(getattr(backend, method, None)) for method in _BACKEND_METHODS):
+            return backend
+        raise InputError(
+            f"backend must be one of {', '.join(BACKENDS)} or a Backend object; "
+            f"got {describe(backend)}"
+        )
     if backend not in BACKENDS:
         raise InputError(f"backend must be one of {', '.join(BACKENDS)}; got {backend!r}")
     if backend == "auto":

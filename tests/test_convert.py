@@ -20,7 +20,7 @@ from capacity.units import ureg
 JSON_KEYS = {
     "inputs", "accelerators", "accelerators_by_chip", "systems_by_chip", "it_power_w",
     "facility_power_w", "average_facility_power_w", "annual_energy_twh", "peak_flop_per_s",
-    "delivered_flop_per_s", "flop_per_year", "grid_share", "assumptions",
+    "delivered_flop_per_s", "flop_per_year", "grid_share", "assumptions", "warnings",
 }  # fmt: skip
 
 
@@ -156,7 +156,7 @@ def test_grid_file(tmp_path) -> None:  # type: ignore[no-untyped-def]
 def test_to_dict_has_the_documented_keys() -> None:
     document = convert("1 GW", chip="h100").to_dict()
     assert set(document) == JSON_KEYS
-    assert set(document["grid_share"]["us"]) == {"energy", "capacity"}
+    assert set(document["grid_share"]["us"]) == {"energy", "capacity", "exceeds_grid"}
     assert document["grid_share"]["world"]["capacity"] is None
 
 

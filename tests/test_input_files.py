@@ -205,13 +205,13 @@ def test_a_link_to_a_regular_file_is_followed(tmp_path: Path) -> None:
 def test_a_path_that_is_not_a_path_is_a_capacity_error() -> None:
     with pytest.raises(PortfolioError, match="path: must be the portfolio file's path, got None"):
         load_portfolio(None)  # type: ignore[arg-type]
-    with pytest.raises(PortfolioError, match="text: must be the portfolio's TOML as a str"):
+    with pytest.raises(PortfolioError, match="text must be a str"):
         loads_portfolio(b"[portfolio]")  # type: ignore[arg-type]
     with pytest.raises(ProfileError, match="path: must be a profile file's path, got None"):
         load_profile(None)  # type: ignore[arg-type]
-    with pytest.raises(ProfileError, match="directories: must be a path or a list of paths"):
+    with pytest.raises(CapacityError, match="directories must be a path .* got 5"):
         load_profiles(5, use_environment=False)  # type: ignore[arg-type]
-    with pytest.raises(ProfileError, match="files: must be a path or a list of paths, got None"):
+    with pytest.raises(CapacityError, match="files must be a path .* got None"):
         load_grids([None], use_environment=False)  # type: ignore[list-item]
 
 

@@ -398,7 +398,7 @@ def test_json_document() -> None:
     [
         ({"samples": 0}, "samples must be a whole number"),
         ({"samples": "many"}, "samples must be a number"),
-        ({"seed": -1}, "seed must be an integer"),
+        ({"seed": -1}, "seed must be a whole number"),
         ({"quantiles": (0.5, 1.5)}, "quantiles must lie in"),
         ({"bins": 1}, "bins must be"),
         ({"pue": "uniform:0.9,1.2"}, "pue"),

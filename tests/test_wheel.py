@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import site
 import subprocess
 import sys
 import venv
@@ -33,14 +34,40 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
     )  # fmt: skip
     (wheel,) = wheels.glob("capacity-*.whl")
     environment = work / "venv"
-    venv.create(environment, system_site_packages=True, with_pip=False)
+    venv.create(environment, with_pip=False)
     python = environment / "bin" / "python"
+    _share_dependencies(python)
     subprocess.run(
         [sys.executable, "-m", "pip", "--python", str(python), "install", "--quiet",
          "--no-deps", "--no-index", str(wheel)],
         check=True, capture_output=True,
     )  # fmt: skip
     return environment
+
+
+def _dependency_directories() -> list[str]:
+    """This interpreter's site-packages (a virtualenv's own, or the base interpreter's, plus
+    the user's), where the wheel's dependencies are installed."""
+    directories = list(site.getsitepackages())
+    if site.ENABLE_USER_SITE:
+        directories.append(site.getusersitepackages())
+    return [d for d in dict.fromkeys(directories) if Path(d).is_dir()]
+
+
+def _share_dependencies(python: Path) -> None:
+    """Let the venv import this environment's packages, after its own.
+
+    ``system_site_packages`` would share the *base* interpreter's site-packages, which, when
+    the tests run inside a virtualenv, lacks the dependencies installed there. A ``.pth`` file
+    of plain directories puts them on ``sys.path`` without running the ``.pth`` files inside
+    them, so an editable install of capacity in this environment stays out of the venv.
+    """
+    own = subprocess.run(
+        [str(python), "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"],
+        capture_output=True, text=True, check=True,
+    ).stdout.strip()  # fmt: skip
+    lines = "".join(f"{directory}\n" for directory in _dependency_directories())
+    (Path(own) / "outer-environment.pth").write_text(lines, encoding="utf-8")
 
 
 def _run(environment: Path, *args: str) -> subprocess.CompletedProcess[str]:

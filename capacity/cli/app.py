@@ -24,10 +24,12 @@ from typing import Any, NoReturn, TypeVar
 import typer
 
 from capacity.cli.format import echo, use_lookalikes
+from capacity.cli.once import CapacityTyper
 from capacity.errors import CapacityError, Terminated
 from capacity.streaming import remove_stale_temporaries, unwinding_on_signals
 
-app = typer.Typer(
+# CapacityTyper: a single-value option given twice is an error (capacity/cli/once.py).
+app = CapacityTyper(
     name="capacity",
     help="Turn datacenter power into hardware capacity: accelerators, FLOP/s, energy, grid share.",
     no_args_is_help=True,

@@ -34,6 +34,7 @@ from capacity.cli.options import (
     number_option,
     parse_overrides,
 )
+from capacity.cli.shares import ShareCells
 from capacity.errors import InputError
 from capacity.grids import load_grids
 from capacity.profiles import load_profiles
@@ -250,11 +251,12 @@ def _print_share(console: Console, check: ShareCheck, report: ClaimReport) -> No
         + f" — average draw of {check.chip}"
     )
     _columns(table, len(ends))
+    shares = ShareCells()
     grid = check.grid
     capacity = "–" if grid.capacity is None else human(grid.capacity.value, "W")
     rows: list[tuple[str, list[str], str]] = [
-        (f"share of {grid.id} ({READINGS['energy']})", [percent(e.share) for e in ends],
-         percent(check.model_share)),
+        (f"share of {grid.id} ({READINGS['energy']})", [shares(e.share) for e in ends],
+         shares(check.model_share)),
         ("claimed ÷ model", [f"{e.ratio:.4g}" for e in ends], ""),
         ("verdict", [e.verdict for e in ends], ""),
     ]  # fmt: skip
@@ -264,7 +266,7 @@ def _print_share(console: Console, check: ShareCheck, report: ClaimReport) -> No
                 (
                     f"claimed ÷ model, read as {READINGS[reading]}",
                     [f"{e.ratios[reading]:.4g}" for e in ends],
-                    percent(share),
+                    shares(share),
                 )
             )
     rows += [
@@ -282,6 +284,7 @@ def _print_share(console: Console, check: ShareCheck, report: ClaimReport) -> No
     for name, claimed, model in rows:
         table.add_row(name, *claimed, model)
     console.print(table)
+    shares.footnote(console)
     others = [READINGS[name] for name in check.matches if name != "energy"]
     if others and "energy" not in check.matches:
         console.print(

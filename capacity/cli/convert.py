@@ -8,7 +8,7 @@ import typer
 from rich.table import Table
 
 from capacity.cli.app import app, reports_errors
-from capacity.cli.format import echo, human, percent, scientific, to_csv, to_json, wide_console
+from capacity.cli.format import echo, human, scientific, to_csv, to_json, wide_console
 from capacity.cli.options import (
     DEFAULTS,
     BasisOption,
@@ -27,6 +27,7 @@ from capacity.cli.options import (
     number_option,
     parse_overrides,
 )
+from capacity.cli.shares import ShareCells
 from capacity.convert import Conversion, convert, convert_accelerators
 from capacity.errors import InputError, UnitError
 from capacity.grids import load_grids
@@ -177,9 +178,11 @@ def _print_table(
     grids = Table(title="Grid share")
     for column in ("grid", "energy basis (avg draw ÷ avg load)", "capacity basis"):
         grids.add_column(column, justify="left" if column == "grid" else "right")
+    shares = ShareCells()
     for grid_id, share in result.grid_share.items():
-        grids.add_row(grid_id, percent(share.energy), percent(share.capacity))
+        grids.add_row(grid_id, shares(share.energy), shares(share.capacity))
     console.print(grids)
+    shares.footnote(console)
 
     if result.assumptions:
         console.print("[bold]Assumptions and estimates in these figures:[/bold]")

@@ -46,6 +46,7 @@ from capacity.cli.options import (
     price_overrides,
 )
 from capacity.cli.progress import progress_bar
+from capacity.cli.shares import ShareCells
 from capacity.distributions import is_distribution_text
 from capacity.errors import CapacityError, InputError, ProfileError, UnitError
 from capacity.grids import load_grids
@@ -318,13 +319,15 @@ def _samples(text: str) -> Any:
 # ---------------------------------------------------------------- presentation
 
 
-def _value(output: str, unit: str, value: float | None) -> str:
+def _value(output: str, unit: str, value: float | None, shares: ShareCells | None = None) -> str:
+    """One cell; grid shares through ``shares``, which marks those above 100 %, unless the
+    value is not a share (a spread)."""
     if value is None:
         return "n/a"
     if not math.isfinite(value):
         return not_finite(value)
     if output.startswith("grid_share:"):
-        return percent(value)
+        return percent(value) if shares is None else shares(value)
     if unit == "J":
         return f"{value / _JOULES_PER_TWH:.4g} TWh"
     if unit in ("USD", "USD/year"):
@@ -444,6 +447,7 @@ def _print_tables(result: MonteCarloResult, grids: Sequence[str] | None) -> None
     )
     for column in ("output", *labels, "mean", "std", "at nominal"):
         table.add_column(column, justify="left" if column == "output" else "right", no_wrap=True)
+    shares = ShareCells()
     for output in outputs:
         summary = result.summary(result.top, output)
         if summary is None:
@@ -459,8 +463,13 @@ def _print_tables(result: MonteCarloResult, grids: Sequence[str] | None) -> None
             unit = f"{word} {summary.unit}".strip()
             table.add_row(f"{_label(output)} ({unit})", *(_scaled(v, scale) for v in cells))
         else:
-            table.add_row(_label(output), *(_value(output, summary.unit, v) for v in cells))
+            shown = [_value(output, summary.unit, v, shares) for v in cells]
+            shown[-2] = _value(output, summary.unit, std)  # a spread, not a share
+            table.add_row(_label(output), *shown)
     console.print(table)
+    shares.footnote(console)
+    for line in result.warnings:
+        console.print(f"warning: {line}", markup=False, highlight=False, soft_wrap=True)
 
     for output in _TORNADO_OUTPUTS:
         _print_tornado(console, result, output)

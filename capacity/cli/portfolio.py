@@ -19,7 +19,7 @@ from rich.console import Console
 from rich.table import Table
 
 from capacity.cli.app import app, remove_stale_output, reports_errors
-from capacity.cli.format import echo, flatten, human, percent, to_json, wide_console
+from capacity.cli.format import echo, flatten, human, to_json, wide_console
 from capacity.cli.options import (
     FormatOption,
     GridFileOption,
@@ -30,6 +30,7 @@ from capacity.cli.options import (
     parse_overrides,
 )
 from capacity.cli.progress import progress_bar
+from capacity.cli.shares import ShareCells
 from capacity.errors import InputError
 from capacity.grids import load_grids
 from capacity.montecarlo import MonteCarloResult
@@ -284,6 +285,7 @@ def _print_tables(
     )
     console.print(hardware)
 
+    shares = ShareCells()
     energy = Table(title="Energy, grid share and costs at full deployment")
     for column in (
         "deal",
@@ -302,7 +304,7 @@ def _print_tables(
             result.deal.name,
             human(c.average_facility_power, "W"),
             _twh(c.annual_energy),
-            _share(c.grid_share, HEADLINE_GRID),
+            _share(c.grid_share, HEADLINE_GRID, shares),
             _money(costs.capex),
             _money(costs.annual_cost, "USD/year"),
             "–" if value is None else human(value, "USD"),
@@ -312,13 +314,14 @@ def _print_tables(
         "total",
         human(t.average_facility_power, "W"),
         _twh(t.annual_energy),
-        _share(t.grid_share, HEADLINE_GRID),
+        _share(t.grid_share, HEADLINE_GRID, shares),
         _money(t.capex),
         _money(t.annual_cost, "USD/year"),
         _money(t.announced_value),
         style="bold",
     )
     console.print(energy)
+    shares.footnote(console)
     console.print(
         "Capex and annual cost need a price for every chip (– where one is missing; a total "
         "only when every deal has one). The announced value is shown for reference, not used "
@@ -389,6 +392,7 @@ def _print_timeline(console: Console, report: PortfolioReport) -> None:
 def _print_monte_carlo(
     console: Console, report: PortfolioReport, simulated: MonteCarloResult
 ) -> None:
+    shares = ShareCells()
     console.print(
         f"Monte Carlo: {simulated.samples:,} samples, seed {simulated.seed}, backend "
         f"[bold]{simulated.backend}[/bold] ({simulated.backend_detail}); every deal at full "
@@ -400,9 +404,11 @@ def _print_monte_carlo(
     for column in ("output", "nominal", *q_labels, "mean"):
         totals.add_column(column, justify="left" if column == "output" else "right")
     for output, label, unit in _MC_OUTPUTS:
-        totals.add_row(label, *_mc_cells(report, simulated, simulated.top, output, unit))
+        cells = _mc_cells(report, simulated, simulated.top, output, unit, shares)
+        totals.add_row(label, *cells)
     console.print(totals)
     if len(simulated.groups) == 1:
+        shares.footnote(console)
         return
     by_deal = Table(title="By deal: nominal and Monte Carlo quantiles")
     for column in ("deal", "output", "nominal", *q_labels, "mean"):
@@ -410,25 +416,27 @@ def _print_monte_carlo(
     for group in simulated.groups[:-1]:
         shown = [entry for entry in _MC_OUTPUTS if entry[0] in _MC_BY_DEAL]
         for row, (output, label, unit) in enumerate(shown):
-            cells = _mc_cells(report, simulated, group, output, unit)
+            cells = _mc_cells(report, simulated, group, output, unit, shares)
             by_deal.add_row(group if row == 0 else "", label, *cells)
         by_deal.add_section()
     console.print(by_deal)
+    shares.footnote(console)
 
 
 def _mc_cells(
-    report: PortfolioReport, simulated: MonteCarloResult, group: str, output: str, unit: str
-) -> list[str]:
+    report: PortfolioReport, simulated: MonteCarloResult, group: str, output: str, unit: str,
+    shares: ShareCells,
+) -> list[str]:  # fmt: skip
     """Nominal, quantiles and mean of one output of one group, as table cells."""
-    nominal = _nominal(report, group)[output]
+    nominal = _nominal(report, group, shares)[output]
     summary = simulated.summary(group, output)
     if summary is None:
         return [nominal, *("–" for _ in simulated.quantiles), "–"]
     values = [summary.quantile(q) for q in simulated.quantiles] + [summary.mean]
-    return [nominal, *(_value(v, unit) for v in values)]
+    return [nominal, *(_value(v, unit, shares) for v in values)]
 
 
-def _nominal(report: PortfolioReport, group: str) -> dict[str, str]:
+def _nominal(report: PortfolioReport, group: str, shares: ShareCells) -> dict[str, str]:
     """The deterministic figures of ``group`` (a deal or the total) as table cells."""
     if group == "total":
         t = report.totals
@@ -460,15 +468,15 @@ def _nominal(report: PortfolioReport, group: str) -> dict[str, str]:
         "annual_energy": _twh(energy),
         "peak_flops": human(peak, "FLOP/s"),
         "delivered_flops": human(delivered, "FLOP/s"),
-        f"grid_share:{HEADLINE_GRID}": "–" if share is None else percent(share.energy),
+        f"grid_share:{HEADLINE_GRID}": "–" if share is None else shares(share.energy),
         "capex": _money(capex),
         "annual_cost": _money(annual, "USD/year"),
     }
 
 
-def _value(value: float, unit: str) -> str:
+def _value(value: float, unit: str, shares: ShareCells) -> str:
     if unit == "%":
-        return percent(value)
+        return shares(value)
     if unit == "":
         return format_count(value)
     if unit == "TWh":
@@ -476,9 +484,9 @@ def _value(value: float, unit: str) -> str:
     return human(value, unit)
 
 
-def _share(shares: Any, grid: str) -> str:
-    share = shares.get(grid)
-    return "–" if share is None else percent(share.energy)
+def _share(by_grid: Any, grid: str, shares: ShareCells) -> str:
+    share = by_grid.get(grid)
+    return "–" if share is None else shares(share.energy)
 
 
 def _input_text(text: str, nominal: float, is_fixed: bool) -> str:

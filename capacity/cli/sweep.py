@@ -12,7 +12,7 @@ from rich.console import Console
 from rich.table import Table
 
 from capacity.cli.app import app, remove_stale_output, reports_errors
-from capacity.cli.format import echo, human, percent, to_json, wide_console
+from capacity.cli.format import echo, human, to_json, wide_console
 from capacity.cli.options import (
     FormatOption,
     GridFileOption,
@@ -24,6 +24,7 @@ from capacity.cli.options import (
     parse_overrides,
 )
 from capacity.cli.progress import progress_bar
+from capacity.cli.shares import ShareCells
 from capacity.errors import CapacityError, InputError
 from capacity.grids import load_grids
 from capacity.profiles import load_profiles
@@ -43,9 +44,9 @@ _LABELS = {
 }
 
 
-def _value(summary_unit: str, name: str, value: float) -> str:
+def _value(summary_unit: str, name: str, value: float, shares: ShareCells) -> str:
     if name.startswith(("grid-share", "grid-capacity-share")):
-        return percent(value)
+        return shares(value)
     if summary_unit == "J":
         return f"{value / JOULES_PER_TWH:.4g} TWh"
     return human(value, summary_unit)
@@ -220,9 +221,11 @@ def _print_tables(result: SweepResult) -> None:
     table = Table(title="Over every point (quantiles to within one histogram bin)")
     for column in ("output", "min", "P5", "P50", "P95", "max", "mean"):
         table.add_column(column, justify="left" if column == "output" else "right", no_wrap=True)
+    shares = ShareCells()
     for name, summary in result.summary.items():
-        table.add_row(_label(name), *_summary_cells(name, summary))
+        table.add_row(_label(name), *_summary_cells(name, summary, shares))
     console.print(table)
+    shares.footnote(console)
 
     if result.objective is not None:
         _print_best(console, result)
@@ -243,10 +246,10 @@ def _axis(values: Any, unit: str = "") -> str:
     return f"{text(low)}…{text(high)} ({values.size} values)"
 
 
-def _summary_cells(name: str, summary: OutputSummary) -> list[str]:
+def _summary_cells(name: str, summary: OutputSummary, shares: ShareCells) -> list[str]:
     quantiles = summary.quantiles((0.05, 0.5, 0.95))
     values = [summary.minimum, *quantiles.values(), summary.maximum, summary.mean]
-    return [_value(summary.unit, name, v) for v in values]
+    return [_value(summary.unit, name, v, shares) for v in values]
 
 
 def _print_best(console: Console, result: SweepResult) -> None:
@@ -267,6 +270,7 @@ def _print_best(console: Console, result: SweepResult) -> None:
     table.add_column("quantity")
     table.add_column("value", justify="right")
     mix = ", ".join(f"{chip} {share:.3g}" for chip, share in best.mix.items() if share > 0)
+    shares = ShareCells()
     rows = [
         ("power", human(best.power, "W")),
         ("PUE", f"{best.pue:.4g}"),
@@ -287,10 +291,11 @@ def _print_best(console: Console, result: SweepResult) -> None:
         ("average facility power", human(conversion.average_facility_power, "W")),
         ("annual energy", f"{conversion.annual_energy.to('TWh').magnitude:.4g} TWh"),
         *(
-            (f"share of {grid_id} (energy)", percent(share.energy))
+            (f"share of {grid_id} (energy)", shares(share.energy))
             for grid_id, share in conversion.grid_share.items()
         ),
     ]
     for name, value in rows:
         table.add_row(name, value)
     console.print(table)
+    shares.footnote(console)

@@ -395,7 +395,7 @@ refuse("sweep-overflow", "sweep", "1e300 W", "--chips", "h100", "--backend", "nu
        match="too large")  # fmt: skip
 refuse("montecarlo-overflow", "montecarlo", "1e300 W", "--chip", "h100", "--backend", "numpy",
        "--samples", "1000", match="too large")  # fmt: skip
-refuse("sweep--out-proc", *SWEEP, "--out", "/proc/x.parquet", match="x.parquet")
+refuse("sweep--out-proc", *SWEEP, "--out", "/proc/x.parquet", match="out")
 refuse("sweep--out-missing-dir", *SWEEP, "--out", "no/dir/x.parquet", match="dir")
 refuse("sweep--out-suffix", *SWEEP, "--out", "x.txt", match="parquet")
 refuse("sweep--out-directory", *SWEEP, "--out", "d.parquet", files={"d.parquet/.keep": ""},
@@ -513,6 +513,6 @@ api_refuses("api-capital_recovery_factor[nan]", "capacity.capital_recovery_facto
 api_refuses("api-capital_recovery_factor[years=0]", "capacity.capital_recovery_factor(0.05, 0)",
             match="year|lifetime")  # fmt: skip
 api_refuses("api-cost_assumptions[nan]",
-            "capacity.cost_assumptions({'electricity_price': 'nan USD/MWh'})",
+            "capacity.cost_assumptions(['h100'], overrides={'electricity_price': 'nan USD/MWh'})",
             match="electricity")  # fmt: skip
-api_refuses("api-cost_assumptions[5]", "capacity.cost_assumptions(5)", match="overrides|cost")
+api_refuses("api-cost_assumptions[5]", "capacity.cost_assumptions(5)", match="chips")

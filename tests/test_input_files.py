@@ -209,9 +209,9 @@ def test_a_path_that_is_not_a_path_is_a_capacity_error() -> None:
         loads_portfolio(b"[portfolio]")  # type: ignore[arg-type]
     with pytest.raises(ProfileError, match="path: must be a profile file's path, got None"):
         load_profile(None)  # type: ignore[arg-type]
-    with pytest.raises(CapacityError, match="directories must be a path .* got 5"):
+    with pytest.raises(CapacityError, match=r"directories must be a path .* got 5"):
         load_profiles(5, use_environment=False)  # type: ignore[arg-type]
-    with pytest.raises(CapacityError, match="files must be a path .* got None"):
+    with pytest.raises(CapacityError, match=r"files must be a path .* got None"):
         load_grids([None], use_environment=False)  # type: ignore[list-item]
 
 

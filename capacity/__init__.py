@@ -1,7 +1,7 @@
 """capacity: turn datacenter power into hardware capacity.
 
 Facility power → IT power → accelerators → peak and delivered FLOP/s → average power, annual
-energy → share of a grid, for sourced hardware profiles (see MODEL.md and the README).
+energy → share of a grid, for sourced hardware profiles (the model: docs/model.md).
 
 >>> import capacity
 >>> result = capacity.convert("30 GW", chip="h100")

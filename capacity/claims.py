@@ -71,8 +71,8 @@ CLAIM_FORMS = (
     "and chains (30 GW = 4.5M h100 = 25% of global-datacenters)"
 )
 
-# The ways a grid share is read; "energy" is the model's own (MODEL.md), the others are the
-# readings a claim may have used instead.
+# The ways a grid share is read; "energy" is the model's own (docs/model.md#grid-share), the
+# others are the readings a claim may have used instead.
 READINGS: dict[str, str] = {
     "energy": "average facility draw ÷ grid average load",
     "full_draw": "facility power at full draw ÷ grid average load",

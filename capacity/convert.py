@@ -439,7 +439,7 @@ def convert(
         Whether ``power`` is what the site draws from the grid or critical IT load.
     provision : {"nameplate", "busy"}
         Size for each accelerator's full provisioned power, or for its busy draw.
-    precision : {"fp4", "fp6", "fp8", "bf16", "tf32", "fp32", "fp64"}
+    precision : {"bf16", "fp4", "fp6", "fp8", "tf32", "fp32", "fp64"}
         Number format of FLOP/s; chips without it run at the next wider format (flagged).
     method : {"system", "epoch"}
         ``system``: W per accelerator from the reference system's power; ``epoch``:
@@ -464,7 +464,7 @@ def convert(
     -----
     ``P_IT = P / PUE``; ``N_k = m_k P_IT / (W_k s_k)``; ``F_peak = Σ N_k f_k``;
     ``F_deliv = F_peak u η``; ``P_avg = PUE Σ N_k W_k (idle_k + (busy_k − idle_k) u)``
-    (see MODEL.md).
+    (see docs/model.md).
 
     Examples
     --------

@@ -1,7 +1,7 @@
 """The portfolio file: a TOML file of named compute deals, read and validated once.
 
 :func:`load_portfolio` (or :func:`loads_portfolio` for a string) reads a portfolio file
-(format version 1, described in the README's "Portfolios" section and shown in
+(format version 1, described in ``docs/commands/portfolio.md`` and shown in
 ``examples/openai-2025.toml``): every deal is a power or a number of accelerators, on one
 chip or a mix, with PUE, utilization and MFU (numbers, or distributions for Monte Carlo
 runs), a deployment schedule (:mod:`capacity.schedule`) and optional prices. What the deals
@@ -58,7 +58,7 @@ __all__ = [
 
 FORMAT_VERSION = 1
 # The inputs a deal gets when neither it nor [defaults] sets them: capacity.convert's
-# defaults (MODEL.md).
+# defaults (docs/model.md#inputs-and-their-defaults).
 DEFAULT_PUE = 1.2
 DEFAULT_UTILIZATION = 0.8
 DEFAULT_MFU = 1.0

@@ -102,10 +102,11 @@ UNCERTAINTY_SETTINGS = ("auto", "none")
 # Outputs named GRID_SHARE_OUTPUT:GRID are shares of a grid, energy basis.
 GRID_SHARE_OUTPUT = "grid_share"
 # Half-widths of the default triangular multiplier (1 − w, 1, 1 + w) on a chip's power and
-# FLOP/s, by the confidence of the figure. capacity's own assumption: a datasheet figure is
-# exact for the model's purpose; a vendor announcement for an unreleased part has moved by
-# about ±10 % before shipping (B200 at 1000 W vs 1200 W, shared/reference/accelerators.md);
-# press estimates disagree by about ±20 % (Rubin TDP 1.8–2.3 kW, same file); an
+# FLOP/s, by the confidence of the figure. capacity's own assumption (docs/model.md#monte-carlo):
+# a datasheet figure is exact for the model's purpose; a vendor announcement for an unreleased
+# part has moved by about ±10 % before shipping (the same Blackwell silicon at 1000 W in DGX
+# B200 and 1200 W in GB200: the b200 and gb200 profiles); press estimates disagree by about
+# ±20 % (Rubin's package power reported at 1.8 to 2.3 kW: the rubin profile); an
 # assumption-grade figure gets ±30 %.
 MULTIPLIER_SPREADS: dict[str, float] = {
     "datasheet": 0.0,

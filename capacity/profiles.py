@@ -38,7 +38,7 @@ __all__ = [
 PROFILES_ENV = "CAPACITY_PROFILES"
 
 # Number formats from narrowest to widest: a chip without native support for a format runs
-# at the next wider one it has (MODEL.md).
+# at the next wider one it has (docs/model.md#compute).
 PRECISIONS: tuple[str, ...] = ("fp4", "fp6", "fp8", "bf16", "tf32", "fp32", "fp64")
 
 _POWER_BEHAVIOUR = ("cluster_overhead", "idle_fraction", "busy_fraction")

@@ -1,6 +1,6 @@
 """Sweeps: the chain over every combination of power × PUE × utilization × chip mix.
 
-:func:`sweep` evaluates MODEL.md's chain at every point of the grid, in chunks, on the
+:func:`sweep` evaluates the model's chain at every point of the grid, in chunks, on the
 backend asked for (``auto``, ``numpy``, ``numba`` or ``cuda``; see
 :mod:`capacity.kernels.backends`). Every sweep reduces its points to min, max, mean and
 quantiles of each output, and to the best point of an objective under constraints, without

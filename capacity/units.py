@@ -53,7 +53,7 @@ def _build_registry() -> pint.UnitRegistry:
 ureg: pint.UnitRegistry = _build_registry()
 Quantity = ureg.Quantity
 
-# pint's year is the Julian year, 365.25 days (MODEL.md).
+# pint's year is the Julian year, 365.25 days (docs/model.md#average-power-and-energy).
 SECONDS_PER_YEAR: float = float(ureg.Quantity(1, "year").to("s").magnitude)
 
 # name of a dimension → (SI unit the model works in, an example for error messages)

@@ -22,7 +22,6 @@ from pathlib import Path
 from typing import Any
 
 from capacity.checks import describe, flag, instance_of, path_argument
-from capacity.convert import BASES
 from capacity.convert import resolve_mix as _resolve_mix
 from capacity.costs import COST_PARAMETERS
 from capacity.datafiles import (
@@ -32,6 +31,7 @@ from capacity.datafiles import (
     parse_toml,
     read_bounded,
 )
+from capacity.defaults import BASES, DEFAULTS, RANGES
 from capacity.distributions import (
     COUNT,
     Distribution,
@@ -57,12 +57,6 @@ __all__ = [
 ]
 
 FORMAT_VERSION = 1
-# The inputs a deal gets when neither it nor [defaults] sets them: capacity.convert's
-# defaults (MODEL.md).
-DEFAULT_PUE = 1.2
-DEFAULT_UTILIZATION = 0.8
-DEFAULT_MFU = 1.0
-DEFAULT_BASIS = "facility"
 RAMPS = ("linear", "step")
 # Tranches written by hand ("1 GW" + "5 GW" for a "6 GW" deal) add up to the deal's total
 # to well within this relative tolerance, as mix shares do.
@@ -677,17 +671,17 @@ class _Reader:
         return table
 
     def inputs(self, raw: Mapping[str, Any], owner: str) -> dict[str, Any]:
-        basis = raw.get("basis", DEFAULT_BASIS)
+        """The deal's basis, PUE, utilization and MFU; those it and [defaults] leave out
+        are :data:`capacity.defaults.DEFAULTS`."""
+        basis = raw.get("basis", DEFAULTS.basis)
         if basis not in BASES:
             raise self.fail(owner, "basis", f"must be one of {', '.join(BASES)}; got {basis!r}")
-        return {
-            "basis": basis,
-            "pue": self.bounded(raw.get("pue", DEFAULT_PUE), owner, "pue", 1.0, math.inf),
-            "utilization": self.bounded(
-                raw.get("utilization", DEFAULT_UTILIZATION), owner, "utilization", 0.0, 1.0
-            ),
-            "mfu": self.bounded(raw.get("mfu", DEFAULT_MFU), owner, "mfu", 0.0, 1.0),
-        }
+        inputs: dict[str, Any] = {"basis": basis}
+        for name, (low, high) in RANGES.items():
+            inputs[name] = self.bounded(
+                raw.get(name, getattr(DEFAULTS, name)), owner, name, low, high
+            )
+        return inputs
 
     def deal(self, raw: Any, index: int, defaults: Mapping[str, Any]) -> Deal:
         if not isinstance(raw, dict):

@@ -24,6 +24,7 @@ from capacity.costs import (
     conversion_costs,
     cost_assumptions,
 )
+from capacity.defaults import DEFAULTS, ConversionDefaults
 from capacity.distributions import Distribution, parse_distribution
 from capacity.errors import (
     CapacityError,
@@ -52,12 +53,14 @@ from capacity.units import Quantity, ureg
 __version__ = "0.1.0"
 
 __all__ = [
+    "DEFAULTS",
     "PRECISIONS",
     "BestPoint",
     "CapacityError",
     "Claim",
     "ClaimReport",
     "Conversion",
+    "ConversionDefaults",
     "CostAssumptions",
     "Costs",
     "Distribution",

@@ -1,16 +1,19 @@
 """Summaries of a reduced sweep: min, max, mean and quantiles of each output.
 
-Quantiles come from histograms on fixed edges, accumulated by the kernels without storing
-points: a quantile is found to within one bin (``resolution``), interpolating linearly
-inside the bin.
+Quantiles are exact where the sweep was reduced in factorized form
+(:mod:`capacity.kernels.factorized`): the value of rank ⌈q N⌉ among the N points (NumPy's
+``inverted_cdf``), ``resolution`` 0. Elsewhere they come from histograms on fixed edges,
+accumulated by the kernels without storing points: a quantile is found to within one bin
+(``resolution``), interpolating linearly inside the bin.
 """
 
 from __future__ import annotations
 
+import functools
 import math
-from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Any
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -18,7 +21,14 @@ from capacity.defaults import DEFAULTS
 from capacity.kernels.partial import Partial
 from capacity.kernels.problem import ReduceSpec
 
-__all__ = ["OutputSummary", "summarize"]
+__all__ = ["ExactDistribution", "OutputSummary", "summarize"]
+
+
+class ExactDistribution(Protocol):
+    """A quantity's values over every point, whose quantiles are found exactly."""
+
+    def quantile(self, q: float) -> float:
+        """The value of rank ⌈q N⌉ (at least 1) among the N values."""
 
 
 @dataclass(frozen=True)
@@ -38,20 +48,34 @@ class OutputSummary:
     tail: OutputSummary | None = None
     """The same values binned over their exact range, for a quantile that falls outside
     ``edges`` (Monte Carlo runs whose histogram range came from a pilot)."""
+    exact: Callable[[float], float] | None = field(default=None, repr=False, compare=False)
+    """The exact ``q`` quantile, in ``unit`` (sweeps reduced in factorized form, which keep
+    no histogram: ``edges`` is then [min, max] and ``counts`` [points])."""
+
+    @property
+    def quantile_method(self) -> str:
+        """``exact`` or ``histogram``."""
+        return "histogram" if self.exact is None else "exact"
 
     @property
     def resolution(self) -> float:
         """The width of the widest histogram bin: the accuracy of :meth:`quantile` at worst
-        (every bin, where the bins are equal)."""
+        (every bin, where the bins are equal); 0 for exact quantiles."""
+        if self.exact is not None:
+            return 0.0
         return float(np.max(np.diff(self.edges)))
 
     @property
     def _uniform(self) -> bool:
+        if self.exact is not None:
+            return True
         widths = np.diff(self.edges)
         return self.tail is None and bool(np.allclose(widths, widths[0], rtol=1e-9))
 
     def resolution_at(self, q: float) -> float:
-        """The width of the bin that holds the ``q`` quantile: its accuracy."""
+        """The width of the bin that holds the ``q`` quantile: its accuracy (0 if exact)."""
+        if self.exact is not None:
+            return 0.0
         b, outside = self._bin_of(q)
         if outside and self.tail is not None:
             return self.tail.resolution_at(q)
@@ -68,11 +92,13 @@ class OutputSummary:
         return b, clipped_below or clipped_above
 
     def quantile(self, q: float) -> float:
-        """The ``q`` quantile (0 ≤ q ≤ 1), to within one bin."""
+        """The ``q`` quantile (0 ≤ q ≤ 1): exact, or to within one bin."""
         if not 0 <= q <= 1:
             raise ValueError(f"quantile must be in [0, 1], got {q}")
         if self.points == 0:
             return float("nan")
+        if self.exact is not None:
+            return self.exact(q)
         b, outside = self._bin_of(q)
         if self.tail is not None and outside:
             return self.tail.quantile(q)
@@ -94,6 +120,7 @@ class OutputSummary:
             "mean": self.mean,
             **({"std": self.std} if math.isfinite(self.std) else {}),
             **{f"p{_percent(q)}": value for q, value in self.quantiles(qs).items()},
+            "quantile_method": self.quantile_method,
             "quantile_resolution": self.resolution,
             **(
                 {}
@@ -108,17 +135,34 @@ def _percent(q: float) -> str:
 
 
 def summarize(
-    name: str, unit: str, quantity: int, factor: float, partial: Partial, spec: ReduceSpec
-) -> OutputSummary:
-    """The summary of ``factor × quantity`` from a merged partial (``factor`` > 0)."""
+    name: str, unit: str, quantity: int, factor: float, partial: Partial, spec: ReduceSpec,
+    distribution: ExactDistribution | None = None,
+) -> OutputSummary:  # fmt: skip
+    """The summary of ``factor × quantity`` from a merged partial (``factor`` > 0), with
+    exact quantiles from the quantity's ``distribution`` where one is given."""
     points = partial.points
+    minimum = float(partial.minimum[quantity] * factor)
+    maximum = float(partial.maximum[quantity] * factor)
+    if distribution is None:
+        edges = np.linspace(spec.lower[quantity], spec.upper[quantity], spec.bins + 1) * factor
+        counts = partial.histogram[quantity].copy()
+        exact = None
+    else:
+        edges, counts = np.array([minimum, maximum]), np.array([points], dtype=np.int64)
+        exact = functools.partial(_scaled_quantile, distribution, factor)
     return OutputSummary(
         name=name,
         unit=unit,
         points=points,
-        minimum=float(partial.minimum[quantity] * factor),
-        maximum=float(partial.maximum[quantity] * factor),
+        minimum=minimum,
+        maximum=maximum,
         mean=float(partial.total[quantity] / points * factor) if points else float("nan"),
-        edges=np.linspace(spec.lower[quantity], spec.upper[quantity], spec.bins + 1) * factor,
-        counts=partial.histogram[quantity].copy(),
+        edges=edges,
+        counts=counts,
+        exact=exact,
     )
+
+
+def _scaled_quantile(distribution: ExactDistribution, factor: float, q: float) -> float:
+    # factor > 0: the quantile of the scaled values is the scaled quantile, as min and max are
+    return float(distribution.quantile(q) * factor)

@@ -6,6 +6,10 @@ backend asked for (``auto``, ``numpy``, ``numba`` or ``cuda``; see
 quantiles of each output, and to the best point of an objective under constraints, without
 storing them; a materialized sweep also keeps every output at every point in memory
 (:meth:`SweepResult.to_xarray`), and ``out=`` streams every point to a Parquet file instead.
+
+A reduced sweep is reduced in factorized form (:mod:`capacity.kernels.factorized`: exact,
+without visiting the points) unless that form would not fit in memory; ``reduction``
+chooses, and the result says which ran and why.
 """
 
 from __future__ import annotations
@@ -52,6 +56,8 @@ from capacity.fleet import build_fleet, fleet_assumptions, replaced_data_notes
 from capacity.grids import Grid, GridSet, known_grids, select_grids
 from capacity.inputs import check_finite_outputs
 from capacity.kernels.backends import Backend, output_buffers, resolve_backend
+from capacity.kernels.factorized import FactorizedReduction, reduce_factorized, warm_up
+from capacity.kernels.factors import NotFactorizable, check_size
 from capacity.kernels.partial import Partial
 from capacity.kernels.point import QUANTITIES
 from capacity.kernels.problem import OUTPUTS, ReduceSpec, SweepProblem
@@ -70,6 +76,7 @@ from capacity.summary import OutputSummary, summarize
 from capacity.units import JOULES_PER_TWH, SECONDS_PER_YEAR, parse_quantity, ureg
 
 __all__ = [
+    "REDUCTIONS",
     "SUMMARY_OUTPUTS",
     "BestPoint",
     "SweepPlan",
@@ -88,6 +95,10 @@ GRID_SHARE_OUTPUTS = {"grid-share": "energy", "grid-capacity-share": "capacity"}
 # Share of the memory the OS reports available that an in-memory sweep may take.
 MEMORY_FRACTION = 0.5
 _MATERIALIZED_SCALARS = len(OUTPUTS) - 1  # outputs with one value per point
+# How a sweep's points are reduced: ``factorized`` from the factorized form (exact
+# quantiles, no point visited), ``enumerated`` by the backend's kernels over every point
+# (histogram quantiles); ``auto`` factorizes reduced sweeps where the form fits in memory.
+REDUCTIONS = ("auto", "factorized", "enumerated")
 
 
 class SweepTooLargeError(InputError):
@@ -159,6 +170,10 @@ class SweepResult:
     """Every output at every point (flat, point-major), for materialized sweeps."""
     out: Path | None = None
     """The Parquet file written, for streamed sweeps."""
+    reduction: str = "enumerated"
+    """How the points were reduced: ``factorized`` (exact quantiles) or ``enumerated``."""
+    reduction_detail: str = ""
+    """Why that reduction ran, and how, in words."""
 
     @property
     def shape(self) -> tuple[int, int, int, int]:
@@ -267,6 +282,8 @@ class SweepResult:
         return {
             "backend": self.backend,
             "backend_detail": self.backend_detail,
+            "reduction": self.reduction,
+            "reduction_detail": self.reduction_detail,
             "points": self.points,
             "seconds": self.seconds,
             "compute_seconds": self.compute_seconds,
@@ -586,6 +603,7 @@ def sweep(
     mix_basis: str = DEFAULTS.mix_basis,
     backend: str | Backend = DEFAULTS.backend,
     reduce: bool = False,
+    reduction: str = "auto",
     objective: str | None = None,
     constraints: Iterable[str] | str | None = None,
     out: str | Path | None = None,
@@ -623,6 +641,13 @@ def sweep(
         ``cuda`` without a usable device is an error. The result records which ran.
     reduce : bool
         Keep no points, only the summary and the best point (any size of sweep).
+    reduction : {"auto", "factorized", "enumerated"}
+        How the points are reduced. ``factorized``: from the sweep's factorized form, without
+        visiting the points, with exact quantiles; ``enumerated``: by the backend's kernels
+        at every point, with quantiles from histograms. ``auto`` factorizes reduced sweeps
+        unless the form would not fit in memory (then it enumerates, and says why), and
+        enumerates the others, which compute every point anyway. The result's
+        ``reduction`` and ``reduction_detail`` say which ran and why.
     objective : str, optional
         ``max-OUTPUT`` or ``min-OUTPUT``, e.g. "max-delivered-flops" (see
         :mod:`capacity.objectives` for the outputs).
@@ -636,7 +661,8 @@ def sweep(
         Points per chunk (default: the backend's). Each chunk is computed and merged
         independently; progress is reported per chunk.
     bins : int
-        Histogram bins per output for quantiles (accurate to one bin, ``resolution``).
+        Histogram bins per output for enumerated quantiles (accurate to one bin,
+        ``resolution``).
     quantiles : sequence of float
         Quantile levels reported in :meth:`SweepResult.to_dict` (P5, P50, P95 by default).
     memory_limit : int, float or str, optional
@@ -664,6 +690,8 @@ def sweep(
         positive_int(chunk_points, "chunk_points", MAX_CHUNK_POINTS)
     levels = quantile_levels(quantiles)
     reduce = flag(reduce, "reduce")
+    if reduction not in REDUCTIONS:
+        raise InputError(f"reduction must be one of {', '.join(REDUCTIONS)}; got {reduction!r}")
     if out is not None:
         path_argument(out, "out")
     if memory_limit is not None:
@@ -687,12 +715,21 @@ def sweep(
     elif out is not None:
         columns = 4 + 2 * problem.chips + 8 + len(plan.grids)
         destination = check_destination(out, points * columns * 8.0)
-    inputs = {**plan.inputs, "reduce": bool(reduce)}
+    inputs = {**plan.inputs, "reduce": bool(reduce), "reduction_requested": reduction}
+    chosen, detail = _choose_reduction(reduction, bool(reduce), plan)
+    enumerated = chosen == "enumerated"
 
     data = output_buffers(points, problem.chips) if materialize else None
     total = Partial.empty(bins)
+    factorized = None
+    # The factorized work runs on the CPU: in NumPy for the numpy backend, else in numba.
+    implementation = "numpy" if runner.name == "numpy" else "numba"
     # An empty chunk compiles (or loads) the kernels, so compute_seconds times only the work.
-    runner.reduce(problem, spec, 0, 0)
+    if enumerated:
+        runner.reduce(problem, spec, 0, 0)
+    else:
+        detail += f", in {implementation} on the CPU"
+        warm_up(implementation)
     if not reduce:
         runner.materialize(problem, 0, 0, output_buffers(0, problem.chips))
     loop_started = time.perf_counter()
@@ -711,7 +748,13 @@ def sweep(
             buffers = output_buffers(min(chunk, points), problem.chips)
         if progress is not None:
             progress(0, points)
-        for start in range(0, points, chunk):
+        if not enumerated:
+            factorized = reduce_factorized(problem, spec, implementation)
+            total = factorized.partial
+            detail += f"; rows: {factorized.grouping}"
+        # A factorized reduced sweep visits no point; the others compute every point.
+        visited = range(0, points, chunk) if enumerated or not reduce else range(0)
+        for start in visited:
             stop = min(start + chunk, points)
             if data is not None:
                 views = {name: data[name][start:stop] for name in OUTPUTS}
@@ -719,11 +762,16 @@ def sweep(
             elif sink is not None and buffers is not None:
                 runner.materialize(problem, start, stop, buffers)
                 sink.write(_stream_columns(plan, start, stop, buffers))
-            total = total.merge(runner.reduce(problem, spec, start, stop))
+            if enumerated:
+                total = total.merge(runner.reduce(problem, spec, start, stop))
             if progress is not None:
                 progress(stop, points)
+        if not enumerated and reduce and progress is not None:
+            progress(points, points)
         # Before a streamed file is committed: an overflow leaves no file behind.
-        summaries = _summaries(plan, total)
+        summaries = _summaries(plan, total, factorized)
+        for summary in summaries.values():
+            summary.quantiles(levels)  # exact ones are found (and kept) now: part of the work
         check_finite_outputs(
             {name: (s.minimum, s.maximum, s.mean) for name, s in summaries.items()}, "sweep"
         )
@@ -754,7 +802,30 @@ def sweep(
         quantile_levels=levels,
         data=data,
         out=destination,
+        reduction=chosen,
+        reduction_detail=detail,
     )
+
+
+def _choose_reduction(requested: str, reduce: bool, plan: SweepPlan) -> tuple[str, str]:
+    """The reduction that runs (``factorized`` or ``enumerated``), and why, in words."""
+    if requested == "enumerated":
+        return "enumerated", "enumerated at every point, as asked (reduction='enumerated')"
+    if requested == "auto" and not reduce:
+        return "enumerated", (
+            "enumerated at every point, which this sweep computes anyway (kept or written); "
+            "reduction='factorized' gives exact quantiles"
+        )
+    try:
+        check_size(plan.problem)
+    except NotFactorizable as reason:
+        if requested == "factorized":
+            raise InputError(
+                f"reduction='factorized' cannot run: {reason}; use reduction='auto' or "
+                "'enumerated', or fewer values on the axes"
+            ) from None
+        return "enumerated", f"enumerated at every point: {reason}"
+    return "factorized", "factorized (rows × pairs, exact; no point visited)"
 
 
 def _unmet(plan: SweepPlan, total: Partial) -> list[str]:
@@ -776,15 +847,18 @@ def _unmet(plan: SweepPlan, total: Partial) -> list[str]:
     return reasons
 
 
-def _summaries(plan: SweepPlan, total: Partial) -> dict[str, OutputSummary]:
+def _summaries(
+    plan: SweepPlan, total: Partial, factorized: FactorizedReduction | None = None
+) -> dict[str, OutputSummary]:
     names = [n for n in SUMMARY_OUTPUTS if n != "h100-equivalents" or plan.reference_flops]
     names += [f"grid-share:{g.id}" for g in plan.grids]
     names += [f"grid-capacity-share:{g.id}" for g in plan.grids if g.capacity is not None]
     summaries = {}
     for name in names:
         output = measure(name, plan.known_grids, plan.reference_flops)
+        distribution = None if factorized is None else factorized.distributions[output.quantity]
         summaries[name] = summarize(name, output.unit, output.quantity, output.factor, total,
-                                    plan.spec)  # fmt: skip
+                                    plan.spec, distribution)  # fmt: skip
     return summaries
 
 

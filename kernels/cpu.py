@@ -5,6 +5,10 @@ parallel task. A run finds its (power, pue, utilization, mix) indices once and t
 through the points like an odometer, so the hot loop has no integer division. The reduce
 kernel keeps one partial result per block and returns them for :class:`~.partial.Partial`
 to merge.
+
+numba's disk cache is keyed on this file alone, not on the point formula it inlines from
+:mod:`.point`: a change there must come with a change here (as this note did for the
+products of issue 11), or stale kernels load from the cache.
 """
 
 from __future__ import annotations

@@ -6,6 +6,9 @@ distribution kind so that the generator and the common samplers vectorize), then
 every scenario sample by sample into a small buffer, and only then reduces the buffer: min,
 max, sums and histogram per group and quantity. The block's partial results go back to the
 backend to merge. Every buffer is a few kB: nothing scales with the number of samples.
+
+numba's disk cache is keyed on this file alone, not on the scalar cores it inlines (among
+them :func:`~.point.point_quantities`): a change there must come with a change here.
 """
 
 from __future__ import annotations

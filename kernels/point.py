@@ -12,10 +12,14 @@ from __future__ import annotations
 import numpy as np
 
 __all__ = [
+    "FACILITY_POWER_KEY",
+    "IT_POWER_KEY",
     "N_QUANTITIES",
     "POINT_QUANTITIES",
     "QUANTITIES",
+    "ROW_KEYS",
     "mix_coefficients",
+    "pair_factor",
     "point_quantities",
 ]
 
@@ -32,6 +36,12 @@ N_QUANTITIES = len(QUANTITIES)
 # The first four vary from point to point; facility and IT power depend on power and PUE
 # alone, so reductions take their statistics per (power, PUE) row (``row_statistics``).
 POINT_QUANTITIES = 4
+# Each quantity is its row's IT power or facility power (the quantity's *row key*) times a
+# factor of the mix and utilization alone (:func:`pair_factor`), as one floating-point product.
+IT_POWER_KEY = 0
+FACILITY_POWER_KEY = 1
+ROW_KEYS = (IT_POWER_KEY, IT_POWER_KEY, IT_POWER_KEY, FACILITY_POWER_KEY, FACILITY_POWER_KEY,
+            IT_POWER_KEY)  # fmt: skip
 
 
 def point_quantities(
@@ -48,9 +58,13 @@ def point_quantities(
     """The six :data:`QUANTITIES` at one point, from the mix's coefficients per IT watt.
 
     ``P_IT = P / PUE`` (or ``P`` on the IT basis); ``N = P_IT Σ c_k``;
-    ``F_peak = P_IT Σ c_k f_k``; ``F_deliv = F_peak u η``;
-    ``P_avg = PUE P_IT Σ c_k W_k (idle_k + (busy_k − idle_k) u)``, with ``c_k`` the
-    accelerators of chip k per IT watt.
+    ``F_peak = P_IT Σ c_k f_k``; ``F_deliv = P_IT (Σ c_k f_k u η)``;
+    ``P_avg = P_fac Σ c_k W_k (idle_k + (busy_k − idle_k) u)`` (``P_fac = PUE P_IT``), with
+    ``c_k`` the accelerators of chip k per IT watt.
+
+    Each per-point quantity is computed as one product, row key × :func:`pair_factor` (the
+    factor's own operations in the same order), so that the factorized reductions
+    (:mod:`capacity.kernels.factorized`) see bit for bit the values every backend computes.
     """
     if it_basis:
         it_power = power
@@ -60,9 +74,35 @@ def point_quantities(
         facility_power = power
     accelerators = it_power * accelerators_per_watt
     peak = it_power * flops_per_watt
-    delivered = peak * utilization * mfu
-    average = pue * it_power * (idle_draw_per_watt + busy_extra_draw_per_watt * utilization)
+    delivered = it_power * (flops_per_watt * utilization * mfu)
+    average = facility_power * (idle_draw_per_watt + busy_extra_draw_per_watt * utilization)
     return accelerators, peak, delivered, average, facility_power, it_power
+
+
+def pair_factor(
+    quantity: int,
+    accelerators_per_watt: float | np.ndarray,
+    flops_per_watt: float | np.ndarray,
+    idle_draw_per_watt: float | np.ndarray,
+    busy_extra_draw_per_watt: float | np.ndarray,
+    utilization: float | np.ndarray,
+    mfu: float,
+) -> float | np.ndarray:
+    """What quantity number ``quantity`` of :data:`QUANTITIES` is per watt of its row key
+    (:data:`ROW_KEYS`) at one mix and utilization: the point's value is ``key × factor``.
+
+    The same operations, in the same order, as :func:`point_quantities`; facility and IT
+    power are their key itself (factor 1). Plain Python on scalars or NumPy arrays.
+    """
+    if quantity == 0:
+        return accelerators_per_watt
+    if quantity == 1:
+        return flops_per_watt
+    if quantity == 2:
+        return flops_per_watt * utilization * mfu
+    if quantity == 3:
+        return idle_draw_per_watt + busy_extra_draw_per_watt * utilization
+    return 1.0
 
 
 def mix_coefficients(

@@ -98,7 +98,7 @@ class SweepProblem:
         lower = [
             it[0] * per_watt.min(),
             it[0] * flops.min(),
-            it[0] * flops.min() * u_low * self.mfu,
+            it[0] * (flops.min() * u_low * self.mfu),
             facility[0] * draw.min(),
             facility[0],
             it[0],
@@ -106,7 +106,7 @@ class SweepProblem:
         upper = [
             it[1] * per_watt.max(),
             it[1] * flops.max(),
-            it[1] * flops.max() * u_high * self.mfu,
+            it[1] * (flops.max() * u_high * self.mfu),
             facility[1] * draw.max(),
             facility[1],
             it[1],

@@ -94,14 +94,46 @@ def test_summary_matches_materialized_points() -> None:
 
 def test_reduced_equals_materialized_summary() -> None:
     kept = sweep("30GW", chips=CHIPS, backend="numba", **SMALL)
-    reduced = sweep("30GW", chips=CHIPS, backend="numba", reduce=True, chunk_points=17, **SMALL)
+    reduced = sweep("30GW", chips=CHIPS, backend="numba", reduce=True, chunk_points=17,
+                    reduction="enumerated", **SMALL)  # fmt: skip
     assert reduced.data is None
+    assert (kept.reduction, reduced.reduction) == ("enumerated", "enumerated")
     for name, summary in kept.summary.items():
         other = reduced.summary[name]
         assert other.minimum == pytest.approx(summary.minimum, rel=1e-12)
         assert other.maximum == pytest.approx(summary.maximum, rel=1e-12)
         assert other.mean == pytest.approx(summary.mean, rel=1e-12)
         np.testing.assert_array_equal(other.counts, summary.counts)
+
+
+@pytest.mark.parametrize("backend", ["numpy", "numba"])
+def test_factorized_summary_is_exact(backend: str) -> None:
+    """A reduced sweep is factorized by default: its quantiles are values of its points (the
+    inverted CDF), and its min and max those of the points numba materializes, bit for bit
+    (the numpy backend materializes through capacity.chain: equal to rounding only)."""
+    kept = sweep("10GW,30GW", chips=CHIPS, backend="numba", **SMALL)
+    reduced = sweep("10GW,30GW", chips=CHIPS, backend=backend, reduce=True, **SMALL)
+    assert reduced.reduction == "factorized" and kept.reduction == "enumerated"
+    assert f"in {backend} on the CPU" in reduced.reduction_detail
+    assert kept.data is not None
+    average = kept.data["average_facility_power"]
+    for name, values in (
+        ("accelerators", kept.data["accelerators"]),
+        ("peak-flops", kept.data["peak_flops"]),
+        ("delivered-flops", kept.data["delivered_flops"]),
+        ("average-power", average),
+        ("annual-energy", average * (365.25 * 86400)),
+    ):
+        summary = reduced.summary[name]
+        assert (summary.minimum, summary.maximum) == (values.min(), values.max())
+        assert summary.mean == pytest.approx(values.mean(), rel=1e-12)
+        assert summary.resolution == 0 and summary.quantile_method == "exact"
+        for q in (0, 0.05, 0.5, 0.95, 1, 0.123):
+            assert summary.quantile(q) == np.quantile(values, q, method="inverted_cdf")
+    document = reduced.to_dict()
+    assert document["reduction"] == "factorized"
+    assert document["summary"]["accelerators"]["quantile_method"] == "exact"
+    assert document["summary"]["accelerators"]["quantile_resolution"] == 0
 
 
 @pytest.mark.parametrize("backend", BACKEND_PARAMS)

@@ -46,6 +46,24 @@ def test_json_document() -> None:
     assert best["outputs"]["delivered_flop_per_s"] == pytest.approx(best["value"], rel=1e-12)
 
 
+def test_reduction_option_is_reported() -> None:
+    exact = run(*ISSUE_EXAMPLE)
+    assert "Over every point (exact quantiles)" in exact.stdout
+    assert "reduction: factorized" in exact.stdout
+    enumerated = run(*ISSUE_EXAMPLE, "--reduction", "enumerated", "--format", "json")
+    assert enumerated.exit_code == 0, enumerated.output
+    document = json.loads(enumerated.stdout)
+    assert document["reduction"] == "enumerated"
+    assert "as asked" in document["reduction_detail"]
+    assert document["summary"]["accelerators"]["quantile_method"] == "histogram"
+    assert document["inputs"]["reduction_requested"] == "enumerated"
+    table = run(*ISSUE_EXAMPLE, "--reduction", "enumerated")
+    assert "quantiles to within one histogram bin" in table.stdout
+    bad = run(*ISSUE_EXAMPLE, "--reduction", "exact")
+    assert bad.exit_code == 2
+    assert "reduction must be one of auto, factorized, enumerated; got 'exact'" in bad.output
+
+
 def test_explicit_mixes_and_power_axis() -> None:
     result = run("sweep", "10GW,20GW", "--mix", "h100=0.5,mi355x=0.5", "--mix", "h100=1",
                  "--pue", "1.2,1.4", "--format", "json")  # fmt: skip

@@ -114,6 +114,14 @@ def sweep_command(
         ),
     ] = None,
     backend: BackendOption = DEFAULTS.backend,
+    reduction: Annotated[
+        str,
+        typer.Option(
+            help="auto (factorized when reduced and it fits, else enumerated), factorized "
+            "(exact quantiles, no point visited) or enumerated (every point, histogram "
+            "quantiles)."
+        ),
+    ] = "auto",
     out: Annotated[
         str | None,
         typer.Option(help="Write every point to this Parquet file (streamed, atomic)."),
@@ -126,7 +134,10 @@ def sweep_command(
         typer.Option(parser=integer_option, help="Points per chunk (default: the backend's)."),
     ] = None,
     bins: Annotated[
-        int, typer.Option(parser=integer_option, help="Histogram bins per output for quantiles.")
+        int,
+        typer.Option(
+            parser=integer_option, help="Histogram bins per output for enumerated quantiles."
+        ),
     ] = DEFAULTS.sweep_bins,
     data: DataOptions,
     output_format: FormatOption = "table",
@@ -148,6 +159,7 @@ def sweep_command(
             **{name: value for name, value in given.items() if value is not None},
             backend=backend,
             reduce=out is None,
+            reduction=reduction,
             objective=objective,
             constraints=constraint,
             out=out,
@@ -197,8 +209,11 @@ def _print_tables(result: SweepResult) -> None:
     )
     if result.out is not None:
         console.print(f"every point written to {result.out}", highlight=False)
+    console.print(f"reduction: {result.reduction_detail}", highlight=False)
 
-    table = Table(title="Over every point (quantiles to within one histogram bin)")
+    exact = all(s.quantile_method == "exact" for s in result.summary.values())
+    kind = "exact quantiles" if exact else "quantiles to within one histogram bin"
+    table = Table(title=f"Over every point ({kind})")
     for column in ("output", "min", "P5", "P50", "P95", "max", "mean"):
         table.add_column(column, justify="left" if column == "output" else "right", no_wrap=True)
     shares = ShareCells()

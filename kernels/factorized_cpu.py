@@ -1,0 +1,318 @@
+"""The factorized reductions as numba CPU kernels: the same work as
+:mod:`.factorized_reference`, one element at a time, in parallel.
+
+Importing this module imports numba; :mod:`.factorized` imports it only when a factorized
+reduction runs in numba, and each kernel compiles on its first call (then loads from
+numba's cache). Counting runs in parallel over the smaller side's values; the search for
+feasible rows and the best point in parallel over blocks of (utilization, mix) pairs, each
+block keeping its own count and best point, merged on the host by the engine's rule
+(larger value, then lower flat index).
+
+numba's disk cache is keyed on this file alone, not on :func:`~.point.pair_factor`, which it
+inlines: a change there must come with a change here.
+"""
+
+from __future__ import annotations
+
+import functools
+
+import numba
+import numpy as np
+from numba import njit, prange
+
+from capacity.kernels.factors import RowOrder, row_keys, row_order
+from capacity.kernels.jit_options import CPU_FUNCTION, CPU_INLINE, CPU_KERNEL
+from capacity.kernels.partial import best_of_blocks
+from capacity.kernels.point import ROW_KEYS, pair_factor
+from capacity.kernels.problem import ReduceSpec, SweepProblem
+
+__all__ = ["count_at_most", "feasible_and_best", "select", "warm_up"]
+
+_pair_factor = njit(**CPU_INLINE)(pair_factor)
+_ROW_KEYS = np.array(ROW_KEYS, dtype=np.int64)
+# How a constraint test compares ``key × factor`` with its bound.
+_AT_LEAST, _ABOVE, _AT_MOST, _BELOW = 0, 1, 2, 3
+_NO_ROW = np.iinfo(np.int64).max
+# Below this many values (or pairs), a count (or search) runs on one thread: starting the
+# thread pool would cost more than it saves.
+_PARALLEL_VALUES = 4096
+
+
+@njit(**CPU_INLINE)
+def _holds(value, test, bound):
+    if test == _AT_LEAST:
+        return value >= bound
+    if test == _ABOVE:
+        return value > bound
+    if test == _AT_MOST:
+        return value <= bound
+    return value < bound
+
+
+@njit(**CPU_INLINE)
+def _first(keys, factor, test, bound, lo, hi):
+    """The first position in ``[lo, hi)`` where ``keys × factor`` passes ``test`` (false, then
+    true, along the positions), or ``hi``."""
+    while lo < hi:
+        middle = (lo + hi) >> 1
+        if _holds(keys[middle] * factor, test, bound):
+            hi = middle
+        else:
+            lo = middle + 1
+    return lo
+
+
+@njit(**CPU_INLINE)
+def _first_at_least(values, bound, lo, hi):
+    """The first position in ``[lo, hi)`` of sorted ``values`` at or above ``bound``, or ``hi``."""
+    while lo < hi:
+        middle = (lo + hi) >> 1
+        if values[middle] >= bound:
+            hi = middle
+        else:
+            lo = middle + 1
+    return lo
+
+
+@njit(**CPU_INLINE)
+def _first_above(values, bound, lo, hi):
+    """The first position in ``[lo, hi)`` of sorted ``values`` above ``bound``, or ``hi``."""
+    while lo < hi:
+        middle = (lo + hi) >> 1
+        if values[middle] > bound:
+            hi = middle
+        else:
+            lo = middle + 1
+    return lo
+
+
+@njit(**CPU_INLINE)
+def _range_min(table, levels, lo, hi):
+    j = levels[hi - lo]
+    return min(table[j, lo], table[j, hi - (1 << j)])
+
+
+@njit(**CPU_INLINE)
+def _range_max(table, levels, lo, hi):
+    j = levels[hi - lo]
+    return max(table[j, lo], table[j, hi - (1 << j)])
+
+
+@njit(**CPU_INLINE)
+def _count_one(small, small_weights, large, large_cumulative, threshold, lo, hi, boundaries, i):
+    b = _first(large, small[i], _ABOVE, threshold, lo[i], hi[i])
+    boundaries[i] = b
+    return small_weights[i] * large_cumulative[b]
+
+
+@njit(**CPU_FUNCTION)
+def _count_serial(small, small_weights, large, large_cumulative, threshold, lo, hi, boundaries):
+    total = 0
+    for i in range(small.size):
+        total += _count_one(small, small_weights, large, large_cumulative, threshold, lo, hi,
+                            boundaries, i)  # fmt: skip
+    return total
+
+
+@njit(**CPU_KERNEL)
+def _count_parallel(small, small_weights, large, large_cumulative, threshold, lo, hi, boundaries):
+    total = 0
+    for i in prange(small.size):
+        total += _count_one(small, small_weights, large, large_cumulative, threshold, lo, hi,
+                            boundaries, i)  # fmt: skip
+    return total
+
+
+@njit(**CPU_FUNCTION)
+def _count(small, small_weights, large, large_cumulative, threshold, lo, hi, boundaries):
+    """:func:`count_at_most` with each boundary known to lie in ``[lo[i], hi[i]]``; writes
+    the boundaries. In parallel over ``small`` when it is long enough to pay."""
+    if small.size < _PARALLEL_VALUES:
+        return _count_serial(small, small_weights, large, large_cumulative, threshold, lo, hi,
+                             boundaries)  # fmt: skip
+    return _count_parallel(small, small_weights, large, large_cumulative, threshold, lo, hi,
+                           boundaries)  # fmt: skip
+
+
+@njit(**CPU_FUNCTION)
+def _select(small, small_weights, large, large_cumulative, rank):
+    lo = np.zeros(small.size, dtype=np.int64)
+    hi = np.full(small.size, large.size, dtype=np.int64)
+    boundaries = np.empty(small.size, dtype=np.int64)
+    lowest = small[0] * large[0] + 0.0
+    if _count(small, small_weights, large, large_cumulative, lowest, lo, hi, boundaries) >= rank:
+        return lowest
+    lo[:] = boundaries
+    low_bits = np.array([lowest]).view(np.int64)[0]
+    high_bits = np.array([small[-1] * large[-1]]).view(np.int64)[0]
+    bits = np.empty(1, dtype=np.int64)
+    while high_bits - low_bits > 1:
+        bits[0] = low_bits + (high_bits - low_bits) // 2
+        threshold = bits.view(np.float64)[0]
+        count = _count(small, small_weights, large, large_cumulative, threshold, lo, hi,
+                       boundaries)  # fmt: skip
+        if count >= rank:
+            high_bits = bits[0]
+            hi[:] = boundaries
+        else:
+            low_bits = bits[0]
+            lo[:] = boundaries
+    bits[0] = high_bits
+    return bits.view(np.float64)[0]
+
+
+@njit(**CPU_INLINE)
+def _best_row(
+    start, stop, sign, factor, lo, hi, levels, extreme_table, row_table, by_key, by_key_values,
+    by_key_row_table,
+):  # fmt: skip
+    """The best signed objective value over positions ``[lo, hi)`` of group ``[start, stop)``
+    and the lowest row that reaches it (every key whose product ties, see the reference)."""
+    if sign > 0:
+        extreme = _range_max(extreme_table, levels, lo, hi)
+    else:
+        extreme = _range_min(extreme_table, levels, lo, hi)
+    product = extreme * factor
+    if factor == 0.0:
+        return sign * product, _range_min(row_table, levels, lo, hi)
+    key = extreme
+    a = _first_at_least(by_key_values, key, start, stop)
+    b = _first_above(by_key_values, key, a, stop)
+    row = _NO_ROW
+    while True:
+        first = _first_at_least(by_key, lo, a, b)
+        last = _first_at_least(by_key, hi, first, b)
+        if first < last:
+            row = min(row, _range_min(by_key_row_table, levels, first, last))
+        if sign > 0:
+            if a == start or by_key_values[a - 1] * factor != product:
+                break
+            key = by_key_values[a - 1]
+            b = a
+            a = _first_at_least(by_key_values, key, start, b)
+        else:
+            if b == stop or by_key_values[b] * factor != product:
+                break
+            key = by_key_values[b]
+            a = b
+            b = _first_above(by_key_values, key, a, stop)
+    return sign * product, row
+
+
+@njit(**CPU_KERNEL)
+def _feasible_and_best(
+    blocks, n_mix, utilization, mfu, coefficients, feasible_mix, constraint_quantity,
+    constraint_lower, constraint_upper, objective_quantity, objective_sign, group_start, keys,
+    directions, levels, extreme_table, row_table, by_key, by_key_values, by_key_row_table,
+):  # fmt: skip
+    pairs = utilization.size * n_mix
+    n_constraints = constraint_quantity.size
+    groups = group_start.size - 1
+    counts = np.zeros(blocks, dtype=np.int64)
+    best_values = np.full(blocks, -np.inf)
+    best_indices = np.full(blocks, -1, dtype=np.int64)
+    for block in prange(blocks):
+        factors = np.empty(n_constraints)
+        found = 0
+        top = -np.inf
+        top_index = -1
+        for pair in range(pairs * block // blocks, pairs * (block + 1) // blocks):
+            im = pair % n_mix
+            if feasible_mix[im] == 0:
+                continue
+            u = utilization[pair // n_mix]
+            c0, c1 = coefficients[im, 0], coefficients[im, 1]
+            c2, c3 = coefficients[im, 2], coefficients[im, 3]
+            for c in range(n_constraints):
+                factors[c] = _pair_factor(constraint_quantity[c], c0, c1, c2, c3, u, mfu)
+            objective_factor = 0.0
+            if objective_quantity >= 0:
+                objective_factor = _pair_factor(objective_quantity, c0, c1, c2, c3, u, mfu)
+            for g in range(groups):
+                lo, hi = group_start[g], group_start[g + 1]
+                for c in range(n_constraints):
+                    k = _ROW_KEYS[constraint_quantity[c]]
+                    low, high = constraint_lower[c], constraint_upper[c]
+                    if directions[k, g] >= 0:
+                        lo = _first(keys[k], factors[c], _AT_LEAST, low, lo, hi)
+                        hi = _first(keys[k], factors[c], _ABOVE, high, lo, hi)
+                    else:
+                        lo = _first(keys[k], factors[c], _AT_MOST, high, lo, hi)
+                        hi = _first(keys[k], factors[c], _BELOW, low, lo, hi)
+                    if lo >= hi:
+                        break
+                if lo >= hi:
+                    continue
+                found += hi - lo
+                if objective_quantity >= 0:
+                    value, row = _best_row(
+                        group_start[g], group_start[g + 1], objective_sign, objective_factor, lo,
+                        hi, levels, extreme_table, row_table, by_key, by_key_values,
+                        by_key_row_table,
+                    )  # fmt: skip
+                    flat = row * pairs + pair
+                    if top_index < 0 or value > top or (value == top and flat < top_index):
+                        top = value
+                        top_index = flat
+        counts[block] = found
+        best_values[block] = top
+        best_indices[block] = top_index
+    return counts, best_values, best_indices
+
+
+def count_at_most(
+    small: np.ndarray, small_weights: np.ndarray, large: np.ndarray,
+    large_cumulative: np.ndarray, threshold: float,
+) -> int:  # fmt: skip
+    """As :func:`.factorized_reference.count_at_most`."""
+    lo = np.zeros(small.size, dtype=np.int64)
+    hi = np.full(small.size, large.size, dtype=np.int64)
+    boundaries = np.empty(small.size, dtype=np.int64)
+    return int(_count(small, small_weights, large, large_cumulative, float(threshold), lo, hi,
+                      boundaries))  # fmt: skip
+
+
+def select(
+    small: np.ndarray, small_weights: np.ndarray, large: np.ndarray,
+    large_cumulative: np.ndarray, rank: int,
+) -> float:  # fmt: skip
+    """As :func:`.factorized_reference.select`."""
+    return float(_select(small, small_weights, large, large_cumulative, int(rank)))
+
+
+def feasible_and_best(
+    problem: SweepProblem, spec: ReduceSpec, order: RowOrder
+) -> tuple[int, float, int]:
+    """As :func:`.factorized_reference.feasible_and_best`."""
+    pairs = problem.utilization.size * problem.mixes.shape[0]
+    blocks = max(1, min(16 * numba.get_num_threads(), pairs // _PARALLEL_VALUES))
+    positions = order.rows.size
+    levels = np.zeros(positions + 1, dtype=np.int64)
+    levels[1:] = np.frexp(np.arange(1, positions + 1, dtype=np.float64))[1] - 1
+    counts, values, indices = _feasible_and_best(
+        blocks, problem.mixes.shape[0], problem.utilization, problem.mfu, problem.coefficients,
+        spec.feasible_mix, spec.constraint_quantity, spec.constraint_lower,
+        spec.constraint_upper, spec.objective_quantity, spec.objective_sign, order.group_start,
+        order.keys, order.directions, levels, order.extreme_table, order.row_table,
+        order.by_key, order.by_key_values, order.by_key_row_table,
+    )  # fmt: skip
+    best_value, best_index = best_of_blocks(values, indices)
+    return int(counts.sum()), best_value, best_index
+
+
+@functools.cache
+def warm_up() -> None:
+    """Compile (or load) every kernel once, on a one-point sweep with the argument types of
+    any other."""
+    one = np.ones(1)
+    select(one, np.ones(1, dtype=np.int64), one, np.array([0, 1], dtype=np.int64), 1)
+    problem = SweepProblem(
+        power=one, pue=one, utilization=one, mixes=np.ones((1, 1)), mfu=1.0, it_basis=False,
+        count_basis=False, provisioned=one, idle=np.zeros(1), busy=one, sizing=one, flops=one,
+    )  # fmt: skip
+    spec = ReduceSpec(
+        lower=np.zeros(6), upper=np.ones(6), bins=1, constraint_quantity=np.zeros(1, np.int64),
+        constraint_lower=np.zeros(1), constraint_upper=one, feasible_mix=np.ones(1, np.uint8),
+        objective_quantity=0, objective_sign=1.0,
+    )  # fmt: skip
+    feasible_and_best(problem, spec, row_order(problem, spec, row_keys(problem)))

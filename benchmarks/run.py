@@ -35,6 +35,7 @@ from benchmarks.ceilings import (
     gpu_bandwidth,
     gpu_generator_rate,
 )
+from benchmarks.factorized import factorized_case
 from capacity.kernels.backends import (
     Backend,
     CudaBackend,
@@ -212,8 +213,10 @@ def materialized_case(
 
 def reduced_case(
     case: str, power: str, sizes: dict[str, Any], names: list[str], rows: list,
-    full_numpy: bool = True,
+    full_numpy: bool = True, enumerated: dict[int, tuple[float, Partial]] | None = None,
 ) -> None:  # fmt: skip
+    """The reduced sweep on every backend; the numba kernel's time and result go in
+    ``enumerated`` (by points) for the factorized case to compare with."""
     plan = plan_sweep(power, chips=REDUCED_CHIPS, pue=sizes["pue"],
                       utilization=sizes["utilization_reduced"], mix_step=sizes["mix_step_6"],
                       backend="numba", objective="max-delivered-flops",
@@ -250,6 +253,8 @@ def reduced_case(
         repeats = sizes["repeats"] if n <= 2e8 or isinstance(backend, CudaBackend) else 1
         seconds = best_seconds(lambda b=backend: reduce_all(b, plan), repeats, _sync(backend))
         results[backend.name] = reduce_all(backend, plan)
+        if enumerated is not None and backend.name == "numba":
+            enumerated[n] = (seconds, results["numba"])
         rows.append(Row(case, f"{backend.name} ({backend.detail})", n, n, seconds,
                         n / seconds / numpy_rate,
                         note=f"{plan.spec.bins} histogram bins × 6 quantities, 2 constraints, "
@@ -426,10 +431,13 @@ def main(argv: list[str] | None = None) -> int:
         generator["gpu"] = gpu_generator_rate(10 * sizes["generator_draws"])
     rows: list[Row] = []
     materialized_case(sizes, names, bandwidth, rows)
-    reduced_case("reduced, K=6", "30GW", sizes, names, rows)
+    enumerated: dict[int, tuple[float, Partial]] = {}
+    reduced_case("reduced, K=6", "30GW", sizes, names, rows, enumerated=enumerated)
     if sizes["billion_power"] and not arguments.no_billion:
         reduced_case("reduced, K=6, 10 powers", sizes["billion_power"], sizes,
-                     [n for n in names if n != "numpy"], rows)  # fmt: skip
+                     [n for n in names if n != "numpy"], rows, enumerated=enumerated)  # fmt: skip
+    if "numba" in names:
+        factorized_case(sizes, rows, enumerated, Row, reduce_all, arguments.quick)
     montecarlo_case(sizes, names, generator, rows)
     print_table(rows, info, bandwidth, generator)
     if arguments.json:

@@ -36,6 +36,11 @@ _NO_ROW = np.iinfo(np.int64).max
 # Below this many values (or pairs), a count (or search) runs on one thread: starting the
 # thread pool would cost more than it saves.
 _PARALLEL_VALUES = 4096
+# Selection: candidates sampled per round for the pivots, the seed of the sampling, and how
+# few candidates are sorted outright.
+_SAMPLE = 1 << 14
+_SEED = 0x5EED
+_GATHER = 1 << 16
 
 
 @njit(**CPU_INLINE)
@@ -134,47 +139,127 @@ def _count(small, small_weights, large, large_cumulative, threshold, lo, hi, bou
                            boundaries)  # fmt: skip
 
 
+@njit(**CPU_INLINE)
+def _next_random(state):
+    """splitmix64: the next state and a uniform 64-bit number (deterministic pivots)."""
+    state = state + np.uint64(0x9E3779B97F4A7C15)
+    z = state
+    z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+    z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+    return state, z ^ (z >> np.uint64(31))
+
+
 @njit(**CPU_FUNCTION)
-def _select(small, small_weights, large, large_cumulative, rank):
+def _gather(small, small_weights, large, large_cumulative, lo, hi, count_low, rank):
+    """The answer among the candidates left, ``small[i] × large[j]`` for ``j`` in
+    ``[lo[i], hi[i])``, whose products all lie above the ``count_low`` smallest."""
+    candidates = 0
+    for i in range(small.size):
+        candidates += hi[i] - lo[i]
+    products = np.empty(candidates)
+    weights = np.empty(candidates, dtype=np.int64)
+    k = 0
+    for i in range(small.size):
+        for j in range(lo[i], hi[i]):
+            products[k] = small[i] * large[j]
+            weights[k] = small_weights[i] * (large_cumulative[j + 1] - large_cumulative[j])
+            k += 1
+    order = np.argsort(products)
+    count = count_low
+    for k in order:
+        count += weights[k]
+        if count >= rank:
+            return products[k]
+    return products[order[-1]]  # not reached: the candidates hold the answer
+
+
+@njit(**CPU_FUNCTION)
+def _select(small, small_weights, large, large_cumulative, rank, sample_size, gather):
+    """As :func:`select`: the candidate products ``(low, high]`` shrink around the answer,
+    between two pivots drawn from a sample of ``sample_size`` of them (Floyd and Rivest's
+    selection), until at most ``gather`` are left to sort."""
     lo = np.zeros(small.size, dtype=np.int64)
     hi = np.full(small.size, large.size, dtype=np.int64)
     boundaries = np.empty(small.size, dtype=np.int64)
-    lowest = small[0] * large[0] + 0.0
-    if _count(small, small_weights, large, large_cumulative, lowest, lo, hi, boundaries) >= rank:
-        return lowest
-    lo[:] = boundaries
-    low_bits = np.array([lowest]).view(np.int64)[0]
-    high_bits = np.array([small[-1] * large[-1]]).view(np.int64)[0]
-    bits = np.empty(1, dtype=np.int64)
-    while high_bits - low_bits > 1:
-        bits[0] = low_bits + (high_bits - low_bits) // 2
-        threshold = bits.view(np.float64)[0]
-        count = _count(small, small_weights, large, large_cumulative, threshold, lo, hi,
-                       boundaries)  # fmt: skip
-        if count >= rank:
-            high_bits = bits[0]
+    before = np.empty(small.size, dtype=np.int64)  # candidates before each value's own
+    sample = np.empty(sample_size)
+    high = small[-1] * large[-1]
+    count_low = 0
+    count_high = 0
+    for i in range(small.size):
+        count_high += small_weights[i] * large_cumulative[-1]
+    state = np.uint64(_SEED)
+    spread = 2 * int(np.sqrt(sample_size))
+    while True:
+        candidates = 0
+        for i in range(small.size):
+            before[i] = candidates
+            candidates += hi[i] - lo[i]
+        if candidates <= gather:
+            return _gather(small, small_weights, large, large_cumulative, lo, hi, count_low,
+                           rank)  # fmt: skip
+        for s in range(sample_size):
+            state, bits = _next_random(state)
+            r = np.int64(bits % np.uint64(candidates))
+            drawn = np.searchsorted(before, r, side="right") - 1
+            sample[s] = small[drawn] * large[lo[drawn] + r - before[drawn]]
+        sample.sort()
+        center = int(sample_size * (rank - count_low) / (count_high - count_low))
+        shrunk = False
+        for position in (center - spread, center + spread):
+            pivot = sample[min(max(position, 0), sample_size - 1)]
+            if pivot >= high:
+                continue
+            count = _count(small, small_weights, large, large_cumulative, pivot, lo, hi,
+                           boundaries)  # fmt: skip
+            if count >= rank:
+                high, count_high = pivot, count
+                hi[:] = boundaries
+            else:
+                count_low = count
+                lo[:] = boundaries
+            shrunk = True
+        if not shrunk:
+            # every pivot is ``high`` itself: it is the answer unless a smaller value reaches
+            # the rank; drop ``high``'s candidates (the pivots among them) either way
+            below = np.nextafter(high, -1.0)
+            count = _count(small, small_weights, large, large_cumulative, below, lo, hi,
+                           boundaries)  # fmt: skip
+            if count < rank:
+                return high
+            high, count_high = below, count
             hi[:] = boundaries
-        else:
-            low_bits = bits[0]
-            lo[:] = boundaries
-    bits[0] = high_bits
-    return bits.view(np.float64)[0]
+
+
+@njit(**CPU_INLINE)
+def _lowest_row(by_key_rows, by_key_row_table, scan, levels, first, last):
+    """The lowest row over the run ``[first, last)`` of ``by_key`` (non-empty)."""
+    if not scan:
+        return _range_min(by_key_row_table, levels, first, last)
+    row = by_key_rows[first]
+    for i in range(first + 1, last):
+        row = min(row, by_key_rows[i])
+    return row
 
 
 @njit(**CPU_INLINE)
 def _best_row(
-    start, stop, sign, factor, lo, hi, levels, extreme_table, row_table, by_key, by_key_values,
-    by_key_row_table,
+    start, stop, sign, factor, lo, hi, levels, values, direction, extreme_table, row_table,
+    by_key, by_key_values, by_key_rows, by_key_row_table, scan,
 ):  # fmt: skip
     """The best signed objective value over positions ``[lo, hi)`` of group ``[start, stop)``
     and the lowest row that reaches it (every key whose product ties, see the reference)."""
-    if sign > 0:
+    if direction * sign > 0:
+        extreme = values[hi - 1]
+    elif direction * sign < 0:
+        extreme = values[lo]
+    elif sign > 0:
         extreme = _range_max(extreme_table, levels, lo, hi)
     else:
         extreme = _range_min(extreme_table, levels, lo, hi)
     product = extreme * factor
     if factor == 0.0:
-        return sign * product, _range_min(row_table, levels, lo, hi)
+        return sign * product, np.int64(_range_min(row_table, levels, lo, hi))
     key = extreme
     a = _first_at_least(by_key_values, key, start, stop)
     b = _first_above(by_key_values, key, a, stop)
@@ -183,7 +268,9 @@ def _best_row(
         first = _first_at_least(by_key, lo, a, b)
         last = _first_at_least(by_key, hi, first, b)
         if first < last:
-            row = min(row, _range_min(by_key_row_table, levels, first, last))
+            lowest = _lowest_row(by_key_rows, by_key_row_table, scan, levels, first, last)
+            if lowest < row:
+                row = lowest
         if sign > 0:
             if a == start or by_key_values[a - 1] * factor != product:
                 break
@@ -203,7 +290,8 @@ def _best_row(
 def _feasible_and_best(
     blocks, n_mix, utilization, mfu, coefficients, feasible_mix, constraint_quantity,
     constraint_lower, constraint_upper, objective_quantity, objective_sign, group_start, keys,
-    directions, levels, extreme_table, row_table, by_key, by_key_values, by_key_row_table,
+    directions, levels, values, objective_directions, extreme_table, row_table, by_key,
+    by_key_values, by_key_rows, by_key_row_table, scan,
 ):  # fmt: skip
     pairs = utilization.size * n_mix
     n_constraints = constraint_quantity.size
@@ -247,8 +335,8 @@ def _feasible_and_best(
                 if objective_quantity >= 0:
                     value, row = _best_row(
                         group_start[g], group_start[g + 1], objective_sign, objective_factor, lo,
-                        hi, levels, extreme_table, row_table, by_key, by_key_values,
-                        by_key_row_table,
+                        hi, levels, values, objective_directions[g], extreme_table, row_table,
+                        by_key, by_key_values, by_key_rows, by_key_row_table, scan,
                     )  # fmt: skip
                     flat = row * pairs + pair
                     if top_index < 0 or value > top or (value == top and flat < top_index):
@@ -274,10 +362,13 @@ def count_at_most(
 
 def select(
     small: np.ndarray, small_weights: np.ndarray, large: np.ndarray,
-    large_cumulative: np.ndarray, rank: int,
+    large_cumulative: np.ndarray, rank: int, sample_size: int = _SAMPLE, gather: int = _GATHER,
 ) -> float:  # fmt: skip
-    """As :func:`.factorized_reference.select`."""
-    return float(_select(small, small_weights, large, large_cumulative, int(rank)))
+    """As :func:`.factorized_reference.select`; ``sample_size`` candidates drawn per round
+    for the pivots, and at most ``gather`` candidates sorted outright (tests make them small
+    to exercise the rounds)."""
+    return float(_select(small, small_weights, large, large_cumulative, int(rank),
+                         int(sample_size), int(gather)))  # fmt: skip
 
 
 def feasible_and_best(
@@ -289,12 +380,14 @@ def feasible_and_best(
     positions = order.rows.size
     levels = np.zeros(positions + 1, dtype=np.int64)
     levels[1:] = np.frexp(np.arange(1, positions + 1, dtype=np.float64))[1] - 1
+    objective = order.objective
     counts, values, indices = _feasible_and_best(
         blocks, problem.mixes.shape[0], problem.utilization, problem.mfu, problem.coefficients,
         spec.feasible_mix, spec.constraint_quantity, spec.constraint_lower,
         spec.constraint_upper, spec.objective_quantity, spec.objective_sign, order.group_start,
-        order.keys, order.directions, levels, order.extreme_table, order.row_table,
-        order.by_key, order.by_key_values, order.by_key_row_table,
+        order.keys, order.directions, levels, objective.values, objective.directions,
+        objective.extreme_table, objective.row_table, objective.by_key, objective.by_key_values,
+        objective.by_key_rows, objective.by_key_row_table, objective.scan,
     )  # fmt: skip
     best_value, best_index = best_of_blocks(values, indices)
     return int(counts.sum()), best_value, best_index

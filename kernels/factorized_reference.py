@@ -112,38 +112,63 @@ def _range(table: np.ndarray, lo: np.ndarray, hi: np.ndarray, pick: np.ufunc) ->
     return np.asarray(pick(table[level, lo], table[level, hi - (1 << level)]))
 
 
+def _extreme(
+    order: RowOrder, group: int, sign: float, lo: np.ndarray, hi: np.ndarray
+) -> np.ndarray:  # fmt: skip
+    """The largest (sign +1) or smallest (−1) objective key over each run ``[lo, hi)``."""
+    objective = order.objective
+    direction = objective.directions[group] * sign
+    if direction == 0:
+        return _range(objective.extreme_table, lo, hi, np.maximum if sign > 0 else np.minimum)
+    return np.asarray(objective.values[hi - 1] if direction > 0 else objective.values[lo])
+
+
+def _lowest_row(order: RowOrder, first: np.ndarray, last: np.ndarray) -> np.ndarray:
+    """The lowest row over each non-empty run ``[first, last)`` of ``by_key``."""
+    objective = order.objective
+    if not objective.scan:
+        return _range(objective.by_key_row_table, first, last, np.minimum)
+    rows: np.ndarray = objective.by_key_rows[first].astype(np.int64)
+    step, inside = 1, first + 1 < last
+    while np.any(inside):
+        rows[inside] = np.minimum(rows[inside], objective.by_key_rows[first[inside] + step])
+        step += 1
+        inside = first + step < last
+    return rows
+
+
 def _best_row(
     order: RowOrder, group: int, sign: float, factor: np.ndarray, lo: np.ndarray, hi: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
     """The best signed objective value over positions ``[lo, hi)`` of each pair, and the lowest
     row that reaches it (ties: every key whose product with ``factor`` equals the best)."""
-    extreme = _range(order.extreme_table, lo, hi, np.maximum if sign > 0 else np.minimum)
+    objective = order.objective
+    extreme = _extreme(order, group, sign, lo, hi)
     product = extreme * factor
     rows = np.full(lo.size, np.iinfo(np.int64).max)
     zero = factor == 0  # every key gives 0: the whole range ties
-    rows[zero] = _range(order.row_table, lo[zero], hi[zero], np.minimum)
+    rows[zero] = _range(objective.row_table, lo[zero], hi[zero], np.minimum)
     walk = np.flatnonzero(~zero)
     start, stop = order.group_start[group], order.group_start[group + 1]
-    keys = order.by_key_values[start:stop]
+    keys = objective.by_key_values[start:stop]
     key = extreme[walk]
     a = start + np.searchsorted(keys, key, side="left")
     b = start + np.searchsorted(keys, key, side="right")
     while walk.size:
         # rows with this key whose positions fall in [lo, hi): a run of by_key (by position)
-        first = _first(functools.partial(_at_least, order.by_key, lo[walk]), a, b)
-        last = _first(functools.partial(_at_least, order.by_key, hi[walk]), first, b)
+        first = _first(functools.partial(_at_least, objective.by_key, lo[walk]), a, b)
+        last = _first(functools.partial(_at_least, objective.by_key, hi[walk]), first, b)
         found = first < last
-        rows[walk[found]] = np.minimum(
-            rows[walk[found]],
-            _range(order.by_key_row_table, first[found], last[found], np.minimum),
-        )
+        rows[walk[found]] = np.minimum(rows[walk[found]],
+                                       _lowest_row(order, first[found], last[found]))  # fmt: skip
         # the next distinct key in the direction away from the best, while it ties
         if sign > 0:
             more = a > start
-            key = np.where(more, order.by_key_values[np.maximum(a - 1, 0)], key)
+            key = np.where(more, objective.by_key_values[np.maximum(a - 1, 0)], key)
         else:
             more = b < stop
-            key = np.where(more, order.by_key_values[np.minimum(b, order.by_key.size - 1)], key)
+            last_position = objective.by_key.size - 1
+            key = np.where(more, objective.by_key_values[np.minimum(b, last_position)], key)
         more &= key * factor[walk] == product[walk]
         walk, key, a, b = walk[more], key[more], a[more], b[more]
         if sign > 0:

@@ -20,6 +20,7 @@ the points:
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 from typing import Any
 
@@ -39,6 +40,7 @@ __all__ = [
     "MAX_PAIRS",
     "MAX_ROWS",
     "NotFactorizable",
+    "ObjectiveRows",
     "RowOrder",
     "Side",
     "pair_factors",
@@ -143,10 +145,48 @@ def range_table(values: np.ndarray, largest: bool) -> np.ndarray:
     return table
 
 
+# A range table not needed is this placeholder (the kernels take the same types either way).
+_NO_TABLE = np.zeros((1, 1))
+_NO_ROW_TABLE = np.zeros((1, 1), dtype=np.int32)
+# Runs of equal objective keys up to this long are scanned for their lowest row, not looked
+# up in a range table.
+SCAN_RUN = 8
+
+
+@dataclass(frozen=True, eq=False)
+class ObjectiveRows:
+    """What finds, among a run of positions, the row with the best objective value and the
+    lowest row among ties. Each table is built only where it is needed (else a 1 × 1
+    placeholder)."""
+
+    values: np.ndarray
+    """The objective's key at each position."""
+    directions: np.ndarray
+    """Per group, +1 where the objective's key never decreases along it, −1 where it never
+    increases (the extreme is then at an end of the run), 0 otherwise, int64."""
+    extreme_table: np.ndarray
+    """Range maxima (objective sign +1) or minima (−1) of the objective's key over positions,
+    for the groups where it is not monotone."""
+    row_table: np.ndarray
+    """Range minima of the row over positions, int32: for the pairs whose objective factor
+    is 0, where every position ties."""
+    by_key: np.ndarray
+    """Positions of each group sorted by the objective's key, then by position."""
+    by_key_values: np.ndarray
+    """The objective's key at each of ``by_key``."""
+    by_key_rows: np.ndarray
+    """The row at each of ``by_key``, int32."""
+    by_key_row_table: np.ndarray
+    """Range minima of ``by_key_rows``, where a run of equal keys is longer than
+    :data:`SCAN_RUN`."""
+    scan: bool
+    """Whether runs of equal keys are scanned for their lowest row (no ``by_key_row_table``)."""
+
+
 @dataclass(frozen=True, eq=False)
 class RowOrder:
     """The rows in groups, each in an order along which every constrained key is monotone,
-    and, for an objective, range tables over that order."""
+    and what finds the best row of a run of positions for the objective."""
 
     group_start: np.ndarray
     """Group g holds positions ``group_start[g] … group_start[g + 1] − 1``, int64."""
@@ -159,16 +199,7 @@ class RowOrder:
     increases, 0 where it is not constrained (and may do either)."""
     grouping: str
     """How the rows were grouped, in words."""
-    extreme_table: np.ndarray
-    """Range maxima (objective sign +1) or minima (−1) of the objective's key over positions."""
-    row_table: np.ndarray
-    """Range minima of the row over positions."""
-    by_key: np.ndarray
-    """Positions of each group sorted by the objective's key, then by position."""
-    by_key_values: np.ndarray
-    """The objective's key at each of ``by_key``."""
-    by_key_row_table: np.ndarray
-    """Range minima of the row over ``by_key``."""
+    objective: ObjectiveRows
 
     @property
     def groups(self) -> int:
@@ -244,23 +275,47 @@ def row_order(problem: SweepProblem, spec: ReduceSpec, keys: np.ndarray) -> RowO
     rows = np.concatenate(groups).astype(np.int64)
     group_start = np.concatenate([[0], np.cumsum([g.size for g in groups])]).astype(np.int64)
     ordered_keys = np.ascontiguousarray(keys[:, rows])
-    # The objective's range tables (cheap next to the pairs; built whether or not it is used).
-    key = ROW_KEYS[spec.objective_quantity] if spec.objective_quantity >= 0 else IT_POWER_KEY
-    values = ordered_keys[key]
-    group_of = np.repeat(np.arange(len(groups)), np.diff(group_start))
-    by_key = np.lexsort((np.arange(n_rows), values, group_of)).astype(np.int64)
     return RowOrder(
         group_start=group_start,
         rows=rows,
         keys=ordered_keys,
         directions=np.ascontiguousarray(np.array(directions, dtype=np.int64).T),
         grouping=grouping,
-        extreme_table=range_table(values, largest=spec.objective_sign > 0),
-        row_table=range_table(rows, largest=False),
-        by_key=by_key,
-        by_key_values=np.ascontiguousarray(values[by_key]),
-        by_key_row_table=range_table(rows[by_key], largest=False),
+        objective=_objective_rows(problem, spec, ordered_keys, rows, group_start),
     )
+
+
+def _objective_rows(
+    problem: SweepProblem, spec: ReduceSpec, keys: np.ndarray, rows: np.ndarray,
+    group_start: np.ndarray,
+) -> ObjectiveRows:  # fmt: skip
+    """The tables that find the best row of a run of positions, for ``spec``'s objective."""
+    quantity = spec.objective_quantity
+    values = np.ascontiguousarray(keys[ROW_KEYS[quantity] if quantity >= 0 else IT_POWER_KEY])
+    groups = group_start.size - 1
+    directions = np.array([_direction(values[a:b]) for a, b in itertools.pairwise(group_start)],
+                          dtype=np.int64)  # fmt: skip
+    group_of = np.repeat(np.arange(groups), np.diff(group_start))
+    by_key = np.lexsort((np.arange(rows.size), values, group_of)).astype(np.int64)
+    by_key_values = np.ascontiguousarray(values[by_key])
+    by_key_rows = rows[by_key].astype(np.int32)
+    if quantity < 0:
+        return ObjectiveRows(values, directions, _NO_TABLE, _NO_ROW_TABLE, by_key,
+                             by_key_values, by_key_rows, _NO_ROW_TABLE, scan=True)  # fmt: skip
+    extreme_table = (
+        _NO_TABLE if np.all(directions != 0)
+        else range_table(values, largest=spec.objective_sign > 0)
+    )  # fmt: skip
+    ties_everywhere = np.any(pair_factors(problem, quantity) == 0)
+    row_table = range_table(rows.astype(np.int32), largest=False) if ties_everywhere else (
+        _NO_ROW_TABLE
+    )  # fmt: skip
+    new_run = (np.diff(by_key_values) != 0) | (np.diff(group_of[by_key]) != 0)
+    run_starts = np.flatnonzero(np.concatenate([[True], new_run]))
+    scan = int(np.max(np.diff(np.append(run_starts, rows.size)))) <= SCAN_RUN
+    by_key_row_table = _NO_ROW_TABLE if scan else range_table(by_key_rows, largest=False)
+    return ObjectiveRows(values, directions, extreme_table, row_table, by_key, by_key_values,
+                         by_key_rows, by_key_row_table, scan)  # fmt: skip
 
 
 def check_size(problem: SweepProblem) -> None:

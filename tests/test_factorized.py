@@ -143,6 +143,26 @@ def test_factorized_equals_enumeration(implementation: str, seed: int) -> None:
             assert distribution.select(int(rank)) == ordered[rank - 1, quantity]
 
 
+@pytest.mark.parametrize("implementation", IMPLEMENTATIONS)
+@pytest.mark.parametrize("scan_run", [0, 10**9])
+@pytest.mark.parametrize("seed", range(15))
+def test_row_tables_or_scans(
+    monkeypatch: pytest.MonkeyPatch, implementation: str, scan_run: int, seed: int
+) -> None:
+    """Runs of equal objective keys found by a range table (runs of any length) or by a scan
+    (however long): the same best point."""
+    from capacity.kernels import factors
+
+    monkeypatch.setattr(factors, "SCAN_RUN", scan_run)
+    rng = np.random.default_rng(3000 + seed)
+    problem = random_problem(rng)
+    problem = SweepProblem(**{**problem.__dict__, "power": rng.choice([1e9, 2e9], 5)})
+    values = enumerate_points(problem)
+    spec = random_spec(rng, problem, values)
+    spec = ReduceSpec(**{**spec.__dict__, "objective_quantity": int(rng.integers(0, 6))})
+    check_against_enumeration(problem, spec, implementation)
+
+
 def check_against_enumeration(
     problem: SweepProblem, spec: ReduceSpec, implementation: str
 ) -> None:
@@ -235,6 +255,51 @@ def test_counts_at_every_threshold(implementation: str) -> None:
         got = module.count_at_most(small.values, small.weights, large.values, large.cumulative,
                                    float(threshold))  # fmt: skip
         assert got == expected
+
+
+@pytest.mark.parametrize("implementation", IMPLEMENTATIONS)
+@pytest.mark.parametrize("ties", [False, True])
+def test_select_among_many_candidates(implementation: str, ties: bool) -> None:
+    """More candidates than are sorted outright: the pivots narrow them first (with ties:
+    powers of two, whose products repeat across pairs, and zeros)."""
+    from capacity.kernels.factorized import implementation_module
+
+    module = implementation_module(implementation)
+    rng = np.random.default_rng(11)
+    if ties:
+        small = Side(2.0 ** np.arange(-150, 150), rng.integers(1, 4, 300))
+        large = Side(np.append(0.0, 2.0 ** np.arange(-400, 399)), rng.integers(1, 3, 800))
+    else:
+        small = Side(np.unique(rng.uniform(0, 2e10, 400)), np.ones(400, dtype=np.int64))
+        large = Side(np.unique(rng.lognormal(0, 3, 1000)), rng.integers(1, 4, 1000))
+    products = np.sort(np.outer(np.repeat(small.values, small.weights),
+                                np.repeat(large.values, large.weights)).ravel())  # fmt: skip
+    rounds = {"sample_size": 16, "gather": 40} if implementation == "numba" else {}
+    for rank in [1, products.size, *rng.integers(1, products.size, 6)]:
+        got = module.select(small.values, small.weights, large.values, large.cumulative,
+                            int(rank))  # fmt: skip
+        assert got == products[rank - 1]
+        if rounds:  # few candidates sorted: many rounds, pivots that tie with the bound
+            got = module.select(small.values, small.weights, large.values, large.cumulative,
+                                int(rank), **rounds)  # fmt: skip
+            assert got == products[rank - 1]
+
+
+@pytest.mark.parametrize("seed", range(30))
+def test_select_rounds_on_small_sides(seed: int) -> None:
+    """The numba selection's rounds, with a tiny sample and gather, on random sides with
+    repeated values, zeros and weights, at every rank."""
+    from capacity.kernels import factorized_cpu
+
+    rng = np.random.default_rng(500 + seed)
+    small = Side.of(rng.choice(np.append(rng.uniform(0, 3, 5), 0.0), 12), int(rng.integers(1, 3)))
+    large = Side.of(rng.choice(np.append(rng.uniform(0, 3, 9), [0.0, 1.0]), 30))
+    products = np.sort(np.outer(np.repeat(small.values, small.weights),
+                                np.repeat(large.values, large.weights)).ravel())  # fmt: skip
+    for rank in range(1, products.size + 1):
+        got = factorized_cpu.select(small.values, small.weights, large.values, large.cumulative,
+                                    rank, sample_size=4, gather=3)  # fmt: skip
+        assert got == products[rank - 1]
 
 
 def test_rows_grouped_only_when_both_keys_are_constrained() -> None:

@@ -20,6 +20,11 @@ def test_quick_benchmark_writes_every_case(tmp_path: Path) -> None:
     for method in ("plain", "Python", "numpy", "numba"):
         assert ("Monte Carlo, 1 chip, 5 uncertain inputs", method) in methods
     assert ("Monte Carlo, OpenAI portfolio (4 deals)", "numba") in methods
+    factorized = [r for r in document["rows"] if r["case"].startswith("exact reduction")]
+    assert {r["method"] for r in factorized} >= {"factorized, numba (1e4)",
+                                                 "numba reduce kernel (1e4)"}  # fmt: skip
+    assert all("× the numba reduce kernel" in r["note"] for r in factorized
+               if r["method"].startswith("factorized"))  # fmt: skip
     assert document["generator_draws_per_s"]["cpu"] > 0
     sampled = next(r for r in document["rows"] if r["case"].startswith("Monte Carlo")
                    and r["method"].startswith("numba"))  # fmt: skip

@@ -20,6 +20,7 @@ the points:
 
 from __future__ import annotations
 
+import functools
 import itertools
 from dataclasses import dataclass
 from typing import Any
@@ -77,16 +78,16 @@ class Side:
         return cls(np.ascontiguousarray(distinct, dtype=np.float64),
                    counts.astype(np.int64) * repeat)  # fmt: skip
 
-    @property
+    @functools.cached_property
     def cumulative(self) -> np.ndarray:
         """``cumulative[j]``: the weight of the first ``j`` values (``len + 1`` entries)."""
         return np.concatenate([[0], np.cumsum(self.weights)]).astype(np.int64)
 
-    @property
+    @functools.cached_property
     def count(self) -> int:
-        return int(np.sum(self.weights))
+        return int(self.cumulative[-1])
 
-    @property
+    @functools.cached_property
     def total(self) -> float:
         """The sum of the values with their multiplicities."""
         return float(np.dot(self.values, self.weights.astype(np.float64)))

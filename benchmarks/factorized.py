@@ -8,10 +8,20 @@ quantity, and the exact P5, P50 and P95 of each of the six. The numba reduce ker
 max, sum and 1,024-bin histograms, the same constraints and objective) is timed on the same
 sweeps, and the results are checked equal (feasible count, best point, min and max) before
 they are reported.
+
+Run alone, the factorized case times the numba reduce kernel itself at every size up to
+1e9 points (once above 2e8: it takes tens of seconds on two cores), so that one command
+gives every ratio the targets name (to the kernel at 1e9, 1e9 to 1e7 for both, 1e12)::
+
+    python -m benchmarks.factorized [--quick] [--json results.json]
 """
 
 from __future__ import annotations
 
+import argparse
+import json
+import sys
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -73,15 +83,22 @@ def check_equal(factorized: Partial, enumerated: Partial) -> None:
     np.testing.assert_allclose(factorized.total, enumerated.total, rtol=1e-9)
 
 
+# The numba reduce kernel is timed here (where the reduced cases have not) up to this size,
+# or up to ENUMERATED_ALONE when the factorized case runs alone; above 2e8 points once.
+ENUMERATED_WITH_SUITE = 2e8
+ENUMERATED_ALONE = 2e9
+
+
 def factorized_case(
     sizes: dict[str, Any], rows: list[Any], enumerated: dict[int, tuple[float, Partial]],
-    row_type: type, reduce_all: Any, quick: bool,
+    row_type: type, reduce_all: Any, quick: bool, enumerate_up_to: float = ENUMERATED_WITH_SUITE,
 ) -> None:  # fmt: skip
     """Rows for the factorized reductions at each size, with their ratio to the numba reduce
     kernel on the same sweep (``enumerated``: points → seconds and result, from the reduced
-    cases; timed here where missing, below 1e9 points) and to the smallest size's time."""
+    cases; timed here where missing, up to ``enumerate_up_to`` points) and to the smallest
+    size's time (the kernel's too)."""
     case = "exact reduction (factorized), K=6"
-    first_seconds = None
+    first_seconds = first_kernel_seconds = None
     for label, power, pue in FACTORIZED_SIZES["quick" if quick else "full"]:
         plan = reduced_plan(power, pue, sizes)
         n = plan.problem.points
@@ -89,15 +106,44 @@ def factorized_case(
         partial = factorized_summary(plan)[0]
         first_seconds = first_seconds or seconds
         kernel = enumerated.get(n)
-        if kernel is None and n <= 2e8:
+        if kernel is None and n <= enumerate_up_to:
             backend = NumbaBackend()
-            kernel_seconds = best_seconds(lambda b=backend, p=plan: reduce_all(b, p),
-                                          sizes["repeats"])  # fmt: skip
+            reduce_all(backend, reduced_plan("30GW", "1.05", sizes))  # loaded: times the work
+            repeats = sizes["repeats"] if n <= 2e8 else 1
+            kernel_seconds = best_seconds(lambda b=backend, p=plan: reduce_all(b, p), repeats)
             kernel = (kernel_seconds, reduce_all(backend, plan))
         note = f"{n / 1e9:,.3g} G points; {seconds / first_seconds:.2f}× the first size's time"
         if kernel is not None:
             check_equal(partial, kernel[1])
+            first_kernel_seconds = first_kernel_seconds or kernel[0]
             note += f"; {kernel[0] / seconds:,.0f}× the numba reduce kernel ({kernel[0]:.3g} s)"
+            scaling = kernel[0] / first_kernel_seconds
             rows.append(row_type(case, f"numba reduce kernel ({label})", n, n, kernel[0],
-                                 note="enumerates every point"))  # fmt: skip
+                                 note=f"enumerates every point; {scaling:.3g}× its first "
+                                 "size's time"))  # fmt: skip
         rows.append(row_type(case, f"factorized, numba ({label})", n, n, seconds, note=note))
+
+
+def main(argv: list[str] | None = None) -> int:
+    """The factorized case alone, with the numba reduce kernel timed beside it."""
+    from benchmarks.run import SIZES, Row, machine, print_table, reduce_all
+
+    parser = argparse.ArgumentParser(description="Factorized reductions against the numba "
+                                     "reduce kernel, in the same run")  # fmt: skip
+    parser.add_argument("--quick", action="store_true", help="tiny sizes: a smoke test")
+    parser.add_argument("--json", type=Path, help="write the results to this JSON file")
+    arguments = parser.parse_args(argv)
+    sizes = SIZES["quick" if arguments.quick else "full"]
+    info = machine()
+    rows: list[Any] = []
+    factorized_case(sizes, rows, {}, Row, reduce_all, arguments.quick, ENUMERATED_ALONE)
+    print_table(rows, info, {}, {})
+    if arguments.json:
+        document = {"machine": info, "rows": [r.to_dict() for r in rows]}
+        arguments.json.write_text(json.dumps(document, indent=2))
+        print(f"results written to {arguments.json}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

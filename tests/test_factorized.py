@@ -333,6 +333,8 @@ def test_reference_module_needs_no_numba() -> None:
 # --- capacity.sweep: the factorized reduction as users run it ------------------------------
 
 SWEEP_CHIPS = ["h100", "mi355x", "tpu-v7", "b200", "gb300", "openai-broadcom-xpu"]
+VENDORS = {"h100": "NVIDIA", "mi355x": "AMD", "tpu-v7": "Google", "b200": "NVIDIA",
+           "gb300": "NVIDIA", "openai-broadcom-xpu": "OpenAI / Broadcom"}  # fmt: skip
 # Measures with the unit their bound is written in, and the quantity the summary names.
 MEASURES = {
     "accelerators": "",
@@ -382,9 +384,10 @@ def test_sweep_factorized_equals_enumerated(seed: int) -> None:
         bound = summary.minimum + (summary.maximum - summary.minimum) * rng.random()
         constraints.append(f"{name}{rng.choice(['<=', '>='])}{bound!r}{MEASURES[name]}")
     if rng.random() < 0.5 and len(options["chips"]) > 1:
-        constraints.append(
-            str(rng.choice(["vendor-share<=0.6", f"chip-share:{options['chips'][0]}>=0.5"]))
-        )
+        first = options["chips"][0]
+        constraints.append(str(rng.choice([
+            "vendor-share<=0.6", f"chip-share:{first}>=0.5", f"vendor-share:{VENDORS[first]}<=0.5",
+        ])))  # fmt: skip
     objective = f"{rng.choice(['max', 'min'])}-{rng.choice(list(MEASURES))}"
     runs = {
         reduction: sweep(**options, backend=backend, reduce=True, reduction=reduction,

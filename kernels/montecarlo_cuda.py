@@ -31,7 +31,14 @@ from capacity.kernels.montecarlo_problem import (
     SampleSpec,
 )
 
-__all__ = ["MAX_INPUTS", "MonteCarloCudaKernels", "montecarlo_kernels", "reduce_on_device"]
+__all__ = [
+    "MAX_INPUTS",
+    "MonteCarloCudaKernels",
+    "device_arrays",
+    "materialize_on_device",
+    "montecarlo_kernels",
+    "reduce_on_device",
+]
 
 # Inputs a sample may have on the GPU: each thread keeps its drawn inputs in local memory.
 MAX_INPUTS = 256

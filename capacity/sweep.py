@@ -46,6 +46,7 @@ from capacity.convert import (
     resolve_mix,
 )
 from capacity.errors import InputError
+from capacity.extras import import_extra
 from capacity.fleet import build_fleet, fleet_assumptions, replaced_data_notes
 from capacity.grids import Grid, GridSet, known_grids, select_grids
 from capacity.inputs import bounded_number, check_finite_outputs
@@ -183,14 +184,15 @@ class SweepResult:
         ``utilization``, ``mix`` (labelled ``chip=share,...``; the ``share`` coordinate holds
         the numbers) and ``chip`` for per-chip counts; ``grid`` for grid shares. Units are in
         each variable's ``units`` attribute. Annual energy and grid shares are derived here
-        from the average power, at 8 bytes per point each.
+        from the average power, at 8 bytes per point each. Needs the ``xarray`` extra
+        (``pip install 'datacenter-capacity[xarray]'``).
         """
         if self.data is None:
             raise InputError(
                 "this sweep kept no points (it was reduced or streamed to a file); "
                 "run it without reduce and out to get every point in memory"
             )
-        import xarray as xr
+        xr = import_extra("xarray", "xarray", "SweepResult.to_xarray()")
 
         dims: list[str] = ["power", "pue", "utilization", "mix"]
         shape: tuple[int, ...] = self.shape

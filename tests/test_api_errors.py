@@ -32,6 +32,8 @@ from capacity import (
     convert_accelerators,
     cost_assumptions,
     evaluate_portfolio,
+    example_portfolio,
+    example_portfolios,
     load_grids,
     load_portfolio,
     load_profile,
@@ -240,6 +242,8 @@ CALLABLES: dict[str, tuple[Callable[..., Any], dict[str, Any]]] = {
     "Grid.create": (Grid.create, {"id": "x", "annual_energy": "490 TWh", "capacity": "145 GW"}),
     "parse_distribution": (parse_distribution, {"value": "tri:1,2,3", "name": "x"}),
     "parse_mix": (parse_mix, {"mix": "h100=1"}),
+    "example_portfolios": (example_portfolios, {}),
+    "example_portfolio": (example_portfolio, {"example": "openai-2025"}),
 }
 
 CONVERSION_OPTIONS = {
@@ -401,6 +405,8 @@ PARAMETERS: dict[str, dict[str, str]] = {
         "source": "text",
     },
     "parse_mix": {"mix": "flag"},
+    "example_portfolios": {},
+    "example_portfolio": {"example": "text"},
 }
 
 

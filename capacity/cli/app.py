@@ -19,22 +19,24 @@ import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, NoReturn, TypeVar
+from typing import Annotated, Any, NoReturn, TypeVar
 
 import typer
 
+from capacity import __version__
 from capacity.cli.format import echo, use_lookalikes
 from capacity.cli.once import CapacityTyper
 from capacity.errors import CapacityError, Terminated
 from capacity.streaming import remove_stale_temporaries, unwinding_on_signals
 
 # CapacityTyper: a single-value option given twice is an error (capacity/cli/once.py).
+# add_completion: --install-completion and --show-completion (bash, zsh, fish, PowerShell).
 app = CapacityTyper(
     name="capacity",
     help="Turn datacenter power into hardware capacity: accelerators, FLOP/s, energy, grid share.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
-    add_completion=False,
+    add_completion=True,
 )
 
 Command = TypeVar("Command", bound=Callable[..., Any])
@@ -45,6 +47,24 @@ EXIT_BAD_INPUT = 2
 EXIT_BROKEN_PIPE = 1
 # Exit status after Ctrl-C: 128 + SIGINT's number.
 EXIT_INTERRUPTED = 130
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        echo(f"capacity {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _options(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_print_version, is_eager=True, help="Print the version and exit."
+        ),
+    ] = False,
+) -> None:
+    """The options of ``capacity`` itself, before the command."""
 
 
 def reports_errors(command: Command) -> Command:
@@ -138,6 +158,7 @@ def _register() -> None:
         chips,
         convert,
         costs,
+        examples,
         montecarlo,
         portfolio,
         sweep,

@@ -18,6 +18,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from capacity.checks import one_of
 from capacity.cli.app import app, remove_stale_output, reports_errors
 from capacity.cli.format import echo, flatten, human, to_json, wide_console
 from capacity.cli.options import (
@@ -32,6 +33,7 @@ from capacity.cli.options import (
 from capacity.cli.progress import progress_bar
 from capacity.cli.shares import ShareCells
 from capacity.errors import InputError
+from capacity.example_portfolios import example_portfolios
 from capacity.grids import load_grids
 from capacity.montecarlo import MonteCarloResult
 from capacity.portfolio import (
@@ -77,8 +79,18 @@ _MC_BY_DEAL = (
 @reports_errors
 def portfolio_command(
     file: Annotated[
-        Path, typer.Argument(metavar="FILE", help="Portfolio TOML file of named deals.")
-    ],
+        Path | None,
+        typer.Argument(
+            metavar="FILE", help="Portfolio TOML file of named deals (or --example NAME)."
+        ),
+    ] = None,
+    example: Annotated[
+        str | None,
+        typer.Option(
+            metavar="NAME",
+            help="Read a shipped example portfolio instead of FILE (see 'capacity examples').",
+        ),
+    ] = None,
     samples: Annotated[
         int | None,
         typer.Option(
@@ -121,7 +133,7 @@ def portfolio_command(
     grid_set = load_grids(grid_file)
     overrides = parse_overrides(set_)
     portfolio = load_portfolio(
-        file,
+        _portfolio_file(file, example),
         profiles=profile_set.with_overrides(overrides),
         allow_samples_outside=allow_samples_outside,
     )
@@ -154,6 +166,23 @@ def portfolio_command(
         buffer = io.StringIO()
         _print_tables(Console(file=buffer, width=TABLE_WIDTH, no_color=True), report, simulated)
         _emit(buffer.getvalue(), out)
+
+
+def _portfolio_file(file: Path | None, example: str | None) -> Path:
+    """FILE, or the shipped example named by --example: exactly one of the two."""
+    if file is not None and example is not None:
+        raise InputError(
+            f"give a portfolio FILE or --example, not both; got FILE {str(file)!r} and "
+            f"--example {example!r}"
+        )
+    if file is not None:
+        return file
+    if example is None:
+        raise InputError(
+            "give a portfolio FILE or --example NAME ('capacity examples' lists the examples)"
+        )
+    shipped = {portfolio.name: portfolio.path for portfolio in example_portfolios()}
+    return shipped[one_of(example, shipped, "--example")]
 
 
 def _emit(text: str, out: Path | None) -> None:

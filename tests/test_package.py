@@ -60,7 +60,11 @@ _CONSOLE_SCRIPT = "import sys; sys.argv = ['capacity']; from capacity.cli.app im
 
 @pytest.mark.parametrize(
     ("words", "expected"),
-    [("capacity ex", ["examples"]), ("capacity portfolio --exa", ["--example"])],
+    [
+        ("capacity ex", ["examples"]),
+        ("capacity portfolio --exa", ["--example"]),
+        ("capacity portfolio --example o", ["openai-2025"]),
+    ],
 )
 def test_shell_completion_completes_commands_and_options(words: str, expected: list[str]) -> None:
     env = {**os.environ, "_CAPACITY_COMPLETE": "complete_bash", "COMP_WORDS": words,

@@ -89,6 +89,7 @@ def portfolio_command(
         typer.Option(
             metavar="NAME",
             help="Read a shipped example portfolio instead of FILE (see 'capacity examples').",
+            autocompletion=lambda: [portfolio.name for portfolio in example_portfolios()],
         ),
     ] = None,
     samples: Annotated[

@@ -1,7 +1,7 @@
 """capacity: turn datacenter power into hardware capacity.
 
 Facility power → IT power → accelerators → peak and delivered FLOP/s → average power, annual
-energy → share of a grid, for sourced hardware profiles (see MODEL.md and the README).
+energy → share of a grid, for sourced hardware profiles (the model: docs/model.md).
 
 >>> import capacity
 >>> result = capacity.convert("30 GW", chip="h100")
@@ -26,6 +26,7 @@ from capacity.costs import (
     conversion_costs,
     cost_assumptions,
 )
+from capacity.defaults import DEFAULTS, ConversionDefaults
 from capacity.distributions import Distribution, parse_distribution
 from capacity.errors import (
     CapacityError,
@@ -60,12 +61,14 @@ except _metadata.PackageNotFoundError:  # imported from a copy of the source, ne
     __version__ = "0+unknown"
 
 __all__ = [
+    "DEFAULTS",
     "PRECISIONS",
     "BestPoint",
     "CapacityError",
     "Claim",
     "ClaimReport",
     "Conversion",
+    "ConversionDefaults",
     "CostAssumptions",
     "Costs",
     "Distribution",

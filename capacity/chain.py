@@ -1,4 +1,4 @@
-"""The power-to-capacity chain of MODEL.md as plain functions on SI floats or NumPy arrays.
+"""The power-to-capacity chain (docs/model.md) as plain functions on SI floats or arrays.
 
 Each function is named after what it returns and broadcasts over NumPy arrays. Per-chip
 arguments carry the chip on the *last* axis. Units are in brackets; they are SI: watts,

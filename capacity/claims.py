@@ -33,6 +33,7 @@ from capacity.convert import (
     exceeds_grid,
     grid_share_warning,
 )
+from capacity.defaults import DEFAULTS, RANGES
 from capacity.errors import InputError, UnitError, UnknownChipError, UnknownGridError
 from capacity.grammar import read_number
 from capacity.grids import Grid, GridSet, known_grids
@@ -42,7 +43,6 @@ from capacity.units import parse_count, quantity_from_text, to_si, ureg
 
 __all__ = [
     "CLAIM_FORMS",
-    "DEFAULT_TOLERANCE",
     "READINGS",
     "AcceleratorCheck",
     "AcceleratorClaim",
@@ -57,8 +57,6 @@ __all__ = [
     "verdict",
 ]
 
-# A claim is "consistent" when claimed ÷ model is within ±10 % of 1 unless told otherwise.
-DEFAULT_TOLERANCE = 0.1
 # Slack on the tolerance test so that a ratio of exactly 1 ± tolerance, computed in floating
 # point, counts as inside.
 _RATIO_SLACK = 1e-12
@@ -71,8 +69,8 @@ CLAIM_FORMS = (
     "and chains (30 GW = 4.5M h100 = 25% of global-datacenters)"
 )
 
-# The ways a grid share is read; "energy" is the model's own (MODEL.md), the others are the
-# readings a claim may have used instead.
+# The ways a grid share is read; "energy" is the model's own (docs/model.md#grid-share), the
+# others are the readings a claim may have used instead.
 READINGS: dict[str, str] = {
     "energy": "average facility draw ÷ grid average load",
     "full_draw": "facility power at full draw ÷ grid average load",
@@ -314,7 +312,7 @@ def _shares(text: str, what: str) -> tuple[float, ...]:
 # --- the check -------------------------------------------------------------------------------
 
 
-def verdict(ratio: float, tolerance: float = DEFAULT_TOLERANCE) -> str:
+def verdict(ratio: float, tolerance: float = DEFAULTS.tolerance) -> str:
     """ "consistent" when ``|ratio − 1| ≤ tolerance``, else "overstates" or "understates".
 
     Parameters
@@ -626,12 +624,12 @@ def check_claim(
     claim: str | Claim,
     *,
     chip: str | None = None,
-    pue: Any = 1.2,
-    utilization: Any = 0.8,
-    basis: str = "facility",
-    provision: str = "nameplate",
-    method: str = "system",
-    tolerance: Any = DEFAULT_TOLERANCE,
+    pue: Any = DEFAULTS.pue,
+    utilization: Any = DEFAULTS.utilization,
+    basis: str = DEFAULTS.basis,
+    provision: str = DEFAULTS.provision,
+    method: str = DEFAULTS.method,
+    tolerance: Any = DEFAULTS.tolerance,
     profiles: ProfileSet | str | Path | None = None,
     grid_set: GridSet | None = None,
     overrides: Mapping[str, Any] | None = None,
@@ -688,8 +686,8 @@ def check_claim(
     ('understates', 0.2295, 5.229)
     """
     parsed = claim if isinstance(claim, Claim) else parse_claim(claim)
-    pue_value = _scalar(pue, "pue", 1.0, math.inf)
-    u = _scalar(utilization, "utilization", 0.0, 1.0)
+    pue_value = _scalar(pue, "pue", *RANGES["pue"])
+    u = _scalar(utilization, "utilization", *RANGES["utilization"])
     tolerance_value = _scalar(tolerance, "tolerance", 0.0, 1.0)
     one_of(basis, BASES, "basis")
     optional_text(chip, "chip")

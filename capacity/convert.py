@@ -8,7 +8,6 @@ functions of :mod:`capacity.chain`.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +18,7 @@ import pint
 
 from capacity import chain
 from capacity.checks import describe, number_like, one_of, optional_text
+from capacity.defaults import BASES, DEFAULTS, METHODS, MIX_BASES, PROVISIONS, RANGES
 from capacity.errors import InputError, UnitError
 from capacity.fleet import build_fleet, fleet_assumptions, replaced_data_notes
 from capacity.grids import Grid, GridSet, select_grids
@@ -41,10 +41,6 @@ __all__ = [
     "parse_mix",
 ]
 
-BASES = ("facility", "it")
-PROVISIONS = ("nameplate", "busy")
-METHODS = ("system", "epoch")
-MIX_BASES = ("power", "count")
 # Epoch AI's unit of compute: H100-equivalents at the same precision.
 REFERENCE_CHIP = "h100-sxm"
 # Shares typed by hand ("0.33,0.33,0.34") sum to 1 only to a few digits.
@@ -267,10 +263,16 @@ def _common_inputs(
     check_options(basis=basis, provision=provision, precision=precision, method=method,
                   mix_basis=mix_basis)  # fmt: skip
     return (
-        bounded_number(number_like(pue, "pue"), "pue", 1.0, math.inf),
-        bounded_number(number_like(utilization, "utilization"), "utilization", 0.0, 1.0),
-        bounded_number(number_like(mfu, "mfu"), "mfu", 0.0, 1.0),
+        chain_input(pue, "pue"),
+        chain_input(utilization, "utilization"),
+        chain_input(mfu, "mfu"),
     )
+
+
+def chain_input(value: Any, name: str) -> Any:
+    """``pue``, ``utilization`` or ``mfu`` as a float or float64 array within its range
+    (:data:`capacity.defaults.RANGES`)."""
+    return bounded_number(number_like(value, name), name, *RANGES[name])
 
 
 def broadcast_shape(arrays: Mapping[str, Any]) -> tuple[int, ...]:
@@ -405,14 +407,14 @@ def convert(
     *,
     chip: str | None = None,
     mix: str | Mapping[str, Any] | None = None,
-    pue: Any = 1.2,
-    utilization: Any = 0.8,
-    mfu: Any = 1.0,
-    basis: str = "facility",
-    provision: str = "nameplate",
-    precision: str = "bf16",
-    method: str = "system",
-    mix_basis: str = "power",
+    pue: Any = DEFAULTS.pue,
+    utilization: Any = DEFAULTS.utilization,
+    mfu: Any = DEFAULTS.mfu,
+    basis: str = DEFAULTS.basis,
+    provision: str = DEFAULTS.provision,
+    precision: str = DEFAULTS.precision,
+    method: str = DEFAULTS.method,
+    mix_basis: str = DEFAULTS.mix_basis,
     grids: Iterable[str | Grid] | None = None,
     profiles: ProfileSet | str | Path | None = None,
     grid_set: GridSet | None = None,
@@ -439,7 +441,7 @@ def convert(
         Whether ``power`` is what the site draws from the grid or critical IT load.
     provision : {"nameplate", "busy"}
         Size for each accelerator's full provisioned power, or for its busy draw.
-    precision : {"fp4", "fp6", "fp8", "bf16", "tf32", "fp32", "fp64"}
+    precision : {"bf16", "fp4", "fp6", "fp8", "tf32", "fp32", "fp64"}
         Number format of FLOP/s; chips without it run at the next wider format (flagged).
     method : {"system", "epoch"}
         ``system``: W per accelerator from the reference system's power; ``epoch``:
@@ -464,7 +466,7 @@ def convert(
     -----
     ``P_IT = P / PUE``; ``N_k = m_k P_IT / (W_k s_k)``; ``F_peak = Σ N_k f_k``;
     ``F_deliv = F_peak u η``; ``P_avg = PUE Σ N_k W_k (idle_k + (busy_k − idle_k) u)``
-    (see MODEL.md).
+    (see docs/model.md).
 
     Examples
     --------
@@ -488,13 +490,13 @@ def convert_accelerators(
     *,
     chip: str | None = None,
     mix: str | Mapping[str, Any] | None = None,
-    pue: Any = 1.2,
-    utilization: Any = 0.8,
-    mfu: Any = 1.0,
-    provision: str = "nameplate",
-    precision: str = "bf16",
-    method: str = "system",
-    mix_basis: str = "power",
+    pue: Any = DEFAULTS.pue,
+    utilization: Any = DEFAULTS.utilization,
+    mfu: Any = DEFAULTS.mfu,
+    provision: str = DEFAULTS.provision,
+    precision: str = DEFAULTS.precision,
+    method: str = DEFAULTS.method,
+    mix_basis: str = DEFAULTS.mix_basis,
     grids: Iterable[str | Grid] | None = None,
     profiles: ProfileSet | str | Path | None = None,
     grid_set: GridSet | None = None,

@@ -27,9 +27,10 @@ import pint
 from capacity.checks import instance_of, optional_mapping, real_number, text_list
 from capacity.convert import Conversion
 from capacity.datafiles import read_toml
-from capacity.errors import InputError, ProfileError
+from capacity.errors import InputError
 from capacity.figures import Figure, read_figure
 from capacity.profiles import ProfileSet, profile_set
+from capacity.tomlread import TableReader
 from capacity.units import SECONDS_PER_YEAR, ureg
 
 __all__ = [
@@ -264,19 +265,12 @@ def _builtin_defaults() -> tuple[tuple[str, Figure], ...]:
 
 def _read_defaults(path: Path) -> dict[str, Figure]:
     raw = read_toml(path, what="cost file")
-    unknown = sorted(set(raw) - set(COST_PARAMETERS))
-    if unknown:
-        raise ProfileError(
-            f"{path}: field '{unknown[0]}': unknown; known: {', '.join(COST_PARAMETERS)}"
-        )
-    figures = {}
-    for name, (dimension, kind, _) in COST_PARAMETERS.items():
-        if name not in raw:
-            raise ProfileError(f"{path}: field '{name}': missing")
-        figures[name] = read_figure(
-            raw[name], where=path, field=name, dimension=dimension, kind=kind
-        )
-    return figures
+    fields = TableReader(path)
+    fields.check_keys(raw, COST_PARAMETERS)
+    return {
+        name: read_figure(fields.required(raw, name), fields, name, dimension, kind)
+        for name, (dimension, kind, _) in COST_PARAMETERS.items()
+    }
 
 
 def cost_assumptions(
@@ -342,7 +336,7 @@ def _override(key: str, value: Any, dimension: str, kind: str) -> Figure:
     if not isinstance(value, str | int | float) or isinstance(value, bool):
         value = str(value)  # a pint quantity: its string form carries the unit
     table = {"value": value, "confidence": "user-override", "source": f"set for this run ({key})"}
-    return read_figure(table, where=_OVERRIDE_WHERE, field=key, dimension=dimension, kind=kind)
+    return read_figure(table, TableReader(_OVERRIDE_WHERE), key, dimension, kind)
 
 
 @dataclass(frozen=True)

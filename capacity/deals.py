@@ -1,7 +1,7 @@
 """The portfolio file: a TOML file of named compute deals, read and validated once.
 
 :func:`load_portfolio` (or :func:`loads_portfolio` for a string) reads a portfolio file
-(format version 1, described in the README's "Portfolios" section and shown in
+(format version 1, described in ``docs/commands/portfolio.md`` and shown in
 ``examples/openai-2025.toml``): every deal is a power or a number of accelerators, on one
 chip or a mix, with PUE, utilization and MFU (numbers, or distributions for Monte Carlo
 runs), a deployment schedule (:mod:`capacity.schedule`) and optional prices. What the deals
@@ -22,7 +22,6 @@ from pathlib import Path
 from typing import Any
 
 from capacity.checks import describe, flag, instance_of, path_argument
-from capacity.convert import BASES
 from capacity.convert import resolve_mix as _resolve_mix
 from capacity.costs import COST_PARAMETERS
 from capacity.datafiles import (
@@ -32,6 +31,7 @@ from capacity.datafiles import (
     parse_toml,
     read_bounded,
 )
+from capacity.defaults import BASES, DEFAULTS, RANGES
 from capacity.distributions import (
     COUNT,
     Distribution,
@@ -44,6 +44,7 @@ from capacity.errors import CapacityError, InputError
 from capacity.grammar import GrammarError
 from capacity.profiles import ProfileSet, load_profiles
 from capacity.schedule import Ramp, Schedule
+from capacity.tomlread import TableReader
 from capacity.units import parse_count, to_si
 
 __all__ = [
@@ -57,12 +58,6 @@ __all__ = [
 ]
 
 FORMAT_VERSION = 1
-# The inputs a deal gets when neither it nor [defaults] sets them: capacity.convert's
-# defaults (MODEL.md).
-DEFAULT_PUE = 1.2
-DEFAULT_UTILIZATION = 0.8
-DEFAULT_MFU = 1.0
-DEFAULT_BASIS = "facility"
 RAMPS = ("linear", "step")
 # Tranches written by hand ("1 GW" + "5 GW" for a "6 GW" deal) add up to the deal's total
 # to well within this relative tolerance, as mix shares do.
@@ -342,70 +337,47 @@ class _Reader:
 
     def __init__(self, where: str, profiles: ProfileSet, samples: SamplesAccess) -> None:
         self.where = where
+        self.file = TableReader(where, PortfolioError)
         self.profiles = profiles
         self.samples = samples
 
-    def fail(self, owner: str, field_name: str, problem: str) -> PortfolioError:
-        return PortfolioError(f"{self.where}: {owner}: field '{field_name}': {problem}")
-
-    def unknown_keys(self, raw: Mapping[str, Any], known: Sequence[str], owner: str) -> None:
-        for key in raw:
-            if key not in known:
-                raise self.fail(owner, key, f"unknown field; known: {', '.join(known)}")
-
-    def table(self, value: Any, owner: str, field_name: str) -> dict[str, Any]:
-        if not isinstance(value, dict):
-            raise self.fail(owner, field_name, f"must be a table, got {value!r}")
-        return value
-
-    def text(self, raw: Mapping[str, Any], key: str, owner: str, *, required: bool) -> str:
-        if key not in raw:
-            if required:
-                raise self.fail(owner, key, "required, missing")
-            return ""
-        value = raw[key]
-        if not isinstance(value, str) or (required and not value.strip()):
-            raise self.fail(owner, key, f"must be a non-empty string, got {value!r}")
-        return value.strip() if required else value
-
-    def date(self, value: Any, owner: str, field_name: str) -> date:
+    def date(self, value: Any, fields: TableReader, field_name: str) -> date:
         if isinstance(value, datetime):
-            raise self.fail(owner, field_name, f"must be a date without a time, got {value}")
+            raise fields.fail(field_name, f"must be a date without a time, got {value}")
         if isinstance(value, date):
             return value
         if isinstance(value, str) and _DATE_PATTERN.match(value.strip()):
             try:
                 return date.fromisoformat(value.strip())
             except ValueError as error:
-                raise self.fail(owner, field_name, f"{value!r} is not a date: {error}") from None
-        raise self.fail(
-            owner, field_name, f"must be a date, YYYY-MM-DD (e.g. 2026-07-01), got {value!r}"
+                raise fields.fail(field_name, f"{value!r} is not a date: {error}") from None
+        raise fields.fail(
+            field_name, f"must be a date, YYYY-MM-DD (e.g. 2026-07-01), got {value!r}"
         )
 
     # --- inputs --------------------------------------------------------------------------
 
     def bounded(
-        self, value: Any, owner: str, field_name: str, lower: float, upper: float
+        self, value: Any, fields: TableReader, field_name: str, lower: float, upper: float
     ) -> Distribution:
         """A number in [lower, upper] or a distribution string for it."""
         limits = f"≥ {lower:g}" if math.isinf(upper) else f"in [{lower:g}, {upper:g}]"
         if isinstance(value, bool) or not isinstance(value, int | float | str):
-            raise self.fail(
-                owner,
+            raise fields.fail(
                 field_name,
                 f"must be a number {limits} or a distribution such as 'uniform:LOW,HIGH', "
                 f"got {value!r}",
             )
         if isinstance(value, int | float):
             if not (math.isfinite(value) and lower <= value <= upper):
-                raise self.fail(owner, field_name, f"must be {limits}, got {value:g}")
+                raise fields.fail(field_name, f"must be {limits}, got {value:g}")
             return _written(fixed(float(value), lower, upper), f"{value:g}")
-        return self.distribution(value, owner, field_name, "dimensionless", lower, upper)
+        return self.distribution(value, fields, field_name, "dimensionless", lower, upper)
 
     def distribution(
         self,
         value: Any,
-        owner: str,
+        fields: TableReader,
         field_name: str,
         dimension: str,
         lower: float,
@@ -422,85 +394,85 @@ class _Reader:
             )
         except CapacityError as error:
             message = str(error).removeprefix(f"{field_name}: ")
-            raise self.fail(owner, field_name, message) from None
+            raise fields.fail(field_name, message) from None
         return _written(parsed, str(value))
 
-    def power(self, value: Any, owner: str, field_name: str) -> Distribution:
+    def power(self, value: Any, fields: TableReader, field_name: str) -> Distribution:
         if isinstance(value, bool) or not isinstance(value, int | float | str):
-            raise self.fail(owner, field_name, f"must be a power such as '10 GW', got {value!r}")
+            raise fields.fail(field_name, f"must be a power such as '10 GW', got {value!r}")
         if isinstance(value, int | float):
-            raise self.fail(
-                owner,
+            raise fields.fail(
                 field_name,
                 f"must be a power with its unit, such as '{value:g} GW', got the plain number "
                 f"{value:g}",
             )
-        power = self.distribution(value, owner, field_name, "power", 0.0)
+        power = self.distribution(value, fields, field_name, "power", 0.0)
         if not power.nominal() > 0:
-            raise self.fail(owner, field_name, f"must be > 0, got {value!r}")
+            raise fields.fail(field_name, f"must be > 0, got {value!r}")
         return power
 
-    def count(self, value: Any, owner: str, field_name: str) -> Distribution:
+    def count(self, value: Any, fields: TableReader, field_name: str) -> Distribution:
         """A number of accelerators (200000, "250k", "1.2M") or a distribution of them."""
         example = "a number of accelerators such as 250000, '250k' or '1.2M'"
         try:
             count = None if isinstance(value, bool) else parse_count(value, field_name)
         except GrammarError as error:
             message = str(error).removeprefix(f"{field_name}: ")
-            raise self.fail(owner, field_name, message) from None
+            raise fields.fail(field_name, message) from None
         except CapacityError:
-            raise self.fail(owner, field_name, f"must be > 0, got {value!r}") from None
+            raise fields.fail(field_name, f"must be > 0, got {value!r}") from None
         if count is not None:
             if not count > 0:
-                raise self.fail(owner, field_name, f"must be > 0, got {value!r}")
+                raise fields.fail(field_name, f"must be > 0, got {value!r}")
             return _written(fixed(count, 0.0, math.inf), str(value))
         if is_distribution_text(value):
-            return self.distribution(value, owner, field_name, COUNT, 0.0)
+            return self.distribution(value, fields, field_name, COUNT, 0.0)
         if isinstance(value, str) and re.search(r"[A-Za-z]", value):
             try:
                 to_si(value, "power", field_name)
             except CapacityError:
                 pass
             else:
-                raise self.fail(
-                    owner,
+                raise fields.fail(
                     field_name,
                     f"must be {example}, got the power {value!r}; write it as `power`",
                 )
-        raise self.fail(owner, field_name, f"must be {example}, got {value!r}")
+        raise fields.fail(field_name, f"must be {example}, got {value!r}")
 
-    def shares(self, raw: Mapping[str, Any], owner: str) -> tuple[dict[str, float], str | None]:
+    def shares(
+        self, raw: Mapping[str, Any], fields: TableReader
+    ) -> tuple[dict[str, float], str | None]:
         has_chip, has_mix = "chip" in raw, "mix" in raw
         if has_chip == has_mix:
             problem = "give one of them, not both" if has_chip else "required: give one of them"
-            raise self.fail(
-                owner, "chip' or 'mix", f"{problem} (known chips: {', '.join(self.profiles)})"
+            raise fields.fail(
+                "chip' or 'mix", f"{problem} (known chips: {', '.join(self.profiles)})"
             )
         key = "chip" if has_chip else "mix"
         value = raw[key]
         if has_chip and not isinstance(value, str):
-            raise self.fail(owner, key, f"must be a chip's profile id or alias, got {value!r}")
+            raise fields.fail(key, f"must be a chip's profile id or alias, got {value!r}")
         if has_mix and not isinstance(value, dict | str):
-            raise self.fail(owner, key, f"must be a table of chip = share, got {value!r}")
+            raise fields.fail(key, f"must be a table of chip = share, got {value!r}")
         try:
             shares = _resolve_mix(
                 value if has_chip else None, None if has_chip else value, self.profiles
             )
         except CapacityError as error:
-            raise self.fail(owner, key, str(error)) from None
+            raise fields.fail(key, str(error)) from None
         return {chip: float(share) for chip, share in shares.items()}, value if has_chip else None
 
-    def prices(self, raw: Any, owner: str) -> DealPrices:
-        table = self.table(raw, owner, "prices")
-        self.unknown_keys(table, _PRICE_TABLE_KEYS, f"{owner}: [prices]")
-        where = f"{owner}: [prices]"
+    def prices(self, raw: Any, fields: TableReader) -> DealPrices:
+        table = fields.table(raw, "prices")
+        where = fields.about(f"{fields.owner}: [prices]")
+        where.check_keys(table, _PRICE_TABLE_KEYS)
         accelerator: dict[str, str] = {}
-        for chip, price in self.table(table.get("accelerator", {}), where, "accelerator").items():
+        for chip, price in where.table(table.get("accelerator", {}), "accelerator").items():
             label = f"accelerator.{chip}"
             try:
                 chip_id = self.profiles.resolve(chip)
             except CapacityError as error:
-                raise self.fail(where, label, str(error)) from None
+                raise where.fail(label, str(error)) from None
             self.priced(price, where, label, "money")
             accelerator[chip_id] = price
         parameters = {}
@@ -513,100 +485,86 @@ class _Reader:
             value = self.priced(table["value"], where, "value", "money")
         return DealPrices(accelerator=accelerator, parameters=parameters, value=value)
 
-    def priced(self, value: Any, owner: str, field_name: str, dimension: str) -> float:
+    def priced(self, value: Any, fields: TableReader, field_name: str, dimension: str) -> float:
         if dimension == "dimensionless" and isinstance(value, int | float):
             number = float(value)
         elif not isinstance(value, str):
-            raise self.fail(owner, field_name, f"must be a string with its unit, got {value!r}")
+            raise fields.fail(field_name, f"must be a string with its unit, got {value!r}")
         else:
-            try:
-                number = to_si(value, dimension, field_name)
-            except CapacityError as error:
-                message = str(error).removeprefix(f"{field_name}: ")
-                raise self.fail(owner, field_name, message) from None
+            number = fields.si(value, field_name, dimension)
         if not (math.isfinite(number) and number >= 0):
-            raise self.fail(owner, field_name, f"must be ≥ 0, got {value!r}")
+            raise fields.fail(field_name, f"must be ≥ 0, got {value!r}")
         return number
 
     # --- schedule ------------------------------------------------------------------------
 
     def schedule(
-        self, raw: Mapping[str, Any], owner: str, total: float, by_power: bool
+        self, raw: Mapping[str, Any], fields: TableReader, total: float, by_power: bool
     ) -> Schedule | None:
         if "tranche" in raw:
             written = [k for k in ("start", "end", "ramp") if k in raw]
             if written:
-                raise self.fail(
-                    owner,
+                raise fields.fail(
                     written[0],
                     "give either start/end/ramp or [[deal.tranche]] tables, not both",
                 )
-            return self.tranches(raw["tranche"], owner, total, by_power)
+            return self.tranches(raw["tranche"], fields, total, by_power)
         if "start" not in raw:
             for key in ("end", "ramp"):
                 if key in raw:
-                    raise self.fail(owner, "start", f"required with '{key}', missing")
+                    raise fields.fail("start", f"required with '{key}', missing")
             return None
-        start = self.date(raw["start"], owner, "start")
+        start = self.date(raw["start"], fields, "start")
         ramp = raw.get("ramp", "linear" if "end" in raw else "step")
         if ramp not in RAMPS:
-            raise self.fail(owner, "ramp", f"must be one of {', '.join(RAMPS)}; got {ramp!r}")
+            raise fields.fail("ramp", f"must be one of {', '.join(RAMPS)}; got {ramp!r}")
         if ramp == "step":
             if "end" in raw:
-                raise self.fail(
-                    owner,
+                raise fields.fail(
                     "end",
                     "a step ramp brings everything online at start; "
                     'remove end, or use ramp = "linear"',
                 )
             return Schedule.create([Ramp(start, None, 1.0)])
         if "end" not in raw:
-            raise self.fail(owner, "end", "a linear ramp needs an end date, missing")
-        end = self.date(raw["end"], owner, "end")
+            raise fields.fail("end", "a linear ramp needs an end date, missing")
+        end = self.date(raw["end"], fields, "end")
         if end < start:
-            raise self.fail(owner, "end", f"{end} is before start {start}")
+            raise fields.fail("end", f"{end} is before start {start}")
         return Schedule.create([Ramp(start, end, 1.0)])
 
-    def tranches(self, value: Any, owner: str, total: float, by_power: bool) -> Schedule:
+    def tranches(self, value: Any, fields: TableReader, total: float, by_power: bool) -> Schedule:
         if not isinstance(value, list) or not value:
-            raise self.fail(owner, "tranche", "write each tranche as a [[deal.tranche]] table")
+            raise fields.fail("tranche", "write each tranche as a [[deal.tranche]] table")
         amount_key = "power" if by_power else "accelerators"
         other_key = "accelerators" if by_power else "power"
         pieces: list[tuple[int, date, date | None, float]] = []
         for index, tranche in enumerate(value, start=1):
             label = f"tranche[{index}]"
-            tranche = self.table(tranche, owner, label)
-            for key in tranche:
-                if key not in _TRANCHE_KEYS:
-                    raise self.fail(
-                        owner,
-                        f"{label}.{key}",
-                        f"unknown field; known: {', '.join(_TRANCHE_KEYS)}",
-                    )
+            tranche = fields.table(tranche, label)
+            fields.within(label).check_keys(tranche, _TRANCHE_KEYS)
             if other_key in tranche:
-                raise self.fail(
-                    owner,
+                raise fields.fail(
                     f"{label}.{other_key}",
                     f"this deal is sized by {amount_key}; give each tranche's {amount_key}",
                 )
             if "start" not in tranche:
-                raise self.fail(owner, f"{label}.start", "required, missing")
+                raise fields.fail(f"{label}.start", "required, missing")
             if amount_key not in tranche:
-                raise self.fail(owner, f"{label}.{amount_key}", "required, missing")
-            start = self.date(tranche["start"], owner, f"{label}.start")
-            end = self.date(tranche["end"], owner, f"{label}.end") if "end" in tranche else None
+                raise fields.fail(f"{label}.{amount_key}", "required, missing")
+            start = self.date(tranche["start"], fields, f"{label}.start")
+            end = self.date(tranche["end"], fields, f"{label}.end") if "end" in tranche else None
             if end is not None and end < start:
-                raise self.fail(owner, f"{label}.end", f"{end} is before start {start}")
+                raise fields.fail(f"{label}.end", f"{end} is before start {start}")
             amount = self.tranche_amount(
-                tranche[amount_key], owner, f"{label}.{amount_key}", by_power
+                tranche[amount_key], fields, f"{label}.{amount_key}", by_power
             )
             pieces.append((index, start, end, amount))
-        _check_no_overlap(pieces, lambda problem: self.fail(owner, "tranche", problem))
+        _check_no_overlap(pieces, lambda problem: fields.fail("tranche", problem))
         summed = math.fsum(amount for *_, amount in pieces)
         if abs(summed - total) > TRANCHE_SUM_TOLERANCE * total:
             show = _show_power if by_power else _show_count
-            raise self.fail(
-                owner,
+            raise fields.fail(
                 "tranche",
                 f"the tranches add up to {show(summed)} but the deal's {amount_key} is "
                 f"{show(total)}",
@@ -615,107 +573,102 @@ class _Reader:
             Ramp(start, end, amount / summed) for _, start, end, amount in pieces
         )
 
-    def tranche_amount(self, value: Any, owner: str, field_name: str, by_power: bool) -> float:
+    def tranche_amount(
+        self, value: Any, fields: TableReader, field_name: str, by_power: bool
+    ) -> float:
         if is_distribution_text(value):
-            raise self.fail(
-                owner,
+            raise fields.fail(
                 field_name,
                 f"must be a fixed amount, got {value!r}; give a "
                 "distribution on the deal's total instead",
             )
         if by_power:
             if isinstance(value, bool) or not isinstance(value, str):
-                raise self.fail(
-                    owner,
+                raise fields.fail(
                     field_name,
                     f"must be a power with its unit, such as '1 GW', got {value!r}",
                 )
-            try:
-                amount = to_si(value, "power", field_name)
-            except CapacityError as error:
-                message = str(error).removeprefix(f"{field_name}: ")
-                raise self.fail(owner, field_name, message) from None
+            amount = fields.si(value, field_name, "power")
         else:
             try:
                 parsed = None if isinstance(value, bool) else parse_count(value, field_name)
             except GrammarError as error:
                 message = str(error).removeprefix(f"{field_name}: ")
-                raise self.fail(owner, field_name, message) from None
+                raise fields.fail(field_name, message) from None
             except CapacityError:
-                raise self.fail(owner, field_name, f"must be > 0, got {value!r}") from None
+                raise fields.fail(field_name, f"must be > 0, got {value!r}") from None
             if parsed is None:
-                raise self.fail(
-                    owner,
+                raise fields.fail(
                     field_name,
                     f"must be a number of accelerators such as 250000 or '250k', got {value!r}",
                 )
             amount = parsed
         if not (math.isfinite(amount) and amount > 0):
-            raise self.fail(owner, field_name, f"must be > 0, got {value!r}")
+            raise fields.fail(field_name, f"must be > 0, got {value!r}")
         return float(amount)
 
     # --- tables --------------------------------------------------------------------------
 
     def defaults(self, raw: Any) -> dict[str, Any]:
-        owner = "[defaults]"
-        table = self.table(raw, owner, "defaults")
-        self.unknown_keys(table, _DEFAULT_KEYS, owner)
-        self.inputs(table, owner)
+        fields = self.file.about("[defaults]")
+        table = fields.table(raw, "defaults")
+        fields.check_keys(table, _DEFAULT_KEYS)
+        self.inputs(table, fields)
         if "chip" in table or "mix" in table:
-            self.shares(table, owner)
+            self.shares(table, fields)
         if "power" in table and "accelerators" in table:
-            raise self.fail(owner, "power' or 'accelerators", "give one of them, not both")
+            raise fields.fail("power' or 'accelerators", "give one of them, not both")
         if "power" in table:
-            self.power(table["power"], owner, "power")
+            self.power(table["power"], fields, "power")
         if "accelerators" in table:
-            self.count(table["accelerators"], owner, "accelerators")
+            self.count(table["accelerators"], fields, "accelerators")
         if "prices" in table:
-            self.prices(table["prices"], owner)
+            self.prices(table["prices"], fields)
         if "announced" in table:
-            self.date(table["announced"], owner, "announced")
-        self.text(table, "notes", owner, required=False)
+            self.date(table["announced"], fields, "announced")
+        fields.optional_text(table, "notes") or ""
         return table
 
-    def inputs(self, raw: Mapping[str, Any], owner: str) -> dict[str, Any]:
-        basis = raw.get("basis", DEFAULT_BASIS)
+    def inputs(self, raw: Mapping[str, Any], fields: TableReader) -> dict[str, Any]:
+        """The deal's basis, PUE, utilization and MFU; those it and [defaults] leave out
+        are :data:`capacity.defaults.DEFAULTS`."""
+        basis = raw.get("basis", DEFAULTS.basis)
         if basis not in BASES:
-            raise self.fail(owner, "basis", f"must be one of {', '.join(BASES)}; got {basis!r}")
-        return {
-            "basis": basis,
-            "pue": self.bounded(raw.get("pue", DEFAULT_PUE), owner, "pue", 1.0, math.inf),
-            "utilization": self.bounded(
-                raw.get("utilization", DEFAULT_UTILIZATION), owner, "utilization", 0.0, 1.0
-            ),
-            "mfu": self.bounded(raw.get("mfu", DEFAULT_MFU), owner, "mfu", 0.0, 1.0),
-        }
+            raise fields.fail("basis", f"must be one of {', '.join(BASES)}; got {basis!r}")
+        inputs: dict[str, Any] = {"basis": basis}
+        for name, (low, high) in RANGES.items():
+            inputs[name] = self.bounded(
+                raw.get(name, getattr(DEFAULTS, name)), fields, name, low, high
+            )
+        return inputs
 
     def deal(self, raw: Any, index: int, defaults: Mapping[str, Any]) -> Deal:
         if not isinstance(raw, dict):
             raise PortfolioError(f"{self.where}: deal #{index}: must be a [[deal]] table")
         label = raw.get("name")
-        owner = f"deal '{label}'" if isinstance(label, str) and label.strip() else f"deal #{index}"
-        name = self.text(raw, "name", owner, required=True)
-        self.unknown_keys(raw, _DEAL_KEYS, owner)
-        counterparty = self.text(raw, "counterparty", owner, required=True)
+        fields = self.file.about(
+            f"deal '{label}'" if isinstance(label, str) and label.strip() else f"deal #{index}"
+        )
+        name = fields.text(raw, "name")
+        fields.check_keys(raw, _DEAL_KEYS)
+        counterparty = fields.text(raw, "counterparty")
         merged = _merged(defaults, raw)
-        inputs = self.inputs(merged, owner)
-        shares, chip = self.shares(merged, owner)
+        inputs = self.inputs(merged, fields)
+        shares, chip = self.shares(merged, fields)
         has_power, has_count = "power" in merged, "accelerators" in merged
         if has_power == has_count:
             problem = "give one of them, not both" if has_power else "required: give one of them"
-            raise self.fail(owner, "power' or 'accelerators", problem)
-        power = self.power(merged["power"], owner, "power") if has_power else None
-        count = None if has_power else self.count(merged["accelerators"], owner, "accelerators")
+            raise fields.fail("power' or 'accelerators", problem)
+        power = self.power(merged["power"], fields, "power") if has_power else None
+        count = None if has_power else self.count(merged["accelerators"], fields, "accelerators")
         if has_count and "basis" in raw:
-            raise self.fail(
-                owner, "basis", "applies to a power; this deal is a number of accelerators"
-            )
+            raise fields.fail("basis", "applies to a power; this deal is a number of accelerators")
         sized = power if power is not None else count
         assert sized is not None
-        schedule = self.schedule(raw, owner, sized.nominal(), power is not None)
-        prices = self.prices(merged["prices"], owner) if "prices" in merged else DealPrices()
+        schedule = self.schedule(raw, fields, sized.nominal(), power is not None)
+        prices = self.prices(merged["prices"], fields) if "prices" in merged else DealPrices()
         announced = (
-            self.date(merged["announced"], owner, "announced") if "announced" in merged else None
+            self.date(merged["announced"], fields, "announced") if "announced" in merged else None
         )
         return Deal(
             name=name,
@@ -731,7 +684,7 @@ class _Reader:
             prices=prices,
             chip=chip,
             announced=announced,
-            notes=self.text(merged, "notes", owner, required=False),
+            notes=fields.optional_text(merged, "notes") or "",
         )
 
     def portfolio(self, raw: Mapping[str, Any]) -> Portfolio:
@@ -742,17 +695,16 @@ class _Reader:
                 )
         if "portfolio" not in raw:
             raise PortfolioError(f"{self.where}: [portfolio] table required, missing")
-        owner = "[portfolio]"
-        header = self.table(raw["portfolio"], owner, "portfolio")
-        self.unknown_keys(header, _PORTFOLIO_KEYS, owner)
-        name = self.text(header, "name", owner, required=True)
+        fields = self.file.about("[portfolio]")
+        header = fields.table(raw["portfolio"], "portfolio")
+        fields.check_keys(header, _PORTFOLIO_KEYS)
+        name = fields.text(header, "name")
         if "version" in header and header["version"] != FORMAT_VERSION:
-            raise self.fail(
-                owner,
+            raise fields.fail(
                 "version",
                 f"this capacity reads format version {FORMAT_VERSION}, got {header['version']!r}",
             )
-        as_of = self.date(header["as_of"], owner, "as_of") if "as_of" in header else None
+        as_of = self.date(header["as_of"], fields, "as_of") if "as_of" in header else None
         defaults = self.defaults(raw["defaults"]) if "defaults" in raw else {}
         entries = raw.get("deal")
         if isinstance(entries, dict):
@@ -764,8 +716,7 @@ class _Reader:
         for index, entry in enumerate(entries, start=1):
             deal = self.deal(entry, index, defaults)
             if deal.name in numbers:
-                raise self.fail(
-                    f"deal '{deal.name}'",
+                raise self.file.about(f"deal '{deal.name}'").fail(
                     "name",
                     f"deals #{numbers[deal.name]} and #{index} have the same name; names must "
                     "be unique",
@@ -777,7 +728,7 @@ class _Reader:
             deals=tuple(deals),
             as_of=as_of,
             source=self.where,
-            description=self.text(header, "description", owner, required=False),
+            description=fields.optional_text(header, "description") or "",
         )
 
 
@@ -810,7 +761,7 @@ def _merged(defaults: Mapping[str, Any], raw: Mapping[str, Any]) -> dict[str, An
 
 def _check_no_overlap(
     pieces: Sequence[tuple[int, date, date | None, float]],
-    fail: Callable[[str], PortfolioError],
+    fail: Callable[[str], CapacityError],
 ) -> None:
     """Raise ``fail(problem)`` when two tranches share a day.
 

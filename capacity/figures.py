@@ -9,13 +9,13 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pint
 
-from capacity.errors import ProfileError, UnitError
+from capacity.errors import CapacityError, UnitError
+from capacity.tomlread import TableReader
 from capacity.units import DIMENSIONS, parse_quantity
 
 __all__ = [
@@ -38,7 +38,7 @@ CONFIDENCE_LEVELS: tuple[str, ...] = (
 # Figures of these grades are named in every output that uses them.
 FLAGGED_CONFIDENCE: frozenset[str] = frozenset({"press-estimate", "user-override", "assumption"})
 
-_FIGURE_KEYS = frozenset({"value", "low", "high", "confidence", "source", "note"})
+_FIGURE_KEYS = ("value", "low", "high", "confidence", "source", "note")
 
 
 @dataclass(frozen=True)
@@ -107,12 +107,7 @@ def weakest_confidence(*levels: str) -> str:
 
 
 def read_figure(
-    table: Any,
-    *,
-    where: Path | str,
-    field: str,
-    dimension: str,
-    kind: str = "positive",
+    table: Any, reader: TableReader, field: str, dimension: str, kind: str = "positive"
 ) -> Figure:
     """Validate one figure from a parsed TOML file.
 
@@ -121,27 +116,23 @@ def read_figure(
     table : dict
         ``{value, confidence, source, note}`` as read from the file, optionally with
         ``low`` and ``high`` (the range sources span, in the same dimension as ``value``).
-    where : path or str
-        The file, named in error messages.
+    reader : TableReader
+        The reader of the table that holds the figure: it names the file in errors.
     field : str
-        The field's dotted name, named in error messages ("system.power").
+        The figure's name in that table ("power" of the table ``system``).
     dimension : str
         A key of :data:`capacity.units.DIMENSIONS`.
     kind : {"positive", "fraction", "non-negative", "count"}
         The valid range of the value.
     """
 
-    def fail(problem: str) -> ProfileError:
-        return ProfileError(f"{where}: field '{field}': {problem}")
+    def fail(problem: str) -> CapacityError:
+        return reader.fail(field, problem)
 
-    if not isinstance(table, dict):
-        raise fail(
-            "must be a table such as { value = ..., confidence = ..., source = ... }, "
-            f"got {table!r}"
-        )
-    unknown = set(table) - _FIGURE_KEYS
-    if unknown:
-        raise fail(f"unknown keys {sorted(unknown)}; a figure has {sorted(_FIGURE_KEYS)}")
+    table = reader.table(
+        table, field, "a table such as { value = ..., confidence = ..., source = ... }"
+    )
+    reader.within(field).check_keys(table, _FIGURE_KEYS)
     for key in ("value", "confidence", "source"):
         if key not in table:
             raise fail(f"missing '{key}'")

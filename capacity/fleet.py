@@ -76,7 +76,8 @@ def fleet_assumptions(fleet: Fleet, *, method: str, precision: str) -> list[str]
     notes = []
     if method == "epoch":
         notes.append(
-            "method 'epoch': IT power per accelerator = 1.82 × TDP (Epoch AI), "
+            f"method 'epoch': IT power per accelerator = {chain.EPOCH_SYSTEM_OVERHEAD:g} × TDP "
+            "(Epoch AI), "
             "no cluster overhead, nameplate provisioning"
         )
     for profile, used in zip(fleet.profiles, fleet.precision_used, strict=True):

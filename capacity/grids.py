@@ -25,8 +25,9 @@ from capacity.checks import (
     whole_number,
 )
 from capacity.datafiles import GRID_FILE_LIMIT, read_toml, user_paths
-from capacity.errors import InputError, ProfileError, UnknownGridError
+from capacity.errors import InputError, UnknownGridError
 from capacity.figures import Figure, read_figure
+from capacity.tomlread import TableReader
 from capacity.units import parse_quantity
 
 __all__ = ["GRIDS_ENV", "Grid", "GridSet", "known_grids", "load_grids", "select_grids"]
@@ -91,34 +92,25 @@ class Grid:
 
 
 def _parse_grid(grid_id: str, raw: Any, where: Path | str) -> Grid:
-    def fail(field: str, problem: str) -> ProfileError:
-        return ProfileError(f"{where}: field '{grid_id}.{field}': {problem}")
-
-    if not isinstance(raw, dict):
-        raise fail("", "must be a table [<grid id>] with name and annual_energy")
-    unknown = set(raw) - {"name", "year", "kind", "annual_energy", "capacity"}
-    if unknown:
-        raise fail(
-            sorted(unknown)[0], "unknown field; known: name, year, kind, annual_energy, capacity"
-        )
-    name = raw.get("name")
-    if not isinstance(name, str) or not name.strip():
-        raise fail("name", "must be a non-empty string")
-    year = raw.get("year")
-    if year is not None and (not isinstance(year, int) or isinstance(year, bool)):
-        raise fail("year", f"must be a year such as 2024, got {year!r}")
-    if "annual_energy" not in raw:
-        raise fail("annual_energy", "missing")
+    file = TableReader(where)
+    table = file.table(raw, grid_id, f"a table [{grid_id}] with name and annual_energy")
+    fields = file.within(grid_id)
+    fields.check_keys(table, ("name", "year", "kind", "annual_energy", "capacity"))
+    name = fields.text(table, "name")
+    year = (
+        fields.whole_number(table, "year", low=YEARS[0], high=YEARS[1], what="a year such as 2024")
+        if "year" in table
+        else None
+    )
+    kind = fields.optional_text(table, "kind") or ""
     energy = read_figure(
-        raw["annual_energy"], where=where, field=f"{grid_id}.annual_energy", dimension="energy"
+        fields.required(table, "annual_energy"), fields, "annual_energy", "energy"
     )
     capacity = None
-    if "capacity" in raw:
-        capacity = read_figure(
-            raw["capacity"], where=where, field=f"{grid_id}.capacity", dimension="power"
-        )
+    if "capacity" in table:
+        capacity = read_figure(table["capacity"], fields, "capacity", "power")
     path = where if isinstance(where, Path) else None
-    return Grid(grid_id, name.strip(), year, str(raw.get("kind", "")), energy, capacity, path)
+    return Grid(grid_id, name, year, kind, energy, capacity, path)
 
 
 def _read_grid_file(path: Path) -> list[Grid]:

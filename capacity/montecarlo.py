@@ -49,6 +49,7 @@ from capacity.checks import (
     whole_number,
 )
 from capacity.convert import check_options, exceeds_grid, grid_share_warning, resolve_mix
+from capacity.defaults import DEFAULTS, MAX_BINS, MAX_SAMPLES, MAX_SEED, RANGES
 from capacity.distributions import (
     COUNT,
     Distribution,
@@ -68,11 +69,10 @@ from capacity.kernels.random import stream_key
 from capacity.kernels.sampling import TABLE_COLUMNS
 from capacity.kernels.scenario import SCENARIO_QUANTITIES
 from capacity.profiles import Profile, ProfileSet, profile_set
-from capacity.summary import DEFAULT_QUANTILES, OutputSummary
-from capacity.units import SECONDS_PER_YEAR, to_si
+from capacity.summary import OutputSummary
+from capacity.units import DIMENSIONS, SECONDS_PER_YEAR, to_si
 
 __all__ = [
-    "DEFAULT_BINS",
     "MULTIPLIER_SPREADS",
     "MonteCarloResult",
     "Scenario",
@@ -81,7 +81,6 @@ __all__ = [
     "simulate",
 ]
 
-DEFAULT_BINS = 2048
 # Samples the NumPy reference computes first, for histogram edges and rank correlations.
 PILOT_SAMPLES = 1 << 15
 # The pilot's range is widened by this fraction of its span on each side.
@@ -91,21 +90,19 @@ PILOT_MARGIN = 0.25
 LOG_BINS_RATIO = 20.0
 # Relative difference below which a value is "at" the pilot's edge, not beyond it.
 ROUNDING_SLACK = 1e-9
-MAX_SAMPLES = 1 << 40
-# Histogram bins per output: at least two, at most what a block counts in int32.
-BIN_RANGE = (2, 1 << 16)
+# Histogram bins per output: at least two.
+BIN_RANGE = (2, MAX_BINS)
 # Samples per chunk: the kernels hold a chunk's inputs at once.
 MAX_CHUNK_SAMPLES = 1 << 32
-# Seeds are 64-bit, as NumPy's SeedSequence entropy words are.
-MAX_SEED = (1 << 64) - 1
 UNCERTAINTY_SETTINGS = ("auto", "none")
 # Outputs named GRID_SHARE_OUTPUT:GRID are shares of a grid, energy basis.
 GRID_SHARE_OUTPUT = "grid_share"
 # Half-widths of the default triangular multiplier (1 − w, 1, 1 + w) on a chip's power and
-# FLOP/s, by the confidence of the figure. capacity's own assumption: a datasheet figure is
-# exact for the model's purpose; a vendor announcement for an unreleased part has moved by
-# about ±10 % before shipping (B200 at 1000 W vs 1200 W, shared/reference/accelerators.md);
-# press estimates disagree by about ±20 % (Rubin TDP 1.8–2.3 kW, same file); an
+# FLOP/s, by the confidence of the figure. capacity's own assumption (docs/model.md#monte-carlo):
+# a datasheet figure is exact for the model's purpose; a vendor announcement for an unreleased
+# part has moved by about ±10 % before shipping (the same Blackwell silicon at 1000 W in DGX
+# B200 and 1200 W in GB200: the b200 and gb200 profiles); press estimates disagree by about
+# ±20 % (Rubin's package power reported at 1.8 to 2.3 kW: the rubin profile); an
 # assumption-grade figure gets ±30 %.
 MULTIPLIER_SPREADS: dict[str, float] = {
     "datasheet": 0.0,
@@ -115,8 +112,22 @@ MULTIPLIER_SPREADS: dict[str, float] = {
     "press-estimate": 0.2,
     "assumption": 0.3,
 }
-_JOULES_PER_TWH = 3.6e15
 _NO_LIMIT = math.inf
+
+
+def chain_input_distribution(value: Any, name: str) -> Distribution:
+    """``pue``, ``utilization`` or ``mfu`` (a number, distribution text, an array or a
+    :class:`Distribution`) as a distribution within its range
+    (:data:`capacity.defaults.RANGES`)."""
+    low, high = RANGES[name]
+    return parse_distribution(value, name, lower=low, upper=high)
+
+
+def default_input(name: str) -> Distribution:
+    """The default of ``pue``, ``utilization`` or ``mfu`` (:data:`capacity.defaults.DEFAULTS`)
+    as a fixed input within its range."""
+    low, high = RANGES[name]
+    return fixed(getattr(DEFAULTS, name), low, high)
 
 
 @dataclass(frozen=True)
@@ -132,10 +143,10 @@ class Scenario:
     shares: Mapping[str, float]
     power: Distribution | None = None
     accelerators: Distribution | None = None
-    basis: str = "facility"
-    pue: Distribution = field(default_factory=lambda: fixed(1.2, 1.0))
-    utilization: Distribution = field(default_factory=lambda: fixed(0.8, 0.0, 1.0))
-    mfu: Distribution = field(default_factory=lambda: fixed(1.0, 0.0, 1.0))
+    basis: str = DEFAULTS.basis
+    pue: Distribution = field(default_factory=lambda: default_input("pue"))
+    utilization: Distribution = field(default_factory=lambda: default_input("utilization"))
+    mfu: Distribution = field(default_factory=lambda: default_input("mfu"))
     cost_overrides: Mapping[str, Any] | None = None
 
 
@@ -156,11 +167,20 @@ class TornadoBar:
 
 @dataclass(frozen=True)
 class InputSummary:
-    """An uncertain input as the run drew it."""
+    """An uncertain input as the run drew it, with its unit."""
 
     name: str
     text: str
+    """The input as written; an input drawn from a sourced figure's range writes that range
+    in the figure's unit ("tri:57.5,80.6,89.2 USD/MWh")."""
     kind: str
+    """The kind of distribution: uniform, triangular, normal, lognormal or samples."""
+    dimension: str
+    """What the input is: a key of :data:`capacity.units.DIMENSIONS` ("power", "energy
+    price", "money", "dimensionless"), or "count" for a number of accelerators."""
+    unit: str
+    """The unit of ``nominal``, ``p5`` and ``p95``: the SI unit of ``dimension`` ("W",
+    "USD/J"; "" for plain numbers and counts)."""
     nominal: float
     p5: float
     p95: float
@@ -282,21 +302,21 @@ def montecarlo(
     accelerators: Any = None,
     chip: str | None = None,
     mix: str | Mapping[str, Any] | None = None,
-    pue: Any = 1.2,
-    utilization: Any = 0.8,
-    mfu: Any = 1.0,
-    basis: str = "facility",
-    samples: Any = 100_000,
-    seed: int = 0,
-    backend: str | Backend = "auto",
-    quantiles: Sequence[float] = DEFAULT_QUANTILES,
-    bins: int = DEFAULT_BINS,
+    pue: Any = DEFAULTS.pue,
+    utilization: Any = DEFAULTS.utilization,
+    mfu: Any = DEFAULTS.mfu,
+    basis: str = DEFAULTS.basis,
+    samples: Any = DEFAULTS.samples,
+    seed: int = DEFAULTS.seed,
+    backend: str | Backend = DEFAULTS.backend,
+    quantiles: Sequence[float] = DEFAULTS.quantiles,
+    bins: int = DEFAULTS.montecarlo_bins,
     power_uncertainty: str | Mapping[str, Any] = "auto",
     flops_uncertainty: str | Mapping[str, Any] = "auto",
-    provision: str = "nameplate",
-    precision: str = "bf16",
-    method: str = "system",
-    mix_basis: str = "power",
+    provision: str = DEFAULTS.provision,
+    precision: str = DEFAULTS.precision,
+    method: str = DEFAULTS.method,
+    mix_basis: str = DEFAULTS.mix_basis,
     cost_overrides: Mapping[str, Any] | None = None,
     grids: Iterable[str | Grid] | None = None,
     profiles: ProfileSet | str | Path | None = None,
@@ -370,9 +390,9 @@ def montecarlo(
         power=driver if power is not None else None,
         accelerators=driver if power is None else None,
         basis=basis,
-        pue=parse_distribution(pue, "pue", lower=1.0),
-        utilization=parse_distribution(utilization, "utilization", lower=0.0, upper=1.0),
-        mfu=parse_distribution(mfu, "mfu", lower=0.0, upper=1.0),
+        pue=chain_input_distribution(pue, "pue"),
+        utilization=chain_input_distribution(utilization, "utilization"),
+        mfu=chain_input_distribution(mfu, "mfu"),
         cost_overrides=cost_overrides,
     )
     return simulate(
@@ -399,17 +419,17 @@ def _driver(power: Any, accelerators: Any) -> tuple[Distribution, str]:
 def simulate(
     scenarios: Sequence[Scenario],
     *,
-    samples: Any = 100_000,
-    seed: int = 0,
-    backend: str | Backend = "auto",
-    quantiles: Sequence[float] = DEFAULT_QUANTILES,
-    bins: int = DEFAULT_BINS,
+    samples: Any = DEFAULTS.samples,
+    seed: int = DEFAULTS.seed,
+    backend: str | Backend = DEFAULTS.backend,
+    quantiles: Sequence[float] = DEFAULTS.quantiles,
+    bins: int = DEFAULTS.montecarlo_bins,
     power_uncertainty: str | Mapping[str, Any] = "auto",
     flops_uncertainty: str | Mapping[str, Any] = "auto",
-    provision: str = "nameplate",
-    precision: str = "bf16",
-    method: str = "system",
-    mix_basis: str = "power",
+    provision: str = DEFAULTS.provision,
+    precision: str = DEFAULTS.precision,
+    method: str = DEFAULTS.method,
+    mix_basis: str = DEFAULTS.mix_basis,
     grids: Iterable[str | Grid] | None = None,
     profiles: ProfileSet | str | Path | None = None,
     grid_set: GridSet | None = None,
@@ -523,6 +543,8 @@ def simulate(
                 name=builder.names[v],
                 text=problem.distributions[v].text,
                 kind=problem.distributions[v].kind,
+                dimension=builder.dimensions[v],
+                unit=_si_unit(builder.dimensions[v]),
                 nominal=problem.distributions[v].nominal(),
                 p5=float(problem.distributions[v].ppf(0.05)),
                 p95=float(problem.distributions[v].ppf(0.95)),
@@ -538,6 +560,11 @@ def simulate(
         compute_seconds=compute_seconds,
         seconds=time.perf_counter() - started,
     )
+
+
+def _si_unit(dimension: str) -> str:
+    """The SI unit of an input's values: "" for a count of accelerators."""
+    return "" if dimension == COUNT else DIMENSIONS[dimension][0]
 
 
 def _uncertainty_setting(setting: Any, name: str) -> None:
@@ -579,6 +606,7 @@ class _ProblemBuilder:
         self.mix_basis = mix_basis
         self.names: list[str] = []
         self.distributions: list[Distribution] = []
+        self.dimensions: list[str] = []
         self.index: dict[str, int] = {}
         self.chips: list[str] = []
         self.rows: list[tuple[list[int], dict[str, float], dict[str, list[int]], tuple[int, ...]]]
@@ -586,11 +614,14 @@ class _ProblemBuilder:
         self.missing_prices: dict[str, tuple[str, ...]] = {}
         self.notes: list[str] = []
 
-    def _input(self, name: str, distribution: Distribution) -> int:
+    def _input(
+        self, name: str, distribution: Distribution, dimension: str = "dimensionless"
+    ) -> int:
         if name not in self.index:
             self.index[name] = len(self.distributions)
             self.names.append(name)
             self.distributions.append(distribution)
+            self.dimensions.append(dimension)
         return self.index[name]
 
     def add(self, scenario: Scenario, power_uncertainty: Any, flops_uncertainty: Any) -> None:
@@ -615,10 +646,11 @@ class _ProblemBuilder:
         hardware_rate, facility_rate = costs.annualization()
         driver = scenario.power if scenario.power is not None else scenario.accelerators
         assert driver is not None
+        driver_name, driver_dimension = (
+            ("power", "power") if scenario.power is not None else ("accelerators", COUNT)
+        )
         inputs = [
-            self._input(
-                f"{name}: {'power' if scenario.power is not None else 'accelerators'}", driver
-            ),
+            self._input(f"{name}: {driver_name}", driver, driver_dimension),
             self._input(f"{name}: pue", scenario.pue),
             self._input(f"{name}: utilization", scenario.utilization),
             self._input(f"{name}: mfu", scenario.mfu),
@@ -659,6 +691,7 @@ class _ProblemBuilder:
                 price_input = self._input(
                     f"{name}: price of {chip}" if own else f"price of {chip}",
                     _figure_distribution(price, "money", f"price of {chip}"),
+                    "money",
                 )
             chip_inputs[chip] = [
                 self._input(f"{chip}: power multiplier",
@@ -682,7 +715,7 @@ class _ProblemBuilder:
     ) -> int:  # fmt: skip
         label = key.replace("_", " ")
         name = label if shared else f"{scenario}: {label}"
-        return self._input(name, _figure_distribution(figure, dimension, label))
+        return self._input(name, _figure_distribution(figure, dimension, label), dimension)
 
     def problem(self) -> MonteCarloProblem:
         n_scenarios, n_chips = len(self.rows), len(self.chips)
@@ -810,7 +843,12 @@ def _figure_distribution(figure: Figure | Distribution, dimension: str, name: st
     high = value if figure.high is None else to_si(figure.high, dimension, name)
     if low == high:
         return fixed(value, 0.0)
-    text = f"tri:{low:g},{value:g},{high:g}"
+    unit = figure.value.units
+    written = ",".join(
+        f"{(figure.value if bound is None else bound).to(unit).magnitude:g}"
+        for bound in (figure.low, figure.value, figure.high)
+    )
+    text = f"tri:{written}" + ("" if figure.value.dimensionless else f" {unit:~P}")
     return Distribution("triangular", (low, value, high), 0.0, _NO_LIMIT, text=text)
 
 

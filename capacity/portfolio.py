@@ -33,11 +33,12 @@ from capacity.deals import (
     load_portfolio,
     loads_portfolio,
 )
+from capacity.defaults import DEFAULTS
 from capacity.errors import CapacityError
 from capacity.grids import GridSet, known_grids, select_grids
 from capacity.profiles import ProfileSet, profile_set
 from capacity.schedule import days_in_year
-from capacity.units import ureg
+from capacity.units import JOULES_PER_TWH, SECONDS_PER_DAY, ureg
 
 if TYPE_CHECKING:
     from capacity.montecarlo import MonteCarloResult, Scenario
@@ -58,11 +59,6 @@ __all__ = [
     "portfolio_scenarios",
     "simulate_portfolio",
 ]
-
-SECONDS_PER_DAY = 86_400.0
-J_PER_TWH = float(ureg.Quantity(1, "TWh").to("J").magnitude)
-# The grid whose share the table shows; JSON has every grid.
-HEADLINE_GRID = "global-datacenters"
 
 
 @dataclass(frozen=True)
@@ -449,7 +445,9 @@ def _timeline(results: Sequence[DealResult]) -> tuple[TimelineYear, ...]:
     }
     facility_gw = [float(r.conversion.facility_power.to("GW").magnitude) for r in scheduled]
     twh_per_day = [
-        float(r.conversion.average_facility_power.to("W").magnitude) * SECONDS_PER_DAY / J_PER_TWH
+        float(r.conversion.average_facility_power.to("W").magnitude)
+        * SECONDS_PER_DAY
+        / JOULES_PER_TWH
         for r in scheduled
     ]
     names = [r.deal.name for r in scheduled]
@@ -513,9 +511,9 @@ def simulate_portfolio(
     portfolio: Portfolio,
     *,
     samples: int,
-    seed: int = 0,
-    backend: str = "auto",
-    quantiles: Sequence[float] = (0.05, 0.5, 0.95),
+    seed: int = DEFAULTS.seed,
+    backend: str = DEFAULTS.backend,
+    quantiles: Sequence[float] = DEFAULTS.quantiles,
     profiles: ProfileSet | str | Path | None = None,
     overrides: Mapping[str, Any] | None = None,
     grid_set: GridSet | None = None,

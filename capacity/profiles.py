@@ -22,6 +22,7 @@ from capacity.checks import flag, optional_mapping, paths_argument
 from capacity.datafiles import as_path, read_toml, user_paths
 from capacity.errors import InputError, ProfileError, UnknownChipError
 from capacity.figures import Figure, read_figure, weakest_confidence
+from capacity.tomlread import TableReader
 from capacity.units import ureg
 
 __all__ = [
@@ -38,14 +39,16 @@ __all__ = [
 PROFILES_ENV = "CAPACITY_PROFILES"
 
 # Number formats from narrowest to widest: a chip without native support for a format runs
-# at the next wider one it has (MODEL.md).
+# at the next wider one it has (docs/model.md#compute).
 PRECISIONS: tuple[str, ...] = ("fp4", "fp6", "fp8", "bf16", "tf32", "fp32", "fp64")
 
 _POWER_BEHAVIOUR = ("cluster_overhead", "idle_fraction", "busy_fraction")
-_TOP_LEVEL_KEYS = frozenset(
-    {"id", "aliases", "name", "vendor", "year", "notes", "tdp", "system", "power_behaviour"}
-    | {"peak", "memory", "price"}
-)
+# The valid range of each figure of [power_behaviour], in the order above.
+_POWER_BEHAVIOUR_KINDS = ("non-negative", "fraction", "fraction")
+_TOP_LEVEL_KEYS = (
+    "id", "aliases", "name", "vendor", "year", "notes", "tdp", "system", "power_behaviour",
+    "peak", "memory", "price",
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -125,123 +128,89 @@ class Profile:
         return None
 
 
-def _read_text(raw: Mapping[str, Any], key: str, where: Path | str, *, required: bool) -> Any:
-    if key not in raw:
-        if required:
-            raise ProfileError(f"{where}: field '{key}': missing")
-        return None
-    value = raw[key]
-    if not isinstance(value, str) or not value.strip():
-        raise ProfileError(f"{where}: field '{key}': must be a non-empty string, got {value!r}")
-    return value.strip()
-
-
 def _parse_profile(raw: Mapping[str, Any], where: Path | str, expected_id: str | None) -> Profile:
-    def fail(name: str, problem: str) -> ProfileError:
-        return ProfileError(f"{where}: field '{name}': {problem}")
-
-    unknown = set(raw) - _TOP_LEVEL_KEYS
-    if unknown:
-        raise fail(
-            sorted(unknown)[0], f"unknown field; known: {', '.join(sorted(_TOP_LEVEL_KEYS))}"
-        )
-    profile_id = _read_text(raw, "id", where, required=True)
+    fields = TableReader(where)
+    fields.check_keys(raw, _TOP_LEVEL_KEYS)
+    profile_id = fields.text(raw, "id")
     if expected_id is not None and profile_id != expected_id:
-        raise fail("id", f"{profile_id!r} differs from the file name {expected_id!r}")
-    name = _read_text(raw, "name", where, required=True)
-    vendor = _read_text(raw, "vendor", where, required=True)
-    notes = _read_text(raw, "notes", where, required=False) or ""
-    year = raw.get("year")
-    if not isinstance(year, int) or isinstance(year, bool) or not 1990 <= year <= 2100:
-        raise fail("year", f"must be a year such as 2024, got {year!r}")
+        raise fields.fail("id", f"{profile_id!r} differs from the file name {expected_id!r}")
+    name = fields.text(raw, "name")
+    vendor = fields.text(raw, "vendor")
+    notes = fields.optional_text(raw, "notes") or ""
+    year = fields.whole_number(raw, "year", low=1990, high=2100, what="a year such as 2024")
     aliases = raw.get("aliases", [])
     if not isinstance(aliases, list) or not all(isinstance(a, str) and a for a in aliases):
-        raise fail("aliases", f"must be a list of strings, got {aliases!r}")
+        raise fields.fail("aliases", f"must be a list of strings, got {aliases!r}")
+    tdp = read_figure(raw["tdp"], fields, "tdp", "power") if "tdp" in raw else None
 
-    def figure(table: Any, name: str, dimension: str, kind: str = "positive") -> Figure:
-        return read_figure(table, where=where, field=name, dimension=dimension, kind=kind)
-
-    tdp = figure(raw["tdp"], "tdp", "power") if "tdp" in raw else None
-
-    system_raw = raw.get("system")
-    if not isinstance(system_raw, dict):
-        raise fail("system", "missing table [system] with name, accelerators and power")
-    allowed = {"name", "accelerators", "power", "power_to_tdp"}
-    if set(system_raw) - allowed:
-        raise fail(f"system.{sorted(set(system_raw) - allowed)[0]}", "unknown field")
-    system_name = _read_text(system_raw, "name", f"{where}: [system]", required=True)
-    if "accelerators" not in system_raw:
-        raise fail("system.accelerators", "missing")
-    accelerators = figure(
-        system_raw["accelerators"], "system.accelerators", "dimensionless", "count"
+    system_raw = fields.table(
+        raw.get("system"), "system", "a table [system] with name, accelerators and power"
     )
+    system = fields.within("system")
+    system.check_keys(system_raw, ("name", "accelerators", "power", "power_to_tdp"))
+    system_name = system.text(system_raw, "name")
+    accelerators = read_figure(
+        system.required(system_raw, "accelerators"), system, "accelerators", "dimensionless",
+        "count",
+    )  # fmt: skip
     has_power, has_ratio = "power" in system_raw, "power_to_tdp" in system_raw
     if has_power == has_ratio:
-        raise fail("system.power", "give exactly one of 'power' and 'power_to_tdp'")
+        raise system.fail("power", "give exactly one of 'power' and 'power_to_tdp'")
     power_to_tdp = None
     if has_power:
-        system_power = figure(system_raw["power"], "system.power", "power")
+        system_power = read_figure(system_raw["power"], system, "power", "power")
     else:
-        power_to_tdp = figure(system_raw["power_to_tdp"], "system.power_to_tdp", "dimensionless")
-        if tdp is None:
-            raise fail("system.power_to_tdp", "needs 'tdp' to derive the system power from")
-        system_power = _derived_system_power(power_to_tdp, accelerators, tdp)
-    system = SystemSpec(system_name, accelerators, system_power, power_to_tdp)
-
-    behaviour = raw.get("power_behaviour")
-    if not isinstance(behaviour, dict):
-        raise fail("power_behaviour", "missing table [power_behaviour]")
-    if set(behaviour) - set(_POWER_BEHAVIOUR):
-        raise fail(
-            f"power_behaviour.{sorted(set(behaviour) - set(_POWER_BEHAVIOUR))[0]}", "unknown"
+        power_to_tdp = read_figure(
+            system_raw["power_to_tdp"], system, "power_to_tdp", "dimensionless"
         )
-    for key in _POWER_BEHAVIOUR:
-        if key not in behaviour:
-            raise fail(f"power_behaviour.{key}", "missing")
-    overhead = figure(
-        behaviour["cluster_overhead"],
-        "power_behaviour.cluster_overhead",
-        "dimensionless",
-        "non-negative",
+        if tdp is None:
+            raise system.fail("power_to_tdp", "needs 'tdp' to derive the system power from")
+        system_power = _derived_system_power(power_to_tdp, accelerators, tdp)
+
+    behaviour_raw = fields.table(
+        raw.get("power_behaviour"), "power_behaviour", "a table [power_behaviour]"
     )
-    idle = figure(
-        behaviour["idle_fraction"], "power_behaviour.idle_fraction", "dimensionless", "fraction"
-    )
-    busy = figure(
-        behaviour["busy_fraction"], "power_behaviour.busy_fraction", "dimensionless", "fraction"
+    behaviour = fields.within("power_behaviour")
+    behaviour.check_keys(behaviour_raw, _POWER_BEHAVIOUR)
+    overhead, idle, busy = (
+        read_figure(behaviour.required(behaviour_raw, key), behaviour, key, "dimensionless", kind)
+        for key, kind in zip(_POWER_BEHAVIOUR, _POWER_BEHAVIOUR_KINDS, strict=True)
     )
     if idle.si > busy.si:
-        raise fail(
-            "power_behaviour.idle_fraction",
-            f"idle ({idle.si:g}) must not exceed busy ({busy.si:g})",
+        raise behaviour.fail(
+            "idle_fraction", f"idle ({idle.si:g}) must not exceed busy ({busy.si:g})"
         )
     if busy.si == 0:
-        raise fail("power_behaviour.busy_fraction", "must be > 0")
+        raise behaviour.fail("busy_fraction", "must be > 0")
 
-    peak_raw = raw.get("peak")
-    if not isinstance(peak_raw, dict) or not peak_raw:
-        raise fail("peak", f"needs at least one dense peak among {', '.join(PRECISIONS)}")
-    peak = {}
-    for precision, table in peak_raw.items():
-        if precision not in PRECISIONS:
-            raise fail(f"peak.{precision}", f"unknown precision; known: {', '.join(PRECISIONS)}")
-        peak[precision] = figure(table, f"peak.{precision}", "compute rate")
+    peak_raw = fields.table(raw.get("peak"), "peak", f"a table [peak] of {', '.join(PRECISIONS)}")
+    if not peak_raw:
+        raise fields.fail("peak", f"needs at least one dense peak among {', '.join(PRECISIONS)}")
+    peaks = fields.within("peak")
+    peaks.check_keys(peak_raw, PRECISIONS)
+    peak = {
+        precision: read_figure(table, peaks, precision, "compute rate")
+        for precision, table in peak_raw.items()
+    }
 
-    memory = raw.get("memory", {})
-    if not isinstance(memory, dict) or set(memory) - {"kind", "capacity", "bandwidth"}:
-        raise fail("memory", "may hold only kind, capacity and bandwidth")
-    memory_kind = _read_text(memory, "kind", f"{where}: [memory]", required=False)
+    memory_raw = fields.table(raw.get("memory", {}), "memory", "a table [memory]")
+    memory = fields.within("memory")
+    memory.check_keys(memory_raw, ("kind", "capacity", "bandwidth"))
+    memory_kind = memory.optional_text(memory_raw, "kind") or None
     capacity = (
-        figure(memory["capacity"], "memory.capacity", "memory") if "capacity" in memory else None
-    )
-    bandwidth = (
-        figure(memory["bandwidth"], "memory.bandwidth", "memory bandwidth")
-        if "bandwidth" in memory
+        read_figure(memory_raw["capacity"], memory, "capacity", "memory")
+        if "capacity" in memory_raw
         else None
     )
-    price = figure(raw["price"], "price", "money") if "price" in raw else None
+    bandwidth = (
+        read_figure(memory_raw["bandwidth"], memory, "bandwidth", "memory bandwidth")
+        if "bandwidth" in memory_raw
+        else None
+    )
+    price = read_figure(raw["price"], fields, "price", "money") if "price" in raw else None
     return Profile(
-        id=profile_id, name=name, vendor=vendor, year=year, system=system,
+        id=profile_id, name=name, vendor=vendor, year=year,
+        system=SystemSpec(system_name, accelerators, system_power, power_to_tdp),
         cluster_overhead=overhead, idle_fraction=idle, busy_fraction=busy, peak=peak, tdp=tdp,
         aliases=tuple(aliases), notes=notes, memory_kind=memory_kind, memory_capacity=capacity,
         memory_bandwidth=bandwidth, price=price, path=where if isinstance(where, Path) else None,

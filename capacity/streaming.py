@@ -44,6 +44,7 @@ import numpy as np
 
 from capacity.errors import InputError, OutputError, Terminated
 from capacity.extras import import_extra
+from capacity.units import SECONDS_PER_DAY
 
 __all__ = [
     "PARQUET_SUFFIXES",
@@ -59,7 +60,7 @@ __all__ = [
 PARQUET_SUFFIXES = (".parquet", ".pq")
 # A temporary file whose writer cannot be checked (another host sharing the disk, a system
 # without /proc) is stale once untouched for this long: a live writer writes every chunk.
-STALE_AFTER_SECONDS = 24 * 3600
+STALE_AFTER_SECONDS = SECONDS_PER_DAY
 # Process start times from /proc are in clock ticks and the boot time in whole seconds.
 START_TIME_SLACK_SECONDS = 2.0
 # Longest file name most file systems take (ext4, XFS, APFS, NTFS).

@@ -14,12 +14,11 @@ from typing import Any
 
 import numpy as np
 
+from capacity.defaults import DEFAULTS
 from capacity.kernels.partial import Partial
 from capacity.kernels.problem import ReduceSpec
 
-__all__ = ["DEFAULT_QUANTILES", "OutputSummary", "summarize"]
-
-DEFAULT_QUANTILES = (0.05, 0.5, 0.95)
+__all__ = ["OutputSummary", "summarize"]
 
 
 @dataclass(frozen=True)
@@ -84,10 +83,10 @@ class OutputSummary:
         value = self.edges[b] + inside * (self.edges[b + 1] - self.edges[b])
         return float(np.clip(value, self.minimum, self.maximum))
 
-    def quantiles(self, qs: Sequence[float] = DEFAULT_QUANTILES) -> dict[float, float]:
+    def quantiles(self, qs: Sequence[float] = DEFAULTS.quantiles) -> dict[float, float]:
         return {q: self.quantile(q) for q in qs}
 
-    def to_dict(self, qs: Sequence[float] = DEFAULT_QUANTILES) -> dict[str, Any]:
+    def to_dict(self, qs: Sequence[float] = DEFAULTS.quantiles) -> dict[str, Any]:
         return {
             "unit": self.unit,
             "min": self.minimum,

@@ -1,6 +1,6 @@
 """Sweeps: the chain over every combination of power × PUE × utilization × chip mix.
 
-:func:`sweep` evaluates MODEL.md's chain at every point of the grid, in chunks, on the
+:func:`sweep` evaluates the model's chain at every point of the grid, in chunks, on the
 backend asked for (``auto``, ``numpy``, ``numba`` or ``cuda``; see
 :mod:`capacity.kernels.backends`). Every sweep reduces its points to min, max, mean and
 quantiles of each output, and to the best point of an objective under constraints, without
@@ -39,17 +39,19 @@ from capacity.checks import (
 from capacity.convert import (
     REFERENCE_CHIP,
     Conversion,
+    chain_input,
     check_options,
     convert,
     exceeds_grid,
     grid_share_warning,
     resolve_mix,
 )
+from capacity.defaults import DEFAULTS, MAX_BINS, RANGES
 from capacity.errors import InputError
 from capacity.extras import import_extra
 from capacity.fleet import build_fleet, fleet_assumptions, replaced_data_notes
 from capacity.grids import Grid, GridSet, known_grids, select_grids
-from capacity.inputs import bounded_number, check_finite_outputs
+from capacity.inputs import check_finite_outputs
 from capacity.kernels.backends import Backend, output_buffers, resolve_backend
 from capacity.kernels.partial import Partial
 from capacity.kernels.point import QUANTITIES
@@ -65,8 +67,8 @@ from capacity.objectives import (
 )
 from capacity.profiles import ProfileSet, profile_set
 from capacity.streaming import ParquetSink, atomic_destination, check_destination
-from capacity.summary import DEFAULT_QUANTILES, OutputSummary, summarize
-from capacity.units import SECONDS_PER_YEAR, parse_quantity, ureg
+from capacity.summary import OutputSummary, summarize
+from capacity.units import JOULES_PER_TWH, SECONDS_PER_YEAR, parse_quantity, ureg
 
 __all__ = [
     "SUMMARY_OUTPUTS",
@@ -80,12 +82,8 @@ __all__ = [
 
 # Outputs summarized by every sweep, in display order; grid shares are added per grid.
 SUMMARY_OUTPUTS = tuple(name for name in MEASURE_NAMES if ":" not in name)
-DEFAULT_BINS = 1024
-# Histogram bins per output: the kernels count each bin in an int32 per block.
-MAX_BINS = 1 << 16
 # Points per chunk: more than any sweep that fits in memory (a chunk is held at once).
 MAX_CHUNK_POINTS = 1 << 40
-JOULES_PER_TWH = float(ureg.Quantity(1, "TWh").to("J").magnitude)
 # Summaries of grid shares, by the prefix of their name, and the basis of each.
 GRID_SHARE_OUTPUTS = {"grid-share": "energy", "grid-capacity-share": "capacity"}
 # Share of the memory the OS reports available that an in-memory sweep may take.
@@ -157,7 +155,7 @@ class SweepResult:
     """Wall time of the whole call, set-up included."""
     compute_seconds: float
     """Wall time of the chunk loop: the kernels (and writing, with ``out``)."""
-    quantile_levels: tuple[float, ...] = DEFAULT_QUANTILES
+    quantile_levels: tuple[float, ...] = DEFAULTS.quantiles
     data: Mapping[str, np.ndarray] | None = field(default=None, repr=False)
     """Every output at every point (flat, point-major), for materialized sweeps."""
     out: Path | None = None
@@ -470,20 +468,20 @@ def plan_sweep(
     power: Any,
     *,
     chips: str | Sequence[str] | None = None,
-    pue: Any = 1.2,
-    utilization: Any = 0.8,
+    pue: Any = DEFAULTS.pue,
+    utilization: Any = DEFAULTS.utilization,
     mixes: Sequence[str | Mapping[str, Any]] | str | None = None,
     mix_step: float | None = None,
-    mfu: Any = 1.0,
-    precision: str = "bf16",
-    basis: str = "facility",
-    provision: str = "nameplate",
-    method: str = "system",
-    mix_basis: str = "power",
-    backend: str | Backend = "auto",
+    mfu: Any = DEFAULTS.mfu,
+    precision: str = DEFAULTS.precision,
+    basis: str = DEFAULTS.basis,
+    provision: str = DEFAULTS.provision,
+    method: str = DEFAULTS.method,
+    mix_basis: str = DEFAULTS.mix_basis,
+    backend: str | Backend = DEFAULTS.backend,
     objective: str | None = None,
     constraints: Iterable[str] | str | None = None,
-    bins: int = DEFAULT_BINS,
+    bins: int = DEFAULTS.sweep_bins,
     grids: Iterable[str | Grid] | None = None,
     profiles: ProfileSet | str | Path | None = None,
     grid_set: GridSet | None = None,
@@ -495,7 +493,7 @@ def plan_sweep(
     """
     check_options(basis=basis, provision=provision, precision=precision, method=method,
                   mix_basis=mix_basis)  # fmt: skip
-    mfu_value = bounded_number(number_like(mfu, "mfu"), "mfu", 0.0, 1.0)
+    mfu_value = chain_input(mfu, "mfu")
     if np.ndim(mfu_value):
         raise InputError("mfu must be one number in a sweep")
     positive_int(bins, "bins", MAX_BINS)
@@ -504,8 +502,10 @@ def plan_sweep(
                                  "constraints") or []  # fmt: skip
 
     power_axis = parse_power_axis(power)
-    pue_axis = parse_axis(number_like(pue, "pue"), "pue", 1.0, math.inf)
-    utilization_axis = parse_axis(number_like(utilization, "utilization"), "utilization", 0.0, 1.0)
+    pue_axis = parse_axis(number_like(pue, "pue"), "pue", *RANGES["pue"])
+    utilization_axis = parse_axis(
+        number_like(utilization, "utilization"), "utilization", *RANGES["utilization"]
+    )
     profiles = profile_set(profiles, overrides)
     chip_ids, mix_rows = _mix_table(_chip_list(chips, profiles), mixes, mix_step, profiles)
     fleet = build_fleet(chip_ids, profiles, method=method, provision=provision,
@@ -576,24 +576,24 @@ def sweep(
     power: Any,
     *,
     chips: str | Sequence[str] | None = None,
-    pue: Any = 1.2,
-    utilization: Any = 0.8,
+    pue: Any = DEFAULTS.pue,
+    utilization: Any = DEFAULTS.utilization,
     mixes: Sequence[str | Mapping[str, Any]] | str | None = None,
     mix_step: float | None = None,
-    mfu: Any = 1.0,
-    precision: str = "bf16",
-    basis: str = "facility",
-    provision: str = "nameplate",
-    method: str = "system",
-    mix_basis: str = "power",
-    backend: str | Backend = "auto",
+    mfu: Any = DEFAULTS.mfu,
+    precision: str = DEFAULTS.precision,
+    basis: str = DEFAULTS.basis,
+    provision: str = DEFAULTS.provision,
+    method: str = DEFAULTS.method,
+    mix_basis: str = DEFAULTS.mix_basis,
+    backend: str | Backend = DEFAULTS.backend,
     reduce: bool = False,
     objective: str | None = None,
     constraints: Iterable[str] | str | None = None,
     out: str | Path | None = None,
     chunk_points: int | None = None,
-    bins: int = DEFAULT_BINS,
-    quantiles: Sequence[float] = DEFAULT_QUANTILES,
+    bins: int = DEFAULTS.sweep_bins,
+    quantiles: Sequence[float] = DEFAULTS.quantiles,
     grids: Iterable[str | Grid] | None = None,
     profiles: ProfileSet | str | Path | None = None,
     grid_set: GridSet | None = None,

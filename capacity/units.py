@@ -24,6 +24,9 @@ from capacity.grammar import NoNumberError, read_count, read_quantity_text
 
 __all__ = [
     "DIMENSIONS",
+    "JOULES_PER_TWH",
+    "SECONDS_PER_DAY",
+    "SECONDS_PER_HOUR",
     "SECONDS_PER_YEAR",
     "Quantity",
     "describe_dimension",
@@ -53,8 +56,12 @@ def _build_registry() -> pint.UnitRegistry:
 ureg: pint.UnitRegistry = _build_registry()
 Quantity = ureg.Quantity
 
-# pint's year is the Julian year, 365.25 days (MODEL.md).
+# pint's year is the Julian year, 365.25 days (docs/model.md#average-power-and-energy).
 SECONDS_PER_YEAR: float = float(ureg.Quantity(1, "year").to("s").magnitude)
+SECONDS_PER_DAY: float = float(ureg.Quantity(1, "day").to("s").magnitude)
+SECONDS_PER_HOUR: float = float(ureg.Quantity(1, "hour").to("s").magnitude)
+# Energies are computed in J and shown in TWh.
+JOULES_PER_TWH: float = float(ureg.Quantity(1, "TWh").to("J").magnitude)
 
 # name of a dimension → (SI unit the model works in, an example for error messages)
 DIMENSIONS: dict[str, tuple[str, str]] = {

@@ -1,4 +1,4 @@
-"""The chain of MODEL.md at one sweep point, written once for every backend.
+"""The chain (docs/model.md#sweeps) at one sweep point, written once for every backend.
 
 A sweep point is a power, a PUE, a utilization and a mix. Everything a mix contributes is
 linear in IT power, so each mix is first reduced to four coefficients per watt of IT power

@@ -1,4 +1,4 @@
-"""The chain of MODEL.md for one scenario at one Monte Carlo sample, written once.
+"""The chain (docs/model.md) for one scenario at one Monte Carlo sample, written once.
 
 Input ``v`` at sample ``i`` is row ``v`` of the distribution table evaluated at the uniform
 number ``uniform(keys[v], i)``. :func:`draw_inputs` draws every input of a sample into a

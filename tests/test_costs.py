@@ -285,7 +285,11 @@ def test_a_cost_file_reads(tmp_path):
             "hardware_lifetime",
             "high: needs a duration",
         ),
-        (('value = "20 year"', 'value = "20 year"\nlimit = 1'), "facility_lifetime", "unknown"),
+        (
+            ('value = "20 year"', 'value = "20 year"\nlimit = 1'),
+            "facility_lifetime.limit",
+            "unknown",
+        ),
     ],
 )
 def test_a_malformed_cost_file_names_the_file_and_field(tmp_path, change, field, problem):
@@ -298,7 +302,7 @@ def test_a_malformed_cost_file_names_the_file_and_field(tmp_path, change, field,
 
 def test_a_missing_table_is_named(tmp_path):
     path = _write(tmp_path, GOOD.split("[discount_rate]")[0])
-    with pytest.raises(ProfileError, match=r"field 'discount_rate': missing"):
+    with pytest.raises(ProfileError, match=r"field 'discount_rate': required, missing"):
         load_cost_defaults(path)
 
 

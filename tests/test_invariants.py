@@ -1,4 +1,4 @@
-"""The invariants of MODEL.md as hypothesis property tests (backend agreement: test_kernels.py)."""
+"""The invariants of docs/model.md#invariants as hypothesis property tests (backends: test_kernels.py)."""
 
 from __future__ import annotations
 

@@ -272,6 +272,27 @@ def test_multiplier_settings(profiles: ProfileSet) -> None:
     )
 
 
+def test_each_input_carries_its_dimension_and_unit() -> None:
+    """Values are SI in ``unit``; a range taken from a sourced figure is written in the
+    figure's own unit (costs.toml's 57.5-89.2 USD/MWh for electricity)."""
+    result = montecarlo("uniform:0.9GW,1.1GW", chip="h100", samples=100, backend="numpy")
+    inputs = {i.name.removeprefix(f"{result.top}: "): i for i in result.inputs}
+    assert (inputs["power"].dimension, inputs["power"].unit) == ("power", "W")
+    electricity = inputs["electricity price"]
+    assert (electricity.dimension, electricity.unit) == ("energy price", "USD/J")
+    assert electricity.text == "tri:57.5,80.6,89.2 USD/MWh"
+    assert electricity.nominal == pytest.approx(80.6 / 3.6e9)
+    price = inputs["price of h100-sxm"]
+    assert (price.dimension, price.unit) == ("money", "USD")
+    assert price.text.endswith(" USD")
+    counted = montecarlo(accelerators="tri:4M,4.5M,5M", chip="h100", samples=100,
+                         backend="numpy", pue="uniform:1.1,1.3")  # fmt: skip
+    by_name = {i.name.removeprefix(f"{counted.top}: "): i for i in counted.inputs}
+    assert (by_name["accelerators"].dimension, by_name["accelerators"].unit) == ("count", "")
+    assert (by_name["pue"].dimension, by_name["pue"].unit) == ("dimensionless", "")
+    assert counted.to_dict()["inputs"][0]["unit"] == ""
+
+
 def test_tornado_and_rank_correlation() -> None:
     result = montecarlo(
         "1 GW", chip="h100", pue="tri:1.1,1.2,1.4", utilization="uniform:0.6,0.9",

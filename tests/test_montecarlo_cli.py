@@ -246,3 +246,16 @@ def test_progress_bar_only_on_a_terminal(monkeypatch: pytest.MonkeyPatch) -> Non
     assert shown.exit_code == 0, shown.output
     assert "20,000 samples" in shown.stdout
     assert "20,000/20,000 samples" in shown.stderr
+
+
+def test_inputs_are_shown_in_their_units_without_guessing_from_names() -> None:
+    """The table formats each input by the unit it carries: a count of accelerators as one,
+    the electricity price in USD/MWh, prices in USD."""
+    result = run("montecarlo", "tri:4M,4.5M,5M", "--chip", "h100", "--samples", "2000", *NUMPY)
+    assert result.exit_code == 0, result.output
+    table = result.stdout.split("Uncertain inputs")[1].split("Outputs over")[0]
+    rows = {line.split("│")[1].strip(): line for line in table.splitlines() if "│" in line}
+    assert "4,500,000" in rows["accelerators"]
+    assert "tri:57.5,80.6,89.2 USD/MWh" in rows["electricity price"]
+    assert "80.6 USD/MWh" in rows["electricity price"]
+    assert "USD" in rows["price of h100-sxm"]

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import csv
 from pathlib import Path
 
 import pytest
@@ -19,10 +18,6 @@ IDS = [
 
 def test_every_reference_accelerator_has_a_profile(profiles: ProfileSet) -> None:
     assert sorted(profiles) == sorted(IDS)
-    reference = Path(__file__).resolve().parents[2] / "shared" / "reference" / "accelerators.csv"
-    if reference.exists():  # the steering repo's table, where it sits beside this checkout
-        with reference.open() as handle:
-            assert len(list(csv.DictReader(handle))) == len(IDS)
 
 
 @pytest.mark.parametrize(

@@ -7,9 +7,10 @@ import pytest
 from capacity import convert, convert_accelerators
 from capacity.profiles import ProfileSet
 
-# shared/reference/accelerators.md §3, "Derived all-in IT power per accelerator": system power
-# ÷ accelerators, accelerators per 1 GW of IT power, and dense BF16 EFLOP/s per GW of IT power.
-# The table rounds to whole watts, whole accelerators and whole PFLOP/s per MW.
+# Reference values computed apart from the code, from each reference system's published power
+# (the profiles' sources; docs/model.md#power-per-accelerator): all-in IT power per accelerator
+# (system power ÷ accelerators), accelerators per 1 GW of IT power, and dense BF16 EFLOP/s per
+# GW of IT power, rounded to whole watts, whole accelerators and whole PFLOP/s per MW.
 ALL_IN = [
     # chip, W per accelerator, accelerators per GW IT, BF16 EFLOP/s per GW IT
     ("h100-sxm", 1275, 784_314, 776),  # DGX H100: 10.2 kW / 8 (NVIDIA DGX H100 user guide)

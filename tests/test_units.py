@@ -79,3 +79,10 @@ def test_non_counts_are_not_counts(text: str) -> None:
 def test_negative_count_is_refused() -> None:
     with pytest.raises(UnitError):
         parse_count(-5)
+
+
+def test_energy_and_time_constants() -> None:
+    from capacity.units import JOULES_PER_TWH, SECONDS_PER_DAY
+
+    assert JOULES_PER_TWH == 3.6e15  # 1 TWh = 1e12 W × 3600 s
+    assert SECONDS_PER_DAY == 86_400.0

@@ -1,33 +1,28 @@
-"""The ``capacity`` command: the typer app and how a command ends when something goes wrong.
+"""The ``capacity`` command: the typer app, the commands it registers, and its entry point.
 
-- A :class:`CapacityError` (bad input, a file that cannot be written) and any other error
-  of the operating system (a file that cannot be read) are one ``error:`` line on stderr and
-  exit code 2, never a traceback.
-- Ctrl-C, SIGTERM and SIGHUP unwind through the clean-up of partial outputs, then say so in
-  one line and exit with 128 + the signal's number (130 for Ctrl-C).
-- A reader that closes the pipe early (``capacity chips | head -1``) ends the command
-  quietly with exit code 1, as click and rich do where they meet the closed pipe first.
-- Standard output and error write ASCII look-alikes of the characters their encoding lacks.
+Each command is a plain function of a module of this package (which never imports this
+one); the app registers it with the shared options expanded
+(:func:`~capacity.cli.options.expand_option_groups`) and its errors reported as one line
+(:func:`~capacity.cli.errors.reports_errors`). Standard output and error write ASCII
+look-alikes of the characters their encoding lacks.
 """
 
 from __future__ import annotations
 
-import contextlib
-import errno
-import functools
-import os
 import sys
 from collections.abc import Callable
-from pathlib import Path
-from typing import Annotated, Any, NoReturn, TypeVar
+from typing import Annotated, Any
 
 import typer
 
 from capacity import __version__
+from capacity.cli import check, chips, convert, costs, examples, montecarlo, portfolio, sweep
+from capacity.cli.errors import EXIT_BAD_INPUT, EXIT_INTERRUPTED, ended, reports_errors, say
 from capacity.cli.format import echo, use_lookalikes
 from capacity.cli.once import CapacityTyper
-from capacity.errors import CapacityError, Terminated
-from capacity.streaming import remove_stale_temporaries, unwinding_on_signals
+from capacity.cli.options import expand_option_groups
+from capacity.errors import Terminated
+from capacity.streaming import unwinding_on_signals
 
 # CapacityTyper: a single-value option given twice is an error (capacity/cli/once.py).
 # add_completion: --install-completion and --show-completion (bash, zsh, fish, PowerShell).
@@ -38,15 +33,6 @@ app = CapacityTyper(
     pretty_exceptions_enable=False,
     add_completion=True,
 )
-
-Command = TypeVar("Command", bound=Callable[..., Any])
-
-# Exit status for bad input, as for typer's own usage errors.
-EXIT_BAD_INPUT = 2
-# Exit status of a command whose reader closed standard output, as click and rich give.
-EXIT_BROKEN_PIPE = 1
-# Exit status after Ctrl-C: 128 + SIGINT's number.
-EXIT_INTERRUPTED = 130
 
 
 def _print_version(value: bool) -> None:
@@ -67,105 +53,21 @@ def _options(
     """The options of ``capacity`` itself, before the command."""
 
 
-def reports_errors(command: Command) -> Command:
-    """Turn errors, interruptions and a closed pipe into one line on stderr and an exit code.
-
-    Standard output is flushed before the command returns, so that a closed pipe shows here
-    rather than as a traceback while Python exits.
-    """
-
-    @functools.wraps(command)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            result = command(*args, **kwargs)
-            sys.stdout.flush()
-            return result
-        except BaseException as error:  # ended() re-raises what it does not handle
-            ended(error, typer.Exit)
-
-    return wrapper  # type: ignore[return-value]
-
-
-def ended(error: BaseException, exit: Callable[[int], BaseException]) -> NoReturn:
-    """Report how a command ended (one line on stderr) and raise ``exit(status)``; re-raise
-    ``error`` itself where it is neither an error to report nor a stop."""
-    error = _stop_behind(error)
-    if isinstance(error, OSError) and error.errno == errno.EPIPE:
-        _silence_stdout()
-        raise exit(EXIT_BROKEN_PIPE) from None
-    if isinstance(error, CapacityError):
-        _say(f"error: {error}")
-        raise exit(EXIT_BAD_INPUT) from None
-    if isinstance(error, OSError):
-        _say(f"error: {os_error_text(error)}")
-        raise exit(EXIT_BAD_INPUT) from None
-    if isinstance(error, Terminated):
-        _say(f"stopped by {error}")
-        raise exit(error.exit_status) from None
-    if isinstance(error, KeyboardInterrupt):
-        _say("interrupted")
-        raise exit(EXIT_INTERRUPTED) from None
-    raise error
-
-
-def _stop_behind(error: BaseException) -> BaseException:
-    """The stop (Ctrl-C, a signal) that caused ``error``, if any, else ``error``.
-
-    A signal's exception raised while compiled code had called back into Python (numba
-    does) comes out wrapped in a SystemError whose cause is the stop.
-    """
-    seen = set()
-    cause: BaseException | None = error
-    while cause is not None and id(cause) not in seen:
-        if isinstance(cause, Terminated | KeyboardInterrupt):
-            return cause
-        seen.add(id(cause))
-        cause = cause.__cause__ or cause.__context__
-    return error
-
-
-def os_error_text(error: OSError) -> str:
-    """An operating-system error as one line naming the file: "'x.toml': Permission denied"."""
-    reason = os.strerror(error.errno) if error.errno is not None else str(error)
-    names = [repr(str(name)) for name in (error.filename, error.filename2) if name is not None]
-    return f"{' → '.join(names)}: {reason}" if names else reason or type(error).__name__
-
-
-def remove_stale_output(destination: str | Path) -> None:
-    """Remove temporary files of stopped runs beside ``destination``, saying so on stderr."""
-    stale = remove_stale_temporaries(Path(destination).expanduser())
-    if stale:
-        _say(stale.message())
-
-
-def _say(line: str) -> None:
-    with contextlib.suppress(OSError):  # stderr may be a closed pipe as well
-        echo(line, err=True)
-
-
-def _silence_stdout() -> None:
-    """Point standard output at /dev/null, so that Python's flush at exit finds no closed
-    pipe (which it would report as "Exception ignored ... BrokenPipeError")."""
-    with contextlib.suppress(OSError, ValueError, AttributeError):
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-        os.close(devnull)
-
-
-def _register() -> None:
-    from capacity.cli import (  # noqa: F401  (each module adds its commands)
-        check,
-        chips,
-        convert,
-        costs,
-        examples,
-        montecarlo,
-        portfolio,
-        sweep,
-    )
-
-
-_register()
+# The commands, in the order of `capacity --help`.
+COMMANDS: dict[str, Callable[..., Any]] = {
+    "check": check.check_command,
+    "chips": chips.chips,
+    "show": chips.show,
+    "grids": chips.grids,
+    "convert": convert.convert_command,
+    "costs": costs.costs_command,
+    "montecarlo": montecarlo.montecarlo_command,
+    "examples": examples.examples,
+    "portfolio": portfolio.portfolio_command,
+    "sweep": sweep.sweep_command,
+}
+for _name, _command in COMMANDS.items():
+    app.command(name=_name)(reports_errors(expand_option_groups(_command)))
 
 
 def main() -> None:
@@ -178,10 +80,10 @@ def main() -> None:
         except typer.TyperException as error:  # a usage error: bad option or argument
             text = usage_error_text(error)
             if text:  # empty where no arguments showed the help instead
-                _say(f"error: {text}")
+                say(f"error: {text}")
             raise SystemExit(getattr(error, "exit_code", EXIT_BAD_INPUT)) from None
         except typer.Abort:
-            _say("interrupted")
+            say("interrupted")
             raise SystemExit(EXIT_INTERRUPTED) from None
         except (OSError, Terminated, KeyboardInterrupt) as error:  # outside any command
             ended(error, SystemExit)

@@ -11,7 +11,6 @@ from rich.table import Table
 
 from capacity.claims import (
     CLAIM_FORMS,
-    DEFAULT_TOLERANCE,
     READINGS,
     AcceleratorCheck,
     Claim,
@@ -19,32 +18,26 @@ from capacity.claims import (
     ShareCheck,
     check_claim,
 )
-from capacity.cli.app import app, reports_errors
 from capacity.cli.format import echo, human, percent, to_json, wide_console
 from capacity.cli.options import (
-    DEFAULTS,
     BasisOption,
+    DataOptions,
     FormatOption,
-    GridFileOption,
     MethodOption,
-    ProfilesOption,
     ProvisionOption,
-    SetOption,
+    PueOption,
+    UtilizationOption,
     check_format,
     number_option,
-    parse_overrides,
 )
 from capacity.cli.shares import ShareCells
+from capacity.defaults import DEFAULTS
 from capacity.errors import InputError
-from capacity.grids import load_grids
-from capacity.profiles import load_profiles
 from capacity.units import format_count
 
 _BASIS_WORDS = {"facility": "facility power", "it": "IT power"}
 
 
-@app.command(name="check")
-@reports_errors
 def check_command(
     claim: Annotated[
         str | None,
@@ -55,6 +48,7 @@ def check_command(
             "or --percent/--grid.",
         ),
     ] = None,
+    *,
     power: Annotated[
         str | None, typer.Option(help="The claim's power ('30GW'), instead of CLAIM.")
     ] = None,
@@ -73,13 +67,8 @@ def check_command(
         typer.Option("--percent", help="Claimed share of --grid in percent ('25', '20-25')."),
     ] = None,
     grid: Annotated[str | None, typer.Option(help="Grid id of --percent.")] = None,
-    pue: Annotated[
-        float | None, typer.Option(parser=number_option, help="Facility ÷ IT power, ≥ 1. [1.2]")
-    ] = None,
-    utilization: Annotated[
-        float | None,
-        typer.Option(parser=number_option, help="Fraction of time the fleet is busy. [0.8]"),
-    ] = None,
+    pue: PueOption = None,
+    utilization: UtilizationOption = None,
     basis: BasisOption = None,
     provision: ProvisionOption = None,
     method: MethodOption = None,
@@ -88,22 +77,18 @@ def check_command(
         typer.Option(
             parser=number_option, help="Claimed ÷ model within 1 ± this is 'consistent'."
         ),
-    ] = DEFAULT_TOLERANCE,
-    grid_file: GridFileOption = None,
-    set_: SetOption = None,
-    profiles: ProfilesOption = None,
+    ] = DEFAULTS.tolerance,
+    data: DataOptions,
     output_format: FormatOption = "table",
 ) -> None:
     """Check a claim that a power amounts to a number of accelerators or a share of a grid,
     and say what would make it true."""
     check_format(output_format, ("table", "json"))
-    given = {
+    options = {
         "pue": pue, "utilization": utilization, "basis": basis, "provision": provision,
         "method": method,
     }  # fmt: skip
-    chosen: dict[str, Any] = {
-        name: DEFAULTS[name] if value is None else value for name, value in given.items()
-    }
+    given: dict[str, Any] = {name: value for name, value in options.items() if value is not None}
     parts = {"--power": power, "--count": count, "--percent": percent_, "--grid": grid}
     if claim is not None:
         named = [name for name, value in parts.items() if value is not None]
@@ -122,10 +107,8 @@ def check_command(
         parsed,
         chip=fleet_chip,
         tolerance=tolerance,
-        profiles=load_profiles(profiles),
-        grid_set=load_grids(grid_file),
-        overrides=parse_overrides(set_),
-        **chosen,
+        **data.api_options(),
+        **given,
     )
     if output_format == "json":
         echo(to_json(report.to_dict()))
@@ -138,7 +121,7 @@ def _print_report(report: ClaimReport, given: dict[str, Any]) -> None:
     inputs = report.inputs
 
     def label(name: str) -> str:
-        return f"{inputs[name]}" + (" (default)" if given.get(name) is None else "")
+        return f"{inputs[name]}" + ("" if name in given else " (default)")
 
     console.print(f"Claim: {report.claim.text}", markup=False, highlight=False, soft_wrap=True)
     overview = Table(title="Inputs", show_header=False)

@@ -9,7 +9,6 @@ import typer
 from rich.table import Table
 
 from capacity.chain import provisioned_power
-from capacity.cli.app import app, reports_errors
 from capacity.cli.format import echo, human, to_json, wide_console
 from capacity.cli.options import FormatOption, GridFileOption, ProfilesOption, check_format
 from capacity.figures import Figure, weakest_confidence
@@ -69,8 +68,6 @@ def _chip_row(profile: Profile) -> dict[str, Any]:
     }
 
 
-@app.command()
-@reports_errors
 def chips(
     profiles: ProfilesOption = None,
     output_format: FormatOption = "table",
@@ -119,8 +116,6 @@ def chips(
     _echo_replaced(known[profile_id].replacement_note for profile_id in known)
 
 
-@app.command()
-@reports_errors
 def show(
     chip: Annotated[str, typer.Argument(help="Profile id or alias, e.g. h100 or gb300.")],
     profiles: ProfilesOption = None,
@@ -165,8 +160,6 @@ def show(
         console.print(profile.notes)
 
 
-@app.command()
-@reports_errors
 def grids(
     grid_files: GridFileOption = None,
     output_format: FormatOption = "table",

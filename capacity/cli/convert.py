@@ -2,125 +2,88 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
-import typer
 from rich.table import Table
 
-from capacity.cli.app import app, reports_errors
 from capacity.cli.format import echo, human, scientific, to_csv, to_json, wide_console
 from capacity.cli.options import (
-    DEFAULTS,
-    BasisOption,
-    ChipOption,
+    ChipOptions,
+    DataOptions,
     FormatOption,
-    GridFileOption,
     GridOption,
-    MethodOption,
-    MixBasisOption,
-    MixOption,
-    PrecisionOption,
-    ProfilesOption,
-    ProvisionOption,
-    SetOption,
+    InputOptions,
+    ModelOptions,
+    PowerOrCountArgument,
     check_format,
-    number_option,
-    parse_overrides,
 )
 from capacity.cli.shares import ShareCells
 from capacity.convert import Conversion, convert, convert_accelerators
 from capacity.errors import InputError, UnitError
-from capacity.grids import load_grids
-from capacity.profiles import load_profiles
 from capacity.units import format_count, parse_count
 
 
-@app.command(name="convert")
-@reports_errors
 def convert_command(
-    power_or_count: Annotated[
-        str,
-        typer.Argument(
-            metavar="POWER_OR_COUNT",
-            help="A power ('30GW', '150 MW') or a count of accelerators ('200000', '4.5M').",
-        ),
-    ],
-    chip: ChipOption = None,
-    mix: MixOption = None,
-    pue: Annotated[
-        float | None, typer.Option(parser=number_option, help="Facility ÷ IT power, ≥ 1. [1.2]")
-    ] = None,
-    utilization: Annotated[
-        float | None,
-        typer.Option(parser=number_option, help="Fraction of time the fleet is busy. [0.8]"),
-    ] = None,
-    mfu: Annotated[
-        float | None,
-        typer.Option(
-            parser=number_option, help="Fraction of peak FLOP/s achieved while busy. [1.0]"
-        ),
-    ] = None,
-    basis: BasisOption = None,
-    provision: ProvisionOption = None,
-    precision: PrecisionOption = None,
-    method: MethodOption = None,
-    mix_basis: MixBasisOption = None,
+    power_or_count: PowerOrCountArgument,
+    *,
+    chips: ChipOptions,
+    inputs: InputOptions,
+    model: ModelOptions,
     grid: GridOption = None,
-    grid_file: GridFileOption = None,
-    set_: SetOption = None,
-    profiles: ProfilesOption = None,
+    data: DataOptions,
     output_format: FormatOption = "table",
 ) -> None:
     """Convert a power (or a number of accelerators) into accelerators, FLOP/s, energy and
     grid share."""
     check_format(output_format, ("table", "json", "csv"))
-    given = {
-        "pue": pue, "utilization": utilization, "mfu": mfu, "basis": basis,
-        "provision": provision, "precision": precision, "method": method, "mix_basis": mix_basis,
-    }  # fmt: skip
-    chosen = {name: DEFAULTS[name] if value is None else value for name, value in given.items()}
-    options: dict[str, Any] = {
-        "chip": chip,
-        "mix": mix,
-        "grids": grid,
-        "profiles": load_profiles(profiles),
-        "grid_set": load_grids(grid_file),
-        "overrides": parse_overrides(set_),
-        **{k: v for k, v in chosen.items() if k != "basis"},
-    }
-    count = parse_count(power_or_count, "POWER_OR_COUNT")
-    if count is not None:
-        if basis is not None:
-            raise InputError("--basis applies to a power; POWER_OR_COUNT here is a count")
-        result = convert_accelerators(count, **options)
-    else:
-        try:
-            result = convert(power_or_count, basis=str(chosen["basis"]), **options)
-        except UnitError as error:
-            raise UnitError(
-                f"{error} (POWER_OR_COUNT is a power such as '30GW' or a count such as '200k')"
-            ) from None
+    given = {**inputs.given(), **model.given()}
+    result = converted(
+        power_or_count,
+        example="30GW",
+        **chips.given(),
+        **given,
+        grids=grid,
+        profiles=data.profile_set(),
+        grid_set=data.grid_set(),
+        overrides=data.overrides(),
+    )
     if output_format == "json":
         echo(to_json(result.to_dict()))
     elif output_format == "csv":
         echo(to_csv(result.to_dict()), nl=False)
     else:
-        _print_table(result, chosen, given, count is not None)
+        _print_table(result, given)
 
 
-def _print_table(
-    result: Conversion, chosen: dict[str, Any], given: dict[str, Any], from_count: bool
-) -> None:
+def converted(power_or_count: str, *, example: str, **options: Any) -> Conversion:
+    """POWER_OR_COUNT through :func:`capacity.convert` (a power) or
+    :func:`capacity.convert_accelerators` (a count), with ``options``; ``example`` is a power
+    that error messages suggest."""
+    count = parse_count(power_or_count, "POWER_OR_COUNT")
+    if count is not None:
+        if "basis" in options:
+            raise InputError("--basis applies to a power; POWER_OR_COUNT here is a count")
+        return convert_accelerators(count, **options)
+    try:
+        return convert(power_or_count, **options)
+    except UnitError as error:
+        raise UnitError(
+            f"{error} (POWER_OR_COUNT is a power such as {example!r} or a count such as '200k')"
+        ) from None
+
+
+def _print_table(result: Conversion, given: dict[str, Any]) -> None:
     console = wide_console(110)
-    default = {name: given[name] is None for name in given}
+    chosen = result.inputs
+    from_count = "power_w" not in chosen
 
     def label(name: str) -> str:
-        return f"{chosen[name]}" + (" (default)" if default[name] else "")
+        return f"{chosen[name]}" + ("" if name in given else " (default)")
 
     if from_count:
         headline = f"{format_count(result.accelerators.magnitude)} accelerators"
     else:
-        headline = f"{human(result.inputs['power_w'], 'W')} of {chosen['basis']} power"
+        headline = f"{human(chosen['power_w'], 'W')} of {chosen['basis']} power"
     inputs = Table(title=f"{headline}: inputs", show_header=False)
     inputs.add_column("input")
     inputs.add_column("value")

@@ -2,36 +2,27 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
-import typer
 from rich.table import Table
 
-from capacity.cli.app import app, reports_errors
+from capacity.cli.convert import converted
 from capacity.cli.format import echo, human, money, to_json, wide_console
 from capacity.cli.options import (
     COST_OPTIONS,
-    DEFAULTS,
-    BasisOption,
-    ChipOption,
-    DiscountRateOption,
-    FacilityLifetimeOption,
+    ChipOptions,
+    CostOptions,
     FormatOption,
-    LifetimeOption,
-    MethodOption,
-    MixBasisOption,
-    MixOption,
-    PrecisionOption,
+    InputOptions,
+    ModelOptions,
+    PowerOrCountArgument,
     ProfilesOption,
-    ProvisionOption,
     SetOption,
     check_format,
     cost_option_names,
-    number_option,
     parse_overrides,
-    price_overrides,
 )
-from capacity.convert import Conversion, convert, convert_accelerators
+from capacity.convert import Conversion
 from capacity.costs import (
     COST_PARAMETERS,
     CostAssumptions,
@@ -41,55 +32,19 @@ from capacity.costs import (
     shown,
     shown_range,
 )
-from capacity.errors import InputError, ProfileError, UnitError
+from capacity.errors import InputError, ProfileError
 from capacity.figures import Figure
 from capacity.profiles import load_profiles
-from capacity.units import format_count, parse_count
+from capacity.units import format_count
 
 
-@app.command(name="costs")
-@reports_errors
 def costs_command(
-    power_or_count: Annotated[
-        str,
-        typer.Argument(
-            metavar="POWER_OR_COUNT",
-            help="A power ('1GW', '150 MW') or a count of accelerators ('200000', '4.5M').",
-        ),
-    ],
-    chip: ChipOption = None,
-    mix: MixOption = None,
-    pue: Annotated[
-        float | None, typer.Option(parser=number_option, help="Facility ÷ IT power, ≥ 1. [1.2]")
-    ] = None,
-    utilization: Annotated[
-        float | None,
-        typer.Option(parser=number_option, help="Fraction of time the fleet is busy. [0.8]"),
-    ] = None,
-    mfu: Annotated[
-        float | None,
-        typer.Option(
-            parser=number_option, help="Fraction of peak FLOP/s achieved while busy. [1.0]"
-        ),
-    ] = None,
-    basis: BasisOption = None,
-    provision: ProvisionOption = None,
-    precision: PrecisionOption = None,
-    method: MethodOption = None,
-    mix_basis: MixBasisOption = None,
-    price: Annotated[
-        list[str] | None,
-        typer.Option(help="Price per accelerator: CHIP=VALUE, e.g. gb300=55000USD (repeatable)."),
-    ] = None,
-    facility_capex: Annotated[
-        str | None, typer.Option(help="Facility capex per watt of IT power, e.g. 11USD/W.")
-    ] = None,
-    electricity: Annotated[
-        str | None, typer.Option(help="Electricity price, e.g. 80USD/MWh.")
-    ] = None,
-    lifetime: LifetimeOption = None,
-    facility_lifetime: FacilityLifetimeOption = None,
-    discount_rate: DiscountRateOption = None,
+    power_or_count: PowerOrCountArgument,
+    *,
+    chips: ChipOptions,
+    inputs: InputOptions,
+    model: ModelOptions,
+    costs: CostOptions,
     set_: SetOption = None,
     profiles: ProfilesOption = None,
     output_format: FormatOption = "table",
@@ -97,66 +52,41 @@ def costs_command(
     """Capex, energy cost and annual cost of ownership of a power (or a number of
     accelerators): every default shown with its value, confidence and source."""
     check_format(output_format, ("table", "json"))
-    given = {
-        "pue": pue, "utilization": utilization, "mfu": mfu, "basis": basis,
-        "provision": provision, "precision": precision, "method": method, "mix_basis": mix_basis,
-    }  # fmt: skip
-    chosen = {name: DEFAULTS[name] if value is None else value for name, value in given.items()}
+    given = {**inputs.given(), **model.given()}
     profile_set = load_profiles(profiles)
     overrides = parse_overrides(set_)
     if overrides:
         profile_set = profile_set.with_overrides(overrides)
-    options: dict[str, Any] = {
-        "chip": chip,
-        "mix": mix,
-        "profiles": profile_set,
-        **{k: v for k, v in chosen.items() if k != "basis"},
-    }
-    count = parse_count(power_or_count, "POWER_OR_COUNT")
-    if count is not None:
-        if basis is not None:
-            raise InputError("--basis applies to a power; POWER_OR_COUNT here is a count")
-        conversion = convert_accelerators(count, **options)
-    else:
-        try:
-            conversion = convert(power_or_count, basis=str(chosen["basis"]), **options)
-        except UnitError as error:
-            raise UnitError(
-                f"{error} (POWER_OR_COUNT is a power such as '1GW' or a count such as '200k')"
-            ) from None
-    cost_overrides = price_overrides(price)
-    values = {
-        "facility_capex": facility_capex, "electricity": electricity, "lifetime": lifetime,
-        "facility_lifetime": facility_lifetime, "discount_rate": discount_rate,
-    }  # fmt: skip
-    cost_overrides |= {COST_OPTIONS[k]: v for k, v in values.items() if v is not None}
+    conversion = converted(
+        power_or_count, example="1GW", **chips.given(), **given, profiles=profile_set
+    )
+    cost_overrides = costs.overrides()
     try:
         assumptions = cost_assumptions(conversion.chips, profile_set, cost_overrides)
     except ProfileError as error:  # a malformed override: name the option, not the API key
         raise InputError(cost_option_names(str(error))) from None
-    costs = conversion_costs(conversion, assumptions)
+    figures = conversion_costs(conversion, assumptions)
     if output_format == "json":
         document = {
             "conversion": conversion.to_dict(),
             "cost_parameters": assumptions.to_dict(),
-            "costs": costs.to_dict(),
+            "costs": figures.to_dict(),
         }
         echo(to_json(document))
     else:
-        _print_tables(conversion, assumptions, costs, chosen, given)
+        _print_tables(conversion, assumptions, figures, given)
 
 
 def _print_tables(
     conversion: Conversion,
     assumptions: CostAssumptions,
     costs: Costs,
-    chosen: dict[str, Any],
     given: dict[str, Any],
 ) -> None:
     console = wide_console(120)
 
     def label(name: str) -> str:
-        return f"{chosen[name]}" + (" (default)" if given[name] is None else "")
+        return f"{conversion.inputs[name]}" + ("" if name in given else " (default)")
 
     chips = ", ".join(f"{chip} {float(conversion.mix[chip]):.3g}" for chip in conversion.chips)
     headline = Table(title="Capacity", show_header=False)

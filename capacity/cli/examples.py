@@ -5,14 +5,11 @@ from __future__ import annotations
 
 from rich.table import Table
 
-from capacity.cli.app import app, reports_errors
 from capacity.cli.format import echo, to_json, wide_console
 from capacity.cli.options import FormatOption, check_format
 from capacity.example_portfolios import example_portfolios
 
 
-@app.command()
-@reports_errors
 def examples(output_format: FormatOption = "table") -> None:
     """List the example portfolios shipped with capacity (read one with
     'capacity portfolio --example NAME')."""

@@ -11,7 +11,6 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from capacity.cli.app import app, reports_errors
 from capacity.cli.format import (
     MONEY_SCALES,
     echo,
@@ -24,39 +23,30 @@ from capacity.cli.format import (
 )
 from capacity.cli.options import (
     COST_OPTIONS,
-    BasisOption,
-    ChipOption,
-    DiscountRateOption,
-    FacilityLifetimeOption,
+    BackendOption,
+    ChipOptions,
+    DataOptions,
     FormatOption,
-    GridFileOption,
-    LifetimeOption,
-    MethodOption,
-    MixBasisOption,
-    MixOption,
-    PrecisionOption,
-    ProfilesOption,
-    ProvisionOption,
-    SetOption,
+    ModelOptions,
+    SeedOption,
+    UncertainCostOptions,
+    UncertainInputOptions,
     check_format,
     cost_option_names,
     integer_option,
+    listed,
     number_option,
-    parse_overrides,
-    price_overrides,
 )
 from capacity.cli.progress import progress_bar
 from capacity.cli.shares import ShareCells
-from capacity.distributions import is_distribution_text
+from capacity.costs import COST_PARAMETERS
+from capacity.defaults import DEFAULTS
+from capacity.distributions import COUNT, is_distribution_text
 from capacity.errors import CapacityError, InputError, ProfileError, UnitError
-from capacity.grids import load_grids
-from capacity.montecarlo import DEFAULT_BINS, MonteCarloResult, TornadoBar, montecarlo
-from capacity.profiles import load_profiles
-from capacity.summary import DEFAULT_QUANTILES, OutputSummary
-from capacity.units import SECONDS_PER_YEAR, Quantity, format_count, parse_count
+from capacity.montecarlo import InputSummary, MonteCarloResult, TornadoBar, montecarlo
+from capacity.summary import OutputSummary
+from capacity.units import JOULES_PER_TWH, SECONDS_PER_YEAR, Quantity, format_count, parse_count
 
-_JOULES_PER_TWH = 3.6e15
-_JOULES_PER_MWH = 3.6e9
 # The outputs of the table, in order (grid shares follow), with their labels.
 _OUTPUTS = {
     "accelerators": "accelerators",
@@ -70,15 +60,14 @@ _OUTPUTS = {
 }
 _TORNADO_OUTPUTS = ("delivered_flops", "accelerators")
 _TORNADO_BARS = 8
-_DEFAULT_GRID = "global-datacenters"
+# The unit an input of each dimension of money is shown in: as the costs table shows it.
+_SHOWN_UNITS = {dimension: unit for dimension, _, unit in COST_PARAMETERS.values() if unit}
 # A swing smaller than this fraction of the output is rounding, not sensitivity.
 _ROUNDING = 1e-9
 # The std comes from sums of squares: below this fraction of the mean it is rounding.
 _ROUNDING_STD = 1e-6
 
 
-@app.command(name="montecarlo")
-@reports_errors
 def montecarlo_command(
     power_or_count: Annotated[
         str,
@@ -89,47 +78,21 @@ def montecarlo_command(
             "'samples:FILE' reads powers with units.",
         ),
     ],
-    chip: ChipOption = None,
-    mix: MixOption = None,
-    pue: Annotated[
-        str | None,
-        typer.Option(
-            help="Facility ÷ IT power, ≥ 1: a number or a distribution such as "
-            "tri:1.1,1.2,1.4, uniform:LOW,HIGH, normal:MEAN,SD, lognormal:MEDIAN,SIGMA or "
-            "samples:FILE. Default: 1.2."
-        ),
-    ] = None,
-    utilization: Annotated[
-        str | None,
-        typer.Option(
-            help="Fraction of time the fleet is busy: a number or a distribution. Default: 0.8."
-        ),
-    ] = None,
-    mfu: Annotated[
-        str | None,
-        typer.Option(
-            help="Fraction of peak FLOP/s achieved while busy: a number or a distribution. "
-            "Default: 1.0."
-        ),
-    ] = None,
-    samples: Annotated[
-        str, typer.Option(help="Number of samples: 100000, 1e7 or 10M.")
-    ] = "100000",
-    seed: Annotated[
-        int,
-        typer.Option(
-            parser=integer_option,
-            help="Seed: the same seed gives the same samples on every backend.",
-        ),
-    ] = 0,
-    backend: Annotated[
-        str, typer.Option(help="auto (CUDA if usable, else numba), numba, cuda or numpy.")
-    ] = "auto",
+    *,
+    chips: ChipOptions,
+    inputs: UncertainInputOptions,
+    samples: Annotated[str, typer.Option(help="Number of samples: 100000, 1e7 or 10M.")] = str(
+        DEFAULTS.samples
+    ),
+    seed: SeedOption = DEFAULTS.seed,
+    backend: BackendOption = DEFAULTS.backend,
     quantile: Annotated[
         list[float] | None,
         typer.Option(
             parser=number_option,
-            help="A quantile to report, in [0, 1] (repeatable). Default: 0.05, 0.5 and 0.95.",
+            help="A quantile to report, in [0, 1] (repeatable). Default: "
+            + listed(DEFAULTS.quantiles, "and")
+            + ".",
         ),
     ] = None,
     power_uncertainty: Annotated[
@@ -150,36 +113,13 @@ def montecarlo_command(
             help="Take every chip's power and FLOP/s as exact (no multipliers).",
         ),
     ] = False,
-    price: Annotated[
-        list[str] | None,
-        typer.Option(
-            help="Price per accelerator: CHIP=VALUE or CHIP=DIST, e.g. gb300=55000USD or "
-            "h100=tri:25kUSD,30kUSD,40kUSD (repeatable). Default: the profile's price range."
-        ),
-    ] = None,
-    facility_capex: Annotated[
-        str | None,
-        typer.Option(
-            help="Facility capex per watt of IT power, e.g. 11USD/W or tri:9USD/W,11USD/W,15USD/W."
-        ),
-    ] = None,
-    electricity: Annotated[
-        str | None,
-        typer.Option(help="Electricity price, e.g. 80USD/MWh or uniform:60USD/MWh,90USD/MWh."),
-    ] = None,
-    lifetime: LifetimeOption = None,
-    facility_lifetime: FacilityLifetimeOption = None,
-    discount_rate: DiscountRateOption = None,
-    basis: BasisOption = None,
-    provision: ProvisionOption = None,
-    precision: PrecisionOption = None,
-    method: MethodOption = None,
-    mix_basis: MixBasisOption = None,
+    costs: UncertainCostOptions,
+    model: ModelOptions,
     grid: Annotated[
         list[str] | None,
         typer.Option(
             help="Reference grid for grid share (repeatable). Default: every grid in JSON, "
-            "global-datacenters in the table."
+            f"{DEFAULTS.headline_grid} in the table."
         ),
     ] = None,
     bins: Annotated[
@@ -188,10 +128,8 @@ def montecarlo_command(
             parser=integer_option,
             help="Histogram bins per output; quantiles are exact to one bin.",
         ),
-    ] = DEFAULT_BINS,
-    grid_file: GridFileOption = None,
-    set_: SetOption = None,
-    profiles: ProfilesOption = None,
+    ] = DEFAULTS.montecarlo_bins,
+    data: DataOptions,
     output_format: FormatOption = "table",
 ) -> None:
     """Convert a power (or a number of accelerators) whose inputs are uncertain: quantiles,
@@ -202,12 +140,9 @@ def montecarlo_command(
             "--no-chip-uncertainty fixes every chip's multipliers and --power-uncertainty or "
             "--flops-uncertainty sets some: choose one"
         )
-    options: dict[str, Any] = {
-        name: value
-        for name, value in (("pue", pue), ("utilization", utilization), ("mfu", mfu))
-        if value is not None
-    }
-    options |= _driver(power_or_count, basis)
+    options: dict[str, Any] = inputs.given() | _driver(power_or_count, model.given())
+    if quantile:
+        options["quantiles"] = tuple(quantile)
     if no_chip_uncertainty:
         options |= {"power_uncertainty": "none", "flops_uncertainty": "none"}
     else:
@@ -215,33 +150,19 @@ def montecarlo_command(
             "power_uncertainty": _chip_settings("--power-uncertainty", power_uncertainty),
             "flops_uncertainty": _chip_settings("--flops-uncertainty", flops_uncertainty),
         }
-    cost_overrides = price_overrides(price)
-    values = {
-        "facility_capex": facility_capex, "electricity": electricity, "lifetime": lifetime,
-        "facility_lifetime": facility_lifetime, "discount_rate": discount_rate,
-    }  # fmt: skip
-    cost_overrides |= {COST_OPTIONS[k]: v for k, v in values.items() if v is not None}
-    qs = tuple(quantile) if quantile else DEFAULT_QUANTILES
+    cost_overrides = costs.overrides()
 
     with progress_bar("montecarlo", "samples") as progress:
         try:
             result = montecarlo(
-                chip=chip,
-                mix=mix,
+                **chips.given(),
                 samples=_samples(samples),
                 seed=seed,
                 backend=backend,
-                quantiles=qs,
                 bins=bins,
-                provision=provision or "nameplate",
-                precision=precision or "bf16",
-                method=method or "system",
-                mix_basis=mix_basis or "power",
                 cost_overrides=cost_overrides or None,
                 grids=grid,
-                profiles=load_profiles(profiles),
-                grid_set=load_grids(grid_file),
-                overrides=parse_overrides(set_),
+                **data.api_options(),
                 progress=progress,
                 **options,
             )
@@ -253,8 +174,9 @@ def montecarlo_command(
         _print_tables(result, grid)
 
 
-def _driver(power_or_count: str, basis: str | None) -> dict[str, Any]:
-    """POWER_OR_COUNT as the ``power`` or the ``accelerators`` argument of the API.
+def _driver(power_or_count: str, model: dict[str, Any]) -> dict[str, Any]:
+    """POWER_OR_COUNT as the ``power`` or the ``accelerators`` argument of the API, with the
+    model options given (``basis`` only with a power).
 
     A count reads as one ("4.5M"); so does a distribution whose first number is a count
     ("tri:4M,4.5M,5M"). Anything else is a power ("30GW", "uniform:25GW,35GW", "samples:FILE").
@@ -266,10 +188,10 @@ def _driver(power_or_count: str, basis: str | None) -> dict[str, Any]:
         first = rest.split(",")[0].strip()
         is_count = bool(first) and parse_count(first, "POWER_OR_COUNT") is not None
     if is_count:
-        if basis is not None:
+        if "basis" in model:
             raise InputError("--basis applies to a power; POWER_OR_COUNT here is a count")
-        return {"accelerators": text}
-    return {"power": text, "basis": basis or "facility"}
+        return {"accelerators": text, **model}
+    return {"power": text, **model}
 
 
 def _in_option_terms(error: CapacityError) -> CapacityError:
@@ -329,7 +251,7 @@ def _value(output: str, unit: str, value: float | None, shares: ShareCells | Non
     if output.startswith("grid_share:"):
         return percent(value) if shares is None else shares(value)
     if unit == "J":
-        return f"{value / _JOULES_PER_TWH:.4g} TWh"
+        return f"{value / JOULES_PER_TWH:.4g} TWh"
     if unit in ("USD", "USD/year"):
         return str(money(Quantity(value, unit), unit, "/yr" if unit == "USD/year" else ""))
     return human(value, unit)
@@ -354,33 +276,18 @@ def _money_scale(values: Sequence[float | None]) -> tuple[float, str]:
     return 1.0, ""
 
 
-def _input_value(name: str, value: float) -> str:
-    """An input's value in the unit people quote it in."""
-    if name.endswith("multiplier") or name.endswith(("pue", "utilization", "mfu")):
-        return f"{value:.4g}"
-    if name.endswith("power"):
-        return human(value, "W")
-    if name.endswith("accelerators"):
+def _input_value(item: InputSummary, value: float) -> str:
+    """A value of an input in the unit people quote it in."""
+    if item.dimension == COUNT:
         return format_count(value)
-    if name.endswith("electricity price"):
-        return f"{value * _JOULES_PER_MWH:.4g} USD/MWh"
-    if name.endswith("capex per watt"):
-        return f"{value:.4g} USD/W"
-    if "price of " in name:
-        return f"{value:,.0f} USD"
+    if item.dimension == "power":
+        return human(value, item.unit)
+    unit = _SHOWN_UNITS.get(item.dimension)
+    if unit is not None:
+        return f"{Quantity(value, item.unit).to(unit).magnitude:.4g} {unit}"
+    if item.dimension == "money":
+        return f"{value:,.0f} {item.unit}"
     return f"{value:.4g}"
-
-
-def _input_text(name: str, text: str) -> str:
-    """A distribution as written; the electricity price back in USD/MWh."""
-    if not name.endswith("electricity price"):
-        return text
-    kind, _, rest = text.partition(":")
-    try:
-        numbers = [float(part) * _JOULES_PER_MWH for part in rest.split(",")]
-    except ValueError:
-        return text
-    return f"{kind}:{','.join(f'{n:.4g}' for n in numbers)} USD/MWh"
 
 
 def _quantile_label(q: float) -> str:
@@ -430,10 +337,9 @@ def _print_tables(result: MonteCarloResult, grids: Sequence[str] | None) -> None
         left = column in ("input", "distribution")
         inputs.add_column(column, justify="left" if left else "right", no_wrap=True)
     for item in result.inputs:
-        name = _short(result, item.name)
         values = (item.nominal, item.p5, item.p95)
         inputs.add_row(
-            name, _input_text(name, item.text), *(_input_value(name, v) for v in values)
+            _short(result, item.name), item.text, *(_input_value(item, v) for v in values)
         )
     if not result.inputs:
         inputs.add_row("none: every input is fixed", "", "", "", "")
@@ -501,7 +407,7 @@ def _shown_outputs(result: MonteCarloResult, grids: Sequence[str] | None) -> lis
             shown.append(output)
     shares = [name for name in available if name.startswith("grid_share:")]
     if not grids:
-        shares = [name for name in shares if name == f"grid_share:{_DEFAULT_GRID}"]
+        shares = [name for name in shares if name == f"grid_share:{DEFAULTS.headline_grid}"]
     return shown + shares
 
 
@@ -527,12 +433,13 @@ def _print_tornado(console: Console, result: MonteCarloResult, output: str) -> N
     table = Table()
     for column in ("input", "input P5 → P95", "output at P5", "output at P95", "swing", "ρ"):
         table.add_column(column, justify="left" if column == "input" else "right", no_wrap=True)
+    inputs = {item.name: item for item in result.inputs}
     for bar in bars[:_TORNADO_BARS]:
-        name = _short(result, bar.input)
+        item = inputs[bar.input]
         rho = correlations.get(bar.input)
         table.add_row(
-            name,
-            f"{_input_value(name, bar.low)} → {_input_value(name, bar.high)}",
+            _short(result, bar.input),
+            f"{_input_value(item, bar.low)} → {_input_value(item, bar.high)}",
             _value(output, summary.unit, bar.output_at_low),
             _value(output, summary.unit, bar.output_at_high),
             _value(output, summary.unit, bar.swing),

@@ -15,12 +15,10 @@ from typing import Any, TypeVar
 import typer
 from typer.core import TyperCommand
 
+from capacity.cli.errors import EXIT_BAD_INPUT
 from capacity.cli.format import echo
 
-__all__ = ["EXIT_BAD_INPUT", "CapacityTyper", "SingleValueCommand", "repeated_options"]
-
-# Exit status for bad input, as for typer's own usage errors.
-EXIT_BAD_INPUT = 2
+__all__ = ["CapacityTyper", "SingleValueCommand", "repeated_options"]
 
 Function = TypeVar("Function", bound=Callable[..., Any])
 

@@ -19,37 +19,35 @@ from rich.console import Console
 from rich.table import Table
 
 from capacity.checks import one_of
-from capacity.cli.app import app, remove_stale_output, reports_errors
+from capacity.cli.errors import remove_stale_output
 from capacity.cli.format import echo, flatten, human, to_json, wide_console
 from capacity.cli.options import (
+    BackendOption,
+    DataOptions,
     FormatOption,
-    GridFileOption,
-    ProfilesOption,
-    SetOption,
+    SeedOption,
     check_format,
     integer_option,
-    parse_overrides,
 )
 from capacity.cli.progress import progress_bar
 from capacity.cli.shares import ShareCells
+from capacity.defaults import DEFAULTS
 from capacity.errors import InputError
 from capacity.example_portfolios import example_portfolios
-from capacity.grids import load_grids
 from capacity.montecarlo import MonteCarloResult
 from capacity.portfolio import (
-    HEADLINE_GRID,
-    J_PER_TWH,
     PortfolioReport,
     evaluate_portfolio,
     load_portfolio,
     simulate_portfolio,
 )
-from capacity.profiles import load_profiles
 from capacity.streaming import atomic_destination, check_output_path
-from capacity.units import format_count
+from capacity.units import JOULES_PER_TWH, format_count
 
 # Width of the console for the tables, so that they do not wrap when piped to a file.
 TABLE_WIDTH = 150
+# The grid whose share the tables show; JSON has every grid.
+HEADLINE_GRID = DEFAULTS.headline_grid
 # Histogram bins per Monte Carlo output in --format json.
 JSON_HISTOGRAM_BINS = 32
 # Monte Carlo outputs shown in the tables: (output, label, unit for human()).
@@ -75,8 +73,6 @@ _MC_BY_DEAL = (
 )
 
 
-@app.command(name="portfolio")
-@reports_errors
 def portfolio_command(
     file: Annotated[
         Path | None,
@@ -84,6 +80,7 @@ def portfolio_command(
             metavar="FILE", help="Portfolio TOML file of named deals (or --example NAME)."
         ),
     ] = None,
+    *,
     example: Annotated[
         str | None,
         typer.Option(
@@ -99,19 +96,13 @@ def portfolio_command(
             help="Monte Carlo samples: P5/P50/P95 of every deal and of the total.",
         ),
     ] = None,
-    seed: Annotated[
-        int, typer.Option(parser=integer_option, help="Seed of the Monte Carlo draws.")
-    ] = 0,
-    backend: Annotated[
-        str, typer.Option(help="Monte Carlo backend: auto, numpy, numba or cuda.")
-    ] = "auto",
+    seed: SeedOption = DEFAULTS.seed,
+    backend: BackendOption = DEFAULTS.backend,
     out: Annotated[
         Path | None,
         typer.Option(help="Write the output to this file (atomically) instead of stdout."),
     ] = None,
-    grid_file: GridFileOption = None,
-    set_: SetOption = None,
-    profiles: ProfilesOption = None,
+    data: DataOptions,
     output_format: FormatOption = "table",
     allow_samples_outside: Annotated[
         bool,
@@ -130,9 +121,9 @@ def portfolio_command(
     if out is not None:
         out = check_output_path(out, "--out")
         remove_stale_output(out)
-    profile_set = load_profiles(profiles)
-    grid_set = load_grids(grid_file)
-    overrides = parse_overrides(set_)
+    profile_set = data.profile_set()
+    grid_set = data.grid_set()
+    overrides = data.overrides()
     portfolio = load_portfolio(
         _portfolio_file(file, example),
         profiles=profile_set.with_overrides(overrides),
@@ -510,7 +501,7 @@ def _value(value: float, unit: str, shares: ShareCells) -> str:
     if unit == "":
         return format_count(value)
     if unit == "TWh":
-        return f"{value / J_PER_TWH:.4g} TWh"
+        return f"{value / JOULES_PER_TWH:.4g} TWh"
     return human(value, unit)
 
 

@@ -18,6 +18,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
 from capacity.cli.format import TextConsole
+from capacity.units import SECONDS_PER_DAY, SECONDS_PER_HOUR
 
 __all__ = ["LINE_INTERVAL_SECONDS", "LONG_RUN_SECONDS", "progress_bar"]
 
@@ -150,7 +151,7 @@ def _duration(seconds: float) -> str:
         return f"{seconds:.0f} s"
     if seconds < 90 * 60:
         return f"{seconds / 60:.0f} min"
-    if seconds < 48 * 3600:
-        return f"{seconds / 3600:.2g} h"
-    days = seconds / 86400
+    if seconds < 48 * SECONDS_PER_HOUR:
+        return f"{seconds / SECONDS_PER_HOUR:.2g} h"
+    days = seconds / SECONDS_PER_DAY
     return f"{days:.2g} days" if days < 10 else f"{days:,.0f} days"

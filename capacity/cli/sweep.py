@@ -11,26 +11,27 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from capacity.cli.app import app, remove_stale_output, reports_errors
+from capacity.cli.errors import remove_stale_output
 from capacity.cli.format import echo, human, to_json, wide_console
 from capacity.cli.options import (
+    BackendOption,
+    DataOptions,
     FormatOption,
-    GridFileOption,
-    ProfilesOption,
-    SetOption,
+    GridOption,
+    MfuOption,
+    ModelOptions,
     check_format,
+    default_text,
     integer_option,
     number_option,
-    parse_overrides,
 )
 from capacity.cli.progress import progress_bar
 from capacity.cli.shares import ShareCells
+from capacity.defaults import DEFAULTS
 from capacity.errors import CapacityError, InputError
-from capacity.grids import load_grids
-from capacity.profiles import load_profiles
 from capacity.summary import OutputSummary
-from capacity.sweep import JOULES_PER_TWH, SweepResult, sweep
-from capacity.units import format_count
+from capacity.sweep import SweepResult, sweep
+from capacity.units import JOULES_PER_TWH, format_count
 
 _LABELS = {
     "accelerators": "accelerators",
@@ -60,8 +61,6 @@ def _label(name: str) -> str:
     return _LABELS.get(name, name)
 
 
-@app.command(name="sweep")
-@reports_errors
 def sweep_command(
     power: Annotated[
         str,
@@ -70,15 +69,22 @@ def sweep_command(
             help="A power or a power axis: '30GW', '10GW,20GW,30GW' or '10GW:30GW:5GW'.",
         ),
     ],
+    *,
     chips: Annotated[
         str | None, typer.Option(help="Chips to mix: ID,ID,... (profile ids or aliases).")
     ] = None,
     pue: Annotated[
-        str, typer.Option(help="PUE axis: START:STOP:STEP (stop included) or a comma list.")
-    ] = "1.2",
+        str | None,
+        typer.Option(
+            help="PUE axis: START:STOP:STEP (stop included) or a comma list." + default_text("pue")
+        ),
+    ] = None,
     utilization: Annotated[
-        str, typer.Option(help="Utilization axis: START:STOP:STEP or a comma list.")
-    ] = "0.8",
+        str | None,
+        typer.Option(
+            help="Utilization axis: START:STOP:STEP or a comma list." + default_text("utilization")
+        ),
+    ] = None,
     mix_step: Annotated[
         float | None,
         typer.Option(
@@ -107,40 +113,22 @@ def sweep_command(
             "grid-share:global-datacenters<=0.3, vendor-share<=0.6, average-power<=20GW."
         ),
     ] = None,
-    backend: Annotated[
-        str, typer.Option(help="auto (CUDA if usable, else numba), numba, cuda or numpy.")
-    ] = "auto",
+    backend: BackendOption = DEFAULTS.backend,
     out: Annotated[
         str | None,
         typer.Option(help="Write every point to this Parquet file (streamed, atomic)."),
     ] = None,
-    mfu: Annotated[
-        float,
-        typer.Option(parser=number_option, help="Fraction of peak FLOP/s achieved while busy."),
-    ] = 1.0,
-    precision: Annotated[str, typer.Option(help="fp4, fp6, fp8, bf16, tf32, fp32 or fp64.")] = (
-        "bf16"
-    ),
-    basis: Annotated[str, typer.Option(help="POWER is facility (site draw) or it power.")] = (
-        "facility"
-    ),
-    provision: Annotated[str, typer.Option(help="nameplate or busy.")] = "nameplate",
-    method: Annotated[str, typer.Option(help="system or epoch (1.82 × TDP).")] = "system",
-    mix_basis: Annotated[str, typer.Option(help="Mix shares of power or of count.")] = "power",
-    grid: Annotated[
-        list[str] | None,
-        typer.Option(help="Reference grid for grid share (repeatable). Default: all."),
-    ] = None,
+    mfu: MfuOption = None,
+    model: ModelOptions,
+    grid: GridOption = None,
     chunk_points: Annotated[
         int | None,
         typer.Option(parser=integer_option, help="Points per chunk (default: the backend's)."),
     ] = None,
     bins: Annotated[
         int, typer.Option(parser=integer_option, help="Histogram bins per output for quantiles.")
-    ] = 1024,
-    grid_file: GridFileOption = None,
-    set_: SetOption = None,
-    profiles: ProfilesOption = None,
+    ] = DEFAULTS.sweep_bins,
+    data: DataOptions,
     output_format: FormatOption = "table",
 ) -> None:
     """Sweep PUE × utilization × chip mix (× power): min, max, mean and quantiles of every
@@ -150,20 +138,14 @@ def sweep_command(
         raise InputError("--reduce keeps no points and --out writes every point: choose one")
     if out is not None:
         remove_stale_output(out)
+    given = {"pue": pue, "utilization": utilization, "mfu": mfu, **model.given()}
     with progress_bar("sweep", "points") as progress, _out_in_option_terms():
         result = sweep(
             power,
             chips=chips,
-            pue=pue,
-            utilization=utilization,
             mixes=mix,
             mix_step=mix_step,
-            mfu=mfu,
-            precision=precision,
-            basis=basis,
-            provision=provision,
-            method=method,
-            mix_basis=mix_basis,
+            **{name: value for name, value in given.items() if value is not None},
             backend=backend,
             reduce=out is None,
             objective=objective,
@@ -172,9 +154,7 @@ def sweep_command(
             chunk_points=chunk_points,
             bins=bins,
             grids=grid,
-            profiles=load_profiles(profiles),
-            grid_set=load_grids(grid_file),
-            overrides=parse_overrides(set_),
+            **data.api_options(),
             progress=progress,
         )
     if output_format == "json":

@@ -1,0 +1,166 @@
+"""The documentation: citations that stay inside the repository, and the page generator.
+
+The pages themselves are built by ``mkdocs build --strict`` and their command outputs checked
+by ``python docs/generate.py --check``, both in CI (.ci/run); these tests cover what can be
+checked in a second.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import re
+import sys
+import unicodedata
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+MODEL_PAGE = ROOT / "docs" / "model.md"
+GENERATOR = ROOT / "docs" / "generate.py"
+# Where the project's text lives: code, data, examples, docs, tests, benchmarks.
+CITING_FOLDERS = ("capacity", "kernels", "hardware_profiles", "examples", "docs", "tests")
+CITING_FILES = ("README.md", "benchmarks/README.md", "benchmarks/RESULTS.md")
+TEXT_SUFFIXES = {".py", ".md", ".toml", ".txt", ".sh"}
+# A document outside the repository that older versions cited (written in two parts, so that
+# this file does not cite it either).
+OUTSIDE = re.compile("MODEL" + r"\.md|" + "shared" + r"/")
+MODEL_ANCHOR = re.compile(r"docs/model\.md#([a-z0-9-]+)")
+
+
+def project_text_files() -> list[Path]:
+    files = [ROOT / name for name in CITING_FILES if (ROOT / name).is_file()]
+    for folder in CITING_FOLDERS:
+        files += [
+            path
+            for path in sorted((ROOT / folder).rglob("*"))
+            if path.suffix in TEXT_SUFFIXES and path.is_file() and "__pycache__" not in path.parts
+        ]
+    return files
+
+
+def slug(heading: str) -> str:
+    """The anchor MkDocs gives a heading (Python-Markdown's default ``toc`` slugify)."""
+    text = unicodedata.normalize("NFKD", heading).encode("ascii", "ignore").decode("ascii")
+    text = re.sub(r"[^\w\s-]", "", text).strip().lower()
+    return re.sub(r"[-\s]+", "-", text)
+
+
+def test_nothing_cites_a_file_outside_the_repository() -> None:
+    citing = [
+        f"{path.relative_to(ROOT)}:{number}"
+        for path in project_text_files()
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1)
+        if OUTSIDE.search(line)
+    ]
+    assert not citing, f"cite docs/model.md or a primary source instead: {citing}"
+
+
+@pytest.mark.skipif(not MODEL_PAGE.is_file(), reason="docs/ is not in this tree")
+def test_every_cited_section_of_the_model_page_exists() -> None:
+    headings = {
+        slug(line.lstrip("#").strip())
+        for line in MODEL_PAGE.read_text(encoding="utf-8").splitlines()
+        if line.startswith("#")
+    }
+    cited = {
+        (anchor, str(path.relative_to(ROOT)))
+        for path in project_text_files()
+        for anchor in MODEL_ANCHOR.findall(path.read_text(encoding="utf-8"))
+    }
+    assert cited, "the code and data cite sections of docs/model.md"
+    missing = sorted(f"{where}: #{anchor}" for anchor, where in cited if anchor not in headings)
+    assert not missing, f"no such section in docs/model.md: {missing}"
+
+
+def test_slug_matches_the_anchors_mkdocs_writes() -> None:
+    assert slug("Epoch AI's method") == "epoch-ais-method"
+    assert slug("Inputs and their defaults") == "inputs-and-their-defaults"
+    assert slug("Idle and busy fractions") == "idle-and-busy-fractions"
+
+
+@pytest.fixture(scope="module")
+def generate() -> ModuleType:
+    if not GENERATOR.is_file():
+        pytest.skip("docs/ is not in this tree")
+    spec = importlib.util.spec_from_file_location("docs_generate", GENERATOR)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up by name
+    spec.loader.exec_module(module)
+    return module
+
+
+PAGE = """# A page
+
+<!-- run: capacity convert 1GW --chip h100 --format json -->
+```json
+old
+```
+<!-- end run -->
+
+  <!-- run status=2 tail=1: capacity convert 1GWh --chip h100 -->
+  ```text
+  ```
+  <!-- end run -->
+"""
+
+
+def test_blocks_are_found_with_their_options(generate: ModuleType) -> None:
+    first, second = generate.find_blocks(Path("page.md"), PAGE)
+    assert (first.command, first.status, first.language) == (
+        "capacity convert 1GW --chip h100 --format json", 0, "json",
+    )  # fmt: skip
+    assert (second.status, second.tail, second.indent, second.language) == (2, 1, "  ", "text")
+
+
+def test_outputs_replace_the_blocks_and_keep_the_indent(generate: ModuleType) -> None:
+    page = Path("page.md")
+    blocks = generate.find_blocks(page, PAGE)
+    new = generate.render(PAGE, blocks, ['{"a": 1}', "error: x\n\nsecond"])
+    assert '```json\n{"a": 1}\n```' in new
+    assert "  ```text\n  error: x\n\n  second\n  ```\n  <!-- end run -->" in new
+    assert "old" not in new
+    again = generate.find_blocks(page, new)
+    assert [(b.command, b.status, b.tail) for b in again] == [
+        (b.command, b.status, b.tail) for b in blocks
+    ]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "<!-- run: capacity chips -->\n```text\n```\n",  # no end marker
+        "<!-- end run -->\n",  # no start marker
+        "<!-- run lines: capacity chips -->\n<!-- end run -->\n",  # an option without a value
+        "<!-- run colour=1: capacity chips -->\n<!-- end run -->\n",  # an unknown option
+    ],
+)
+def test_malformed_markers_are_refused_with_the_line(generate: ModuleType, text: str) -> None:
+    with pytest.raises(generate.GenerateError, match=r"^page\.md:1: "):
+        generate.find_blocks(Path("page.md"), text)
+
+
+def test_timings_and_paths_are_masked(generate: ModuleType) -> None:
+    header = (
+        "on backend numpy (NumPy reference, one core) in 0.0977 s (0.979 M points/s; 0.133 s "
+        "with set-up and compiling); 1.25 s, 8.01e+05 samples/s (1.4 s with set-up)"
+    )
+    assert generate.mask_timings(header) == (
+        "on backend numpy (NumPy reference, one core) in … s (… points/s; … s with set-up and "
+        "compiling); … s, … samples/s (… s with set-up)"
+    )
+    unchanged = "19.4 ZFLOP/s, 1,771 mixes, 5 samples, 20 years, 10.2 kW"
+    assert generate.mask_timings(unchanged) == unchanged
+    installed = "file: /venv/lib/python3.11/site-packages/capacity/hardware_profiles/h100.toml"
+    assert generate.relative_paths(installed) == "file: capacity/hardware_profiles/h100.toml"
+    checkout = f"file: {generate.ROOT}/hardware_profiles/h100.toml"
+    assert generate.relative_paths(checkout) == "file: hardware_profiles/h100.toml"
+
+
+def test_outputs_are_tidied_and_cut(generate: ModuleType) -> None:
+    output = "\n\nfirst   \nsecond\nthird\n\n"
+    assert generate.tidy(output) == "first\nsecond\nthird"
+    assert generate.tidy(output, lines=1) == "first\n… (2 more lines)"
+    assert generate.tidy(output, tail=2) == "… (1 lines before these)\nsecond\nthird"

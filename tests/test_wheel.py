@@ -117,13 +117,16 @@ def _sdist_names(sdist: Path) -> dict[str, tarfile.TarInfo]:
 
 def test_sdist_holds_every_tracked_file(built: Distributions) -> None:
     """Tests (conftest.py, backends.py, data/, hostile/), examples, benchmarks, docs, the
-    licence: everything in git but the dot-files (.ci/, .gitignore)."""
+    licence: everything in git but the dot-files (.ci/, .gitignore) and site/, the built
+    documentation."""
     listed = subprocess.run(
         ["git", "ls-files", "-z"], cwd=ROOT, capture_output=True, text=True, check=False
     )
     if listed.returncode != 0:
         pytest.skip("not a git checkout")
-    tracked = {name for name in listed.stdout.split("\0") if name and not name.startswith(".")}
+    tracked = {
+        name for name in listed.stdout.split("\0") if name and not name.startswith((".", "site/"))
+    }
     tracked = {name for name in tracked if (ROOT / name).exists()}  # deleted, not yet committed
     missing = sorted(tracked - set(_sdist_names(built.sdist)))
     assert missing == [], f"add them to MANIFEST.in: {missing}"

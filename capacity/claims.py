@@ -545,7 +545,7 @@ class ShareCheck:
             "share_at_busy": self.share_at_busy,
             "average_facility_power_w": _watts(self.average_facility_power),
             "facility_power_w": _watts(self.facility_power),
-            "grid_annual_energy_twh": float(self.grid.annual_energy.value.to("TWh").magnitude),
+            "grid_annual_energy_twh": float(self.grid.energy.value.to("TWh").magnitude),
             "grid_capacity_w": None if self.grid.capacity is None else self.grid.capacity.si,
             "ends": [end.to_dict() for end in self.ends],
         }
@@ -821,7 +821,7 @@ def _check_share(
     annual_energy_j = _first(conversion.annual_energy, "J")
     model_shares = {
         "energy": at_u,
-        "full_draw": float(chain.grid_energy_share(facility_w, grid.annual_energy.si)),
+        "full_draw": float(chain.grid_energy_share(facility_w, grid.energy.si)),
     }
     if share.capacity is not None:
         model_shares["capacity"] = _first(share.capacity, "")

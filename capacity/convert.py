@@ -337,9 +337,7 @@ def _run(
 
         shares_out = {
             grid.id: GridShare(
-                energy=ureg.Quantity(
-                    chain.grid_energy_share(average_total, grid.annual_energy.si), ""
-                ),
+                energy=ureg.Quantity(chain.grid_energy_share(average_total, grid.energy.si), ""),
                 capacity=None
                 if grid.capacity is None
                 else ureg.Quantity(chain.grid_capacity_share(facility, grid.capacity.si), ""),

@@ -110,6 +110,7 @@ MULTIPLIER_SPREADS: dict[str, float] = {
     "user-override": 0.0,
     "vendor-announced": 0.1,
     "press-estimate": 0.2,
+    "estimate": 0.2,
     "assumption": 0.3,
 }
 _NO_LIMIT = math.inf
@@ -953,7 +954,7 @@ def _group_summaries(
         "annual_cost": summary("annual_cost", "USD/year") if costs else None,
     }
     for grid in grids:
-        factor = float(chain.grid_energy_share(1.0, grid.annual_energy.si))
+        factor = float(chain.grid_energy_share(1.0, grid.energy.si))
         name = f"{GRID_SHARE_OUTPUT}:{grid.id}"
         out[name] = summary("average_facility_power", "", factor, name)
     return out

@@ -92,7 +92,7 @@ def measure(name: str, grids: GridSet, reference_flops: float) -> Measure:
             raise InputError(f"{base} needs a grid: {base}:GRID, with GRID one of {known}")
         grid = grids[argument]
         if base == "grid-share":
-            factor = SECONDS_PER_YEAR / grid.annual_energy.si
+            factor = SECONDS_PER_YEAR / grid.energy.si
             return Measure(name, QUANTITIES.index("average_facility_power"), factor, "",
                            "dimensionless")  # fmt: skip
         if grid.capacity is None:

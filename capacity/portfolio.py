@@ -387,9 +387,7 @@ def _totals(results: Sequence[DealResult], grid_set: GridSet | None) -> Portfoli
     grids = select_grids(None, grid_set)
     shares = {
         grid.id: GridShare(
-            energy=ureg.Quantity(
-                chain.grid_energy_share(average.magnitude, grid.annual_energy.si), ""
-            ),
+            energy=ureg.Quantity(chain.grid_energy_share(average.magnitude, grid.energy.si), ""),
             capacity=None
             if grid.capacity is None
             else ureg.Quantity(

@@ -219,7 +219,7 @@ class SweepResult:
                 power_dims, values[0] if squeeze else values, attrs={"units": "W"}
             )
         if self.grids:
-            energies = np.array([g.annual_energy.si for g in self.grids])
+            energies = np.array([g.energy.si for g in self.grids])
             shares = chain.grid_energy_share(average[np.newaxis, :], energies[:, np.newaxis])
             variables["grid_share"] = xr.Variable(
                 ("grid", *dims), shares.reshape((len(self.grids), *shape)),
@@ -440,7 +440,7 @@ def _stream_columns(
         "annual_energy_twh": chain.annual_energy(average) / JOULES_PER_TWH,
     }
     for grid in plan.grids:
-        columns[f"grid_share_{grid.id}"] = chain.grid_energy_share(average, grid.annual_energy.si)
+        columns[f"grid_share_{grid.id}"] = chain.grid_energy_share(average, grid.energy.si)
     return columns
 
 

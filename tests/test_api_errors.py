@@ -202,6 +202,7 @@ HOSTILE: dict[str, dict[str, Any]] = {
     },
     "power or None": {"True": True, "plain number": 5, "energy": "5 TWh", "dict": {}},
     "energy": {"None": None, "True": True, "plain number": 5, "power": "5 GW", "dict": {}},
+    "quantity or None": {"True": True, "plain number": 5, "mass": "5 kg", "dict": {}},
     "year or None": {"True": True, "text": "2024", "float": 2024.0, "zero": 0, "huge": 10**30},
 }
 
@@ -399,6 +400,11 @@ PARAMETERS: dict[str, dict[str, str]] = {
         "name": "text or None",
         "year": "year or None",
         "source": "text",
+        "kind": "choice",
+        "carbon_intensity": "quantity or None",
+        "water_intensity": "quantity or None",
+        "electricity_price": "quantity or None",
+        "parent": "text or None",
     },
     "parse_mix": {"mix": "flag"},
 }

@@ -43,7 +43,7 @@ def test_show_gives_every_field_with_source_and_confidence() -> None:
 def test_grids_lists_the_references() -> None:
     result = run("grids")
     assert result.exit_code == 0
-    assert "global-datacenters" in result.stdout and "415 TWh" in result.stdout
+    assert "global-datacenters" in result.stdout and "415 (2024)" in result.stdout
 
 
 def test_convert_table_shows_inputs_results_and_assumptions() -> None:

@@ -260,7 +260,7 @@ def _print_share(console: Console, check: ShareCheck, report: ClaimReport) -> No
          f"{report.inputs['utilization']:g}"),
         (f"{grid.id} annual energy that makes it true",
          [f"{e.implied_grid_annual_energy.to('TWh').magnitude:.4g} TWh" for e in ends],
-         f"{grid.annual_energy.value.to('TWh').magnitude:.4g} TWh"),
+         f"{grid.energy.value.to('TWh').magnitude:.4g} TWh"),
         (f"{grid.id} capacity that makes it true (facility power ÷ share)",
          [human(e.implied_grid_capacity, "W") for e in ends], capacity),
     ]  # fmt: skip

@@ -298,6 +298,14 @@ SWEEP_OPTIONS = {
     "overrides": "mapping or None",
 }
 
+# The site and sparsity options of convert and convert_accelerators.
+SITE_OPTIONS = {
+    "sparsity": "choice",
+    "region": "text or None",
+    "cooling": "choice",
+    "wue": "quantity or None",
+}
+
 # case → parameter → kind of value (a key of HOSTILE). Every parameter of every callable is
 # here, except parse_distribution's (see PARSE_DISTRIBUTION_OPTIONS below).
 PARAMETERS: dict[str, dict[str, str]] = {
@@ -307,12 +315,14 @@ PARAMETERS: dict[str, dict[str, str]] = {
         "mix": "mix",
         "basis": "choice",
         **CONVERSION_OPTIONS,
+        **SITE_OPTIONS,
     },
     "convert_accelerators": {
         "count": "count",
         "chip": "text or None",
         "mix": "mix",
         **CONVERSION_OPTIONS,
+        **SITE_OPTIONS,
     },
     "sweep": {
         **SWEEP_OPTIONS,
@@ -388,6 +398,7 @@ PARAMETERS: dict[str, dict[str, str]] = {
         "chips": "text list",
         "profiles": "profile set or None",
         "overrides": "mapping or None",
+        "site": "profile set or None",
     },
     "capital_recovery_factor": {"rate": "number", "years": "number"},
     "load_profiles": {"directories": "paths or None", "use_environment": "flag"},

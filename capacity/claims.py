@@ -782,10 +782,10 @@ def check_claim(
 
     Examples
     --------
-    >>> report = check_claim("30 GW = 4.5M h100")  # 30 GW ÷ (1,275 W × PUE 1.2) = 19.6M
+    >>> report = check_claim("30 GW = 4.5M h100")  # 30 GW ÷ (1,415.25 W × PUE 1.2) = 17.7M
     >>> check = report.checks[0]
     >>> check.verdict, round(check.ends[0].ratio, 4), round(check.ends[0].implied_pue, 3)
-    ('understates', 0.2295, 5.229)
+    ('understates', 0.2547, 4.711)
     """
     parsed = claim if isinstance(claim, Claim) else parse_claim(claim)
     if parsed.compute is not None:

@@ -104,7 +104,7 @@ class ConversionDefaults:
         The reference grid whose share the tables show when none is asked for.
     sparsity : {"dense", "sparse"}
         Dense peaks, or structured-sparse peaks where the vendor publishes them.
-    region : str
+    default_region : str
         The site region (a grid id) whose price and intensities apply when none is named.
     cooling : {"average", "evaporative", "closed-loop"}
         The site's cooling type, for its water usage effectiveness.
@@ -129,7 +129,7 @@ class ConversionDefaults:
     tolerance: float = 0.1
     headline_grid: str = "global-datacenters"
     sparsity: str = "dense"
-    region: str = "us"
+    default_region: str = "us"
     cooling: str = "average"
     count_unit: str = "packages"
 
@@ -153,8 +153,8 @@ class ConversionDefaults:
         if optional_text(self.headline_grid, "headline_grid") is None:
             raise InputError("headline_grid must be a grid id such as 'global-datacenters'")
         one_of(self.sparsity, SPARSITIES, "sparsity")
-        if optional_text(self.region, "region") is None:
-            raise InputError("region must be a grid id such as 'us'")
+        if optional_text(self.default_region, "default_region") is None:
+            raise InputError("default_region must be a grid id such as 'us'")
         one_of(self.cooling, COOLING_TYPES, "cooling")
         one_of(self.count_unit, COUNT_UNITS, "count_unit")
 

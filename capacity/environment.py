@@ -44,7 +44,7 @@ __all__ = [
 ]
 
 COOLING_FILE = "cooling.toml"
-DEFAULT_REGION = DEFAULTS.region
+DEFAULT_REGION = DEFAULTS.default_region
 DEFAULT_COOLING = DEFAULTS.cooling
 
 

@@ -678,8 +678,8 @@ def sweep(
     ...                backend="numpy", reduce=True)
     >>> result.points, result.backend
     (10, 'numpy')
-    >>> f"{result.summary['accelerators'].maximum:,.0f}"  # 30 GW / 1.1 / 1,275 W
-    '21,390,374'
+    >>> f"{result.summary['accelerators'].maximum:,.0f}"  # 30 GW / 1.1 / 1,415.25 W
+    '19,270,608'
     """
     started = time.perf_counter()
     if chunk_points is not None:

@@ -274,6 +274,7 @@ MONTE_CARLO_OPTIONS = {
     "overrides": "mapping or None",
     "chunk_samples": "count or None",
     "progress": "callback",
+    "sparsity": "choice",
 }
 SWEEP_OPTIONS = {
     "power": "power",
@@ -296,6 +297,9 @@ SWEEP_OPTIONS = {
     "profiles": "profiles",
     "grid_set": "grid set",
     "overrides": "mapping or None",
+    "sparsity": "choice",
+    "region": "text or None",
+    "cooling": "choice",
 }
 
 # The site and sparsity options of convert and convert_accelerators.
@@ -344,6 +348,8 @@ PARAMETERS: dict[str, dict[str, str]] = {
         "basis": "choice",
         "cost_overrides": "mapping or None",
         **MONTE_CARLO_OPTIONS,
+        "region": "text or None",
+        "cooling": "choice",
     },
     "simulate": {"scenarios": "text list", **MONTE_CARLO_OPTIONS},
     "simulate_portfolio": {

@@ -12,6 +12,9 @@ from capacity.profiles import PROFILES_ENV
 from .test_convert import JSON_KEYS
 from .test_profiles import IDS, _valid_profile
 
+# Hand-computed cases at the reference systems' own power (cluster overhead 0).
+pytestmark = pytest.mark.usefixtures("reference_system_power")
+
 runner = CliRunner()
 
 

@@ -127,7 +127,7 @@ def test_cost_file_unknown_table_lists_the_known_ones(tmp_path: Path) -> None:
     path = tmp_path / "costs.toml"
     path.write_text("[rent]\nvalue = 1\n")
     with pytest.raises(
-        ProfileError, match=r"field 'rent': unknown field; known: facility_capex_per_watt"
+        ProfileError, match=r"field 'rent': unknown field; known: network_storage_per_accelerator"
     ):
         load_cost_defaults(path)
 

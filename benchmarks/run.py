@@ -305,7 +305,7 @@ def montecarlo_case(
         rate = samples / result.compute_seconds
         rows.append(Row(
             case, f"{backend.name} ({backend.detail})", n, samples, result.compute_seconds,
-            rate / numpy_rate, note=f"{result.passes} pass, 2048 bins × 10 outputs; pilot excluded",
+            rate / numpy_rate, note=f"{result.passes} pass, 2048 bins, 10 outputs; pilot excluded",
             fraction_of_generator=rate * MONTECARLO_DRAWS / ceiling if ceiling else None,
         ))  # fmt: skip
         accelerators = result.summary(result.top, "accelerators")

@@ -6,7 +6,7 @@ energy → share of a grid, for sourced hardware profiles (the model: docs/model
 >>> import capacity
 >>> result = capacity.convert("30 GW", chip="h100")
 >>> f"{result.accelerators.magnitude:,.0f}"
-'19,607,843'
+'17,664,724'
 """
 
 from importlib import metadata as _metadata

@@ -347,6 +347,7 @@ MEASURES = {
     "it-power": " W",
     "grid-share:global-datacenters": "",
     "grid-capacity-share:us": "",
+    "emissions": " kgCO2e",
 }
 
 
@@ -369,7 +370,8 @@ def random_sweep_options(rng: np.random.Generator) -> dict[str, Any]:
 @pytest.mark.parametrize("seed", range(16))
 def test_sweep_factorized_equals_enumerated(seed: int) -> None:
     """Random sweeps over both bases, mix bases, provisionings and precisions (with their
-    fallbacks), power axes, constraints on every output and on the mix, and every objective:
+    fallbacks), power axes, constraints on every output (water aside: it needs one PUE, and
+    is the same rescaling of average power as emissions) and on the mix, and every objective:
     the factorized reduction (NumPy and numba) equals the enumerating kernel, and its
     quantiles are the inverted CDF of the points numba materializes."""
     from capacity import sweep

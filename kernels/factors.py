@@ -44,6 +44,7 @@ __all__ = [
     "ObjectiveRows",
     "RowOrder",
     "Side",
+    "check_size",
     "pair_factors",
     "quantity_sides",
     "range_table",

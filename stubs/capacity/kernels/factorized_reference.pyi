@@ -1,0 +1,1 @@
+from kernels.factorized_reference import *

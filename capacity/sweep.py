@@ -33,6 +33,7 @@ from capacity.checks import (
     describe,
     flag,
     number_like,
+    one_of,
     optional_text,
     path_argument,
     positive_int,
@@ -714,8 +715,7 @@ def sweep(
         positive_int(chunk_points, "chunk_points", MAX_CHUNK_POINTS)
     levels = quantile_levels(quantiles)
     reduce = flag(reduce, "reduce")
-    if reduction not in REDUCTIONS:
-        raise InputError(f"reduction must be one of {', '.join(REDUCTIONS)}; got {reduction!r}")
+    reduction = one_of(reduction, REDUCTIONS, "reduction")
     if out is not None:
         path_argument(out, "out")
     if memory_limit is not None:

@@ -335,6 +335,7 @@ PARAMETERS: dict[str, dict[str, str]] = {
     "sweep": {
         **SWEEP_OPTIONS,
         "reduce": "flag",
+        "reduction": "choice",
         "out": "paths or None",
         "chunk_points": "count or None",
         "quantiles": "quantiles",

@@ -430,6 +430,20 @@ def test_costs_command_shows_the_breakdown_per_gw_and_per_accelerator() -> None:
     assert set(document["costs"]["components"]) == set(COMPONENTS)
 
 
+@pytest.mark.parametrize(
+    ("arguments", "basis"),
+    [
+        (["--grid", "germany"], "germany price"),
+        (["--grid", "japan"], "US industrial price; japan has no price of its own"),
+        (["--grid", "japan", "--electricity", "50USD/MWh"], "price set by --electricity"),
+    ],
+)
+def test_costs_say_whose_electricity_price_they_use(arguments: list[str], basis: str) -> None:
+    result = CliRunner().invoke(app, ["costs", "1GW", "--chip", "gb200", *arguments])
+    assert result.exit_code == 0, result.output
+    assert f"annual energy cost ({basis})" in " ".join(result.stdout.split())
+
+
 def test_units_of_carbon_and_water() -> None:
     assert ureg.Quantity(1, "MtCO2e").to("kgCO2e").magnitude == pytest.approx(1e9)
     assert math.isclose(ureg.Quantity(1, "L/kWh").to("m**3/J").magnitude, 1e-3 / KWH)

@@ -18,10 +18,10 @@ from dataclasses import dataclass
 
 from capacity.checks import one_of, optional_text, quantile_levels, real_number, whole_number
 from capacity.errors import InputError
-from capacity.kernels.backends import BACKENDS
 from capacity.profiles import PRECISIONS
 
 __all__ = [
+    "BACKENDS",
     "BASES",
     "DEFAULTS",
     "MAX_BINS",
@@ -42,6 +42,8 @@ PROVISIONS = ("nameplate", "busy")
 METHODS = ("system", "epoch")
 # What the shares of a mix divide: IT power, or the number of accelerators.
 MIX_BASES = ("power", "count")
+# Where sweeps and Monte Carlo runs compute (capacity.kernels.backends).
+BACKENDS = ("auto", "numpy", "numba", "cuda")
 # The valid range of each dimensionless input of the chain, (low, high), both included.
 RANGES: Mapping[str, tuple[float, float]] = {
     "pue": (1.0, math.inf),
@@ -91,7 +93,7 @@ class ConversionDefaults:
         Seed of a Monte Carlo run's generator.
     backend : str
         Where sweeps and Monte Carlo runs compute, one of
-        :data:`capacity.kernels.backends.BACKENDS`.
+        :data:`BACKENDS`.
     tolerance : float
         A claim is consistent when claimed ÷ model lies within 1 ± this, in [0, 1]. [1]
     headline_grid : str

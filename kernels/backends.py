@@ -20,6 +20,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from capacity.checks import describe
+from capacity.defaults import BACKENDS
 from capacity.errors import InputError
 from capacity.kernels import montecarlo_reference, reference
 from capacity.kernels.montecarlo_problem import MonteCarloProblem, SamplePartial, SampleSpec
@@ -40,7 +41,6 @@ __all__ = [
     "resolve_backend",
 ]
 
-BACKENDS = ("auto", "numpy", "numba", "cuda")
 FORCE_CPU_ENV = "CAPACITY_FORCE_CPU"
 
 

@@ -78,9 +78,7 @@ def test_an_entry_others_may_write_is_not_read(folder: Path) -> None:
     assert diskcache.load("entry", "key") == 1
 
 
-@pytest.mark.skipif(
-    not hasattr(os, "getuid") or os.getuid() == 0, reason="root writes anywhere"
-)
+@pytest.mark.skipif(not hasattr(os, "getuid") or os.getuid() == 0, reason="root writes anywhere")
 def test_a_read_only_folder_is_no_error(folder: Path) -> None:
     folder.mkdir()
     folder.chmod(stat.S_IRUSR | stat.S_IXUSR)
@@ -158,9 +156,7 @@ def test_a_changed_profile_file_is_read_again(tmp_path: Path) -> None:
     environment = {**os.environ, "PYTHONPATH": str(package.parent),
                    diskcache.CACHE_DIR_ENV: str(tmp_path / "cache")}  # fmt: skip
     environment.pop(diskcache.NO_CACHE_ENV, None)
-    code = (
-        "import capacity.profiles as p; print(p.load_profiles()['h100'].tdp.display())"
-    )
+    code = "import capacity.profiles as p; print(p.load_profiles()['h100'].tdp.display())"
 
     def tdp() -> str:
         return subprocess.run([sys.executable, "-c", code], env=environment, check=True,

@@ -26,7 +26,7 @@ from capacity.checks import (
 )
 from capacity.datafiles import GRID_FILE_LIMIT, read_toml, user_paths
 from capacity.errors import InputError, UnknownGridError
-from capacity.figures import Figure, read_figure
+from capacity.figures import Figure, cached_reading, read_figure
 from capacity.tomlread import TableReader
 from capacity.units import parse_quantity
 
@@ -155,7 +155,9 @@ def _described(grid: Grid) -> str:
 
 @cache
 def _builtin_grids() -> tuple[Grid, ...]:
-    return tuple(_read_grid_file(Path(str(resources.files("capacity.data") / "grids.toml"))))
+    """The built-in grids, read once and kept on disk until the file changes."""
+    path = Path(str(resources.files("capacity.data") / "grids.toml"))
+    return cached_reading("grids", [path], lambda: tuple(_read_grid_file(path)), __file__)
 
 
 def load_grids(

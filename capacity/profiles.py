@@ -18,15 +18,12 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import pint
-
-from capacity import diskcache
 from capacity.checks import flag, optional_mapping, paths_argument
 from capacity.datafiles import as_path, read_toml, user_paths
 from capacity.errors import InputError, ProfileError, UnknownChipError
-from capacity.figures import Figure, read_figure, weakest_confidence
+from capacity.figures import Figure, cached_reading, read_figure, weakest_confidence
 from capacity.tomlread import TableReader
-from capacity.units import quantity_from_reference, quantity_reference, ureg
+from capacity.units import ureg
 
 __all__ = [
     "PRECISIONS",
@@ -378,27 +375,12 @@ def _sort_key(profiles: Mapping[str, Profile]) -> Any:
 
 @cache
 def _builtin_profiles() -> tuple[Profile, ...]:
-    """The built-in profiles, parsed once and kept in :mod:`capacity.diskcache` until a file
-    changes (the profiles' or those of the modules that read them)."""
+    """The built-in profiles, parsed once and kept on disk until a file changes."""
     directory = resources.files("capacity.hardware_profiles")
     paths = [Path(str(entry)) for entry in _toml_files(directory)]
-    key = (pint.__version__, diskcache.file_stamps([*paths, *_reader_modules()]))
-    cached = diskcache.load("profiles", key, quantity_from_reference)
-    if isinstance(cached, tuple) and all(isinstance(p, Profile) for p in cached):
-        return cached
-    profiles = tuple(load_profile(path) for path in paths)
-    diskcache.store("profiles", key, profiles, quantity_reference)
-    return profiles
-
-
-def _reader_modules() -> list[str]:
-    """The source files of the modules that read a profile: a change to one of them may
-    change what a file reads as."""
-    from capacity import datafiles, figures, grammar, tomlread, units
-
-    return [module.__file__ or "" for module in (datafiles, figures, grammar, tomlread, units)] + [
-        __file__
-    ]
+    return cached_reading(
+        "profiles", paths, lambda: tuple(load_profile(path) for path in paths), __file__
+    )
 
 
 def _toml_files(directory: Any) -> list[Any]:

@@ -63,7 +63,12 @@ from capacity.fleet import build_fleet, fleet_assumptions, replaced_data_notes
 from capacity.grids import Grid, GridSet, select_grids
 from capacity.inputs import check_finite_outputs
 from capacity.kernels.backends import Backend, resolve_backend
-from capacity.kernels.montecarlo_problem import MonteCarloProblem, SamplePartial, SampleSpec
+from capacity.kernels.montecarlo_problem import (
+    N_SCENARIO_QUANTITIES,
+    MonteCarloProblem,
+    SamplePartial,
+    SampleSpec,
+)
 from capacity.kernels.montecarlo_reference import evaluate, input_values
 from capacity.kernels.random import stream_key
 from capacity.kernels.sampling import TABLE_COLUMNS
@@ -469,12 +474,14 @@ def simulate(
                   mix_basis=mix_basis)  # fmt: skip
     profiles = profile_set(profiles, overrides)
     selected_grids = select_grids(grids, grid_set)
-    runner = resolve_backend(backend)
 
     builder = _ProblemBuilder(seed, profiles, provision, precision, method, mix_basis)
     for scenario in scenarios:
         builder.add(scenario, power_uncertainty, flops_uncertainty)
     problem = builder.problem()
+    # What the NumPy reference's time grows with: draws and outputs a sample (kernels.choice).
+    work = n_samples * (problem.table.shape[0] + N_SCENARIO_QUANTITIES * problem.groups)
+    runner = resolve_backend(backend, "montecarlo", work)
     groups = tuple(names) + (("total",) if len(scenarios) > 1 else ())
 
     pilot_n = min(n_samples, PILOT_SAMPLES)

@@ -540,7 +540,7 @@ def plan_sweep(
     ]
     point_constraints = [c for c in parsed if isinstance(c, Constraint)]
     mix_constraints = [c for c in parsed if isinstance(c, MixConstraint)]
-    runner = resolve_backend(backend)
+    runner = resolve_backend(backend, "sweep", problem.points)
     return SweepPlan(
         problem=problem,
         spec=_reduce_spec(problem, bins, goal, point_constraints, mix_constraints, fleet.profiles),

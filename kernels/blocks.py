@@ -19,9 +19,8 @@ from typing import Any
 
 __all__ = ["block_bounds", "run_blocks", "threads"]
 
-_pool: ThreadPoolExecutor | None = None
-_pool_threads = 0
-_pool_lock = threading.Lock()
+_pools: dict[int, ThreadPoolExecutor] = {}
+_pools_lock = threading.Lock()
 
 
 def threads() -> int:
@@ -38,14 +37,11 @@ def block_bounds(start: int, stop: int, blocks: int) -> list[tuple[int, int]]:
 
 
 def _executor(count: int) -> ThreadPoolExecutor:
-    global _pool, _pool_threads
-    with _pool_lock:
-        if _pool is None or _pool_threads != count:
-            if _pool is not None:
-                _pool.shutdown(wait=False)
-            _pool = ThreadPoolExecutor(count, thread_name_prefix="capacity-kernel")
-            _pool_threads = count
-        return _pool
+    """The pool of ``count`` threads, made on first use and kept for the process."""
+    with _pools_lock:
+        if count not in _pools:
+            _pools[count] = ThreadPoolExecutor(count, thread_name_prefix="capacity-kernel")
+        return _pools[count]
 
 
 def run_blocks(block: Callable[[int], Any], blocks: int, count: int | None = None) -> list[Any]:

@@ -1,7 +1,8 @@
-"""The Monte Carlo CPU kernel as it was before issue 11 (commit 83f693b), with the scalar
-cores it compiled, frozen here for the benchmark suite to time against the current kernel
-in the same run (``benchmarks/run.py``'s Monte Carlo case, ``benchmarks/first_run.py``).
-Not used by the package; never edited (its numbers are the baseline).
+"""The Monte Carlo CPU kernel as it was before issue 11 (that of 83f693b, with the scalar
+cores it compiled as of main at d219ed2: ten outputs), frozen here for the benchmark suite
+to time against the current kernel in the same run (``benchmarks/run.py``'s Monte Carlo
+case, ``benchmarks/first_run.py``). Not used by the package; never edited (its numbers are
+the baseline).
 
 The scalar cores compiled with numba, in parallel blocks of consecutive samples (numba's
 ``parallel=True``), each block walked in batches of :data:`BATCH` samples.
@@ -187,15 +188,18 @@ def point_quantities(
 def scenario_quantities(
     s: int, values: Any, scenario_inputs: Any, chip_inputs: Any, shares: Any, provisioned: Any,
     idle: Any, busy: Any, sizing_fraction: Any, flops: Any, modes: Any, seconds_per_year: float,
-) -> tuple[float, float, float, float, float, float, float, float]:  # fmt: skip
-    """The eight :data:`SCENARIO_QUANTITIES` of scenario ``s`` at the drawn input ``values``.
+) -> tuple[float, float, float, float, float, float, float, float, float, float]:  # fmt: skip
+    """The ten :data:`SCENARIO_QUANTITIES` of scenario ``s`` at the drawn input ``values``.
 
     ``modes[s]`` = (driver is a count, power is IT power, shares are of accelerators); the
     annualizations are capital recovery factors per year.
     With chip k's provisioned power ``W_k m^P_k`` and sizing ``W_k m^P_k s_k``, accelerators
     per IT watt are ``c_k = x_k / (W_k m^P_k s_k)`` (``x_k / Σ_j x_j W_j m^P_j s_j`` for
     shares of accelerators); the chain itself is :func:`~.point.point_quantities`, the
-    sweep's, and the costs follow the formula of :mod:`capacity.costs`.
+    sweep's; the costs follow the formula of :mod:`capacity.costs` (hardware: accelerators and
+    network per accelerator; facility: construction × (1 + soft share) per IT watt and power
+    infrastructure per facility watt) and carbon and water those of
+    :mod:`capacity.environment`.
     """
     driver = values[scenario_inputs[s, 0]]
     pue = values[scenario_inputs[s, 1]]
@@ -205,6 +209,13 @@ def scenario_quantities(
     electricity = values[scenario_inputs[s, 5]]
     hardware_rate = values[scenario_inputs[s, 6]]
     facility_rate = values[scenario_inputs[s, 7]]
+    network_per_accelerator = values[scenario_inputs[s, 8]]
+    power_per_watt = values[scenario_inputs[s, 9]]
+    opex_rate = values[scenario_inputs[s, 10]]
+    soft_share = values[scenario_inputs[s, 11]]
+    carbon_intensity = values[scenario_inputs[s, 12]]
+    water_intensity = values[scenario_inputs[s, 13]]
+    wue = values[scenario_inputs[s, 14]]
     n_chips = shares.shape[1]
     denominator = 1.0
     if modes[s, 2]:
@@ -238,16 +249,21 @@ def scenario_quantities(
         power, pue, utilization, mfu, it_basis, per_watt, flops_per_watt, idle_per_watt,
         extra_per_watt,
     )  # fmt: skip
-    hardware = it_power * price_per_watt
-    facility_capex = it_power * capex_per_watt
+    hardware = it_power * price_per_watt + accelerators * network_per_accelerator
+    facility_capex = (
+        it_power * capex_per_watt * (1.0 + soft_share) + facility_power * power_per_watt
+    )
+    energy = average * seconds_per_year
     annual = (
         hardware * hardware_rate
-        + facility_capex * facility_rate
-        + average * seconds_per_year * electricity
+        + facility_capex * (facility_rate + opex_rate)
+        + energy * electricity
     )
+    emissions = energy * carbon_intensity
+    water = energy * (wue / pue + water_intensity)
     return (
         accelerators, peak, delivered, average, facility_power, it_power,
-        hardware + facility_capex, annual,
+        hardware + facility_capex, annual, emissions, water,
     )  # fmt: skip
 
 

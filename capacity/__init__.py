@@ -6,7 +6,7 @@ energy → share of a grid, for sourced hardware profiles (the model: docs/model
 >>> import capacity
 >>> result = capacity.convert("30 GW", chip="h100")
 >>> f"{result.accelerators.magnitude:,.0f}"
-'19,607,843'
+'17,664,724'
 """
 
 import importlib
@@ -35,11 +35,13 @@ if TYPE_CHECKING:
     from capacity.errors import (
         CapacityError,
         InputError,
+        MissingExtraError,
         ProfileError,
         UnitError,
         UnknownChipError,
         UnknownGridError,
     )
+    from capacity.example_portfolios import ExamplePortfolio, example_portfolio, example_portfolios
     from capacity.grids import Grid, GridSet, load_grids
     from capacity.montecarlo import MonteCarloResult, Scenario, montecarlo, simulate
     from capacity.portfolio import (
@@ -79,10 +81,14 @@ _EXPORTS: dict[str, str] = {
     "parse_distribution": "capacity.distributions",
     "CapacityError": "capacity.errors",
     "InputError": "capacity.errors",
+    "MissingExtraError": "capacity.errors",
     "ProfileError": "capacity.errors",
     "UnitError": "capacity.errors",
     "UnknownChipError": "capacity.errors",
     "UnknownGridError": "capacity.errors",
+    "ExamplePortfolio": "capacity.example_portfolios",
+    "example_portfolio": "capacity.example_portfolios",
+    "example_portfolios": "capacity.example_portfolios",
     "Grid": "capacity.grids",
     "GridSet": "capacity.grids",
     "load_grids": "capacity.grids",
@@ -111,8 +117,6 @@ _EXPORTS: dict[str, str] = {
     "ureg": "capacity.units",
 }
 
-__version__ = "0.1.0"
-
 __all__ = [
     "DEFAULTS",
     "PRECISIONS",
@@ -125,10 +129,12 @@ __all__ = [
     "CostAssumptions",
     "Costs",
     "Distribution",
+    "ExamplePortfolio",
     "Grid",
     "GridSet",
     "GridShare",
     "InputError",
+    "MissingExtraError",
     "MonteCarloResult",
     "OutputSummary",
     "Portfolio",
@@ -152,6 +158,8 @@ __all__ = [
     "convert_accelerators",
     "cost_assumptions",
     "evaluate_portfolio",
+    "example_portfolio",
+    "example_portfolios",
     "load_grids",
     "load_portfolio",
     "load_profile",
@@ -169,17 +177,32 @@ __all__ = [
 
 
 def __getattr__(name: str) -> Any:
-    """A public name, imported from its module on first use."""
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module 'capacity' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
+    """A public name, imported from its module on first use (and ``__version__``)."""
+    if name == "__version__":
+        value: Any = _version()
+    else:
+        module = _EXPORTS.get(name)
+        if module is None:
+            raise AttributeError(f"module 'capacity' has no attribute {name!r}")
+        value = getattr(importlib.import_module(module), name)
     globals()[name] = value
     return value
 
 
 def __dir__() -> list[str]:
     return sorted(set(globals()) | set(__all__))
+
+
+def _version() -> str:
+    """The installed distribution's version (written in pyproject.toml only)."""
+    from importlib import metadata
+
+    from capacity.extras import DISTRIBUTION
+
+    try:
+        return metadata.version(DISTRIBUTION)
+    except metadata.PackageNotFoundError:  # imported from a copy of the source, never installed
+        return "0+unknown"
 
 
 class _Package(types.ModuleType):

@@ -23,6 +23,7 @@ import numpy as np
 from capacity.checks import describe
 from capacity.defaults import BACKENDS
 from capacity.errors import InputError
+from capacity.extras import pip_install
 from capacity.kernels import montecarlo_reference, reference
 from capacity.kernels.choice import auto_prefers_numpy, note_compiled
 from capacity.kernels.montecarlo_problem import MonteCarloProblem, SamplePartial, SampleSpec
@@ -40,6 +41,7 @@ __all__ = [
     "NumbaBackend",
     "NumpyBackend",
     "cuda_status",
+    "output_buffers",
     "resolve_backend",
 ]
 
@@ -370,7 +372,7 @@ def cuda_status() -> CudaStatus:
             import cupy
         except ImportError:
             return CudaStatus(
-                False, "CuPy is not installed (pip install 'capacity[gpu-cuda13]' or [gpu-cuda12])"
+                False, f"CuPy is not installed ({pip_install('gpu-cuda13')} or [gpu-cuda12])"
             )
         if cupy.cuda.runtime.getDeviceCount() < 1:
             return CudaStatus(False, "no CUDA device is visible")

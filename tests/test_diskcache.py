@@ -171,8 +171,16 @@ def test_a_changed_profile_file_is_read_again(tmp_path: Path) -> None:
 
 
 def _copy_tree(source: Path, destination: Path) -> None:
-    """The package's files (links followed: kernels and profiles are linked in the tree)."""
+    """The package's files laid out as installed, its subpackages kept elsewhere in the
+    repository (pyproject.toml's package-dir) copied inside it."""
+    import importlib.util
     import shutil
 
-    shutil.copytree(source, destination, symlinks=False,
-                    ignore=shutil.ignore_patterns("__pycache__", "*.nbi", "*.nbc"))  # fmt: skip
+    ignore = shutil.ignore_patterns("__pycache__", "*.nbi", "*.nbc")
+    shutil.copytree(source, destination, ignore=ignore)
+    for name in ("kernels", "hardware_profiles", "examples"):
+        spec = importlib.util.find_spec(f"capacity.{name}")
+        assert spec is not None and spec.submodule_search_locations, name
+        folder = Path(next(iter(spec.submodule_search_locations)))
+        if not (destination / name).exists():
+            shutil.copytree(folder, destination / name, ignore=ignore)

@@ -15,14 +15,14 @@ from __future__ import annotations
 import importlib
 import sys
 from dataclasses import dataclass
-from typing import Any
+from typing import Annotated, Any
 
 import typer
 from typer.core import TyperCommand, TyperGroup
 
 from capacity.cli.coercion import PlainConversions
 from capacity.cli.errors import EXIT_BAD_INPUT, EXIT_INTERRUPTED, ended, reports_errors, say
-from capacity.cli.format import use_lookalikes
+from capacity.cli.format import echo, use_lookalikes
 from capacity.cli.once import CapacityTyper
 from capacity.errors import Terminated
 from capacity.streaming import unwinding_on_signals
@@ -57,25 +57,36 @@ COMMANDS: dict[str, CommandEntry] = {
         "Every field of one profile with its unit, confidence and source.",
     ),
     "grids": CommandEntry(
-        "capacity.cli.chips", "grids", "List the reference grids used for grid share."
+        "capacity.cli.chips",
+        "grids",
+        "List the grids and regions: annual generation, capacity, carbon and water intensity of\n"
+        "generation and industrial electricity price, each with its year, grade and source.",
     ),
     "convert": CommandEntry(
         "capacity.cli.convert",
         "convert_command",
-        "Convert a power (or a number of accelerators) into accelerators, FLOP/s, energy and\n"
-        "grid share.",
+        "Convert a power (or a number of accelerators) into accelerators, FLOP/s, energy, grid\n"
+        "share, emissions and water (at the site region: the first --grid with site figures).",
     ),
     "costs": CommandEntry(
         "capacity.cli.costs",
         "costs_command",
-        "Capex, energy cost and annual cost of ownership of a power (or a number of\n"
-        "accelerators): every default shown with its value, confidence and source.",
+        "All-in capex by component, energy cost, non-energy opex and annual cost of ownership\n"
+        "of a power (or a number of accelerators), per GW and per accelerator: every default\n"
+        "shown with its value, confidence and source. The site region (--grid) sets the\n"
+        "electricity price.",
     ),
     "montecarlo": CommandEntry(
         "capacity.cli.montecarlo",
         "montecarlo_command",
         "Convert a power (or a number of accelerators) whose inputs are uncertain: quantiles,\n"
         "mean and spread of every output over SAMPLES draws, with a tornado of what moves them.",
+    ),
+    "examples": CommandEntry(
+        "capacity.cli.examples",
+        "examples",
+        "List the example portfolios shipped with capacity (read one with\n"
+        "'capacity portfolio --example NAME').",
     ),
     "portfolio": CommandEntry(
         "capacity.cli.portfolio",
@@ -129,19 +140,35 @@ class LazyCommands(PlainConversions, TyperGroup):
 
 
 # CapacityTyper: a single-value option given twice is an error (capacity/cli/once.py).
+# add_completion: --install-completion and --show-completion (bash, zsh, fish, PowerShell).
 app = CapacityTyper(
     name="capacity",
     help="Turn datacenter power into hardware capacity: accelerators, FLOP/s, energy, grid share.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
-    add_completion=False,
+    add_completion=True,
     cls=LazyCommands,
 )
 
 
+def _print_version(value: bool) -> None:
+    if value:
+        from capacity import __version__  # here: reading the version takes milliseconds
+
+        echo(f"capacity {__version__}")
+        raise typer.Exit()
+
+
 @app.callback()
-def _capacity() -> None:
-    """The group's own step before any command: none."""
+def _options(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_print_version, is_eager=True, help="Print the version and exit."
+        ),
+    ] = False,
+) -> None:
+    """The options of ``capacity`` itself, before the command."""
 
 
 def main() -> None:

@@ -116,7 +116,7 @@ def number_like(value: Any, name: str) -> Any:
     if isinstance(value, list | tuple | np.ndarray):
         # An array of a fixed dtype is checked by its dtype, not element by element.
         typed = isinstance(value, np.ndarray) and value.dtype != object
-        array = value if typed else np.asarray(value, dtype=object)
+        array = np.asarray(value, dtype=None if typed else object)
         if array.size == 0:
             raise InputError(f"{name} must hold at least one value, got {describe(value)}")
         if array.dtype.kind == "b" or (not typed and any(_is_bool(item) for item in array.flat)):

@@ -175,7 +175,7 @@ class SweepResult:
     @property
     def mix_labels(self) -> list[str]:
         """Each mix as ``chip=share,...`` over its non-zero shares."""
-        return [_mix_label(self.chips, row) for row in self.mixes]
+        return _mix_labels(self.chips, self.mixes)
 
     def to_xarray(self) -> Any:
         """The materialized sweep as an ``xarray.Dataset``.
@@ -299,6 +299,17 @@ def _axis_summary(values: np.ndarray) -> dict[str, Any]:
 
 def _mix_label(chips: Sequence[str], shares: np.ndarray) -> str:
     return ",".join(f"{c}={s:.6g}" for c, s in zip(chips, shares, strict=True) if s > 0)
+
+
+def _mix_labels(chips: Sequence[str], mixes: np.ndarray) -> list[str]:
+    """:func:`_mix_label` of each row of ``mixes``, each distinct share of a chip written
+    once (a sweep's mixes repeat a few shares over thousands of rows)."""
+    columns = []
+    for chip, shares in zip(chips, mixes.T, strict=True):
+        values, codes = np.unique(shares, return_inverse=True)
+        written = [f"{chip}={value:.6g}" if value > 0 else "" for value in values]
+        columns.append([written[code] for code in codes.tolist()])
+    return [",".join(filter(None, parts)) for parts in zip(*columns, strict=True)]
 
 
 def _chip_list(chips: str | Sequence[str] | None, profiles: ProfileSet) -> list[str] | None:

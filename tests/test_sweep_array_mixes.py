@@ -59,3 +59,13 @@ def test_a_malformed_array_of_mixes_is_refused(mixes: object, message: str) -> N
 def test_an_array_of_mixes_needs_chips() -> None:
     with pytest.raises(InputError, match="needs chips"):
         capacity.sweep("30GW", mixes=np.array([[1.0]]), backend="numpy", reduce=True)
+
+
+def test_the_mix_labels_of_a_table_are_those_of_its_rows() -> None:
+    from capacity.sweep import _mix_label, _mix_labels
+
+    chips = ["h100-sxm", "mi355x", "tpu-v7"]
+    rows = np.random.default_rng(1).dirichlet([1.0, 1.0, 1.0], size=500)
+    rows[::7, 1] = 0.0
+    rows = np.vstack([rows, simplex_mixes(3, 0.1)])
+    assert _mix_labels(chips, rows) == [_mix_label(chips, row) for row in rows]

@@ -295,7 +295,13 @@ def known_grids(grid_set: GridSet | None) -> GridSet:
 
 def is_builtin(grid: Grid) -> bool:
     """Whether ``grid`` is one of the built-in grids (not replaced by a user's)."""
-    return any(grid is builtin for builtin in _builtin_grids())
+    return id(grid) in _builtin_ids()
+
+
+@cache
+def _builtin_ids() -> frozenset[int]:
+    """The identities of the built-in grids (kept alive by :func:`_builtin_grids`' cache)."""
+    return frozenset(id(grid) for grid in _builtin_grids())
 
 
 def named_grids(grids: Iterable[str | Grid] | None, grid_set: GridSet | None) -> list[Grid]:

@@ -58,10 +58,16 @@ def kernels_state(kind: str) -> str:
         for name in KERNELS[kind][1]:
             if getattr(getattr(module, name, None), "signatures", None):
                 return "loaded"
-    return "cached" if diskcache.load(f"numba-{kind}", _key(kind)) else "cold"
+    # Found once a process for each cache folder: each look stats every kernel source.
+    where = (kind, diskcache.cache_dir(), os.environ.get("NUMBA_CACHE_DIR", ""))
+    if where in _found_cached or diskcache.load(f"numba-{kind}", _key(kind)):
+        _found_cached.add(where)
+        return "cached"
+    return "cold"
 
 
 _noted: set[str] = set()
+_found_cached: set[tuple[str, Path | None, str]] = set()
 
 
 def note_compiled(kind: str) -> None:

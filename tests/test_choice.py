@@ -25,6 +25,7 @@ def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv(diskcache.CACHE_DIR_ENV, str(tmp_path))
     monkeypatch.delenv(diskcache.NO_CACHE_ENV, raising=False)
     monkeypatch.setattr(choice, "_noted", set())
+    monkeypatch.setattr(choice, "_found_cached", set())
     return tmp_path
 
 

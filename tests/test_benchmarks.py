@@ -25,6 +25,10 @@ def test_quick_benchmark_writes_every_case(tmp_path: Path) -> None:
                                                  "numba reduce kernel (1e4)"}  # fmt: skip
     assert all("× the numba reduce kernel" in r["note"] for r in factorized
                if r["method"].startswith("factorized"))  # fmt: skip
+    assert ("Monte Carlo, 1 chip, 5 uncertain inputs", "numba-before") in methods
+    assert ("Monte Carlo, OpenAI portfolio (4 deals)", "rank") in methods
+    before = next(r for r in document["rows"] if r["method"].startswith("numba-before"))
+    assert "the current kernel runs" in before["note"]
     assert document["generator_draws_per_s"]["cpu"] > 0
     sampled = next(r for r in document["rows"] if r["case"].startswith("Monte Carlo")
                    and r["method"].startswith("numba"))  # fmt: skip

@@ -60,7 +60,12 @@ from capacity.fleet import build_fleet, fleet_assumptions, replaced_data_notes
 from capacity.grids import Grid, GridSet, known_grids, select_grids
 from capacity.inputs import check_finite_outputs
 from capacity.kernels.backends import Backend, output_buffers, resolve_backend
-from capacity.kernels.factorized import FactorizedReduction, reduce_factorized, warm_up
+from capacity.kernels.factorized import (
+    FactorizedReduction,
+    choose_implementation,
+    reduce_factorized,
+    warm_up,
+)
 from capacity.kernels.factors import NotFactorizable, check_size
 from capacity.kernels.partial import Partial
 from capacity.kernels.point import QUANTITIES
@@ -813,13 +818,15 @@ def sweep(
     data = output_buffers(points, problem.chips) if materialize else None
     total = Partial.empty(bins)
     factorized = None
-    # The factorized work runs on the CPU: in NumPy for the numpy backend, else in numba.
-    implementation = "numpy" if runner.name == "numpy" else "numba"
+    # The factorized work runs on the CPU, in NumPy or numba (see choose_implementation).
+    implementation, why = choose_implementation(
+        problem, runner.name, isinstance(backend, str) and backend == "auto"
+    )
     # An empty chunk compiles (or loads) the kernels, so compute_seconds times only the work.
     if enumerated:
         runner.reduce(problem, spec, 0, 0)
     else:
-        detail += f", in {implementation} on the CPU"
+        detail += f", in {implementation} on the CPU ({why})"
         warm_up(implementation)
     if not reduce:
         runner.materialize(problem, 0, 0, output_buffers(0, problem.chips))

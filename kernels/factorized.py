@@ -20,6 +20,7 @@ from types import ModuleType
 
 import numpy as np
 
+from capacity.kernels.choice import auto_prefers_numpy, note_compiled
 from capacity.kernels.factors import (
     NotFactorizable,
     Side,
@@ -36,6 +37,7 @@ __all__ = [
     "FactorizedReduction",
     "NotFactorizable",
     "ProductDistribution",
+    "choose_implementation",
     "quantile_rank",
     "reduce_factorized",
     "warm_up",
@@ -64,6 +66,22 @@ def warm_up(implementation: str) -> None:
     module = implementation_module(implementation)
     if hasattr(module, "warm_up"):
         module.warm_up()
+        note_compiled("factorized")
+
+
+def choose_implementation(problem: SweepProblem, backend_name: str, auto: bool) -> tuple[str, str]:
+    """``numpy`` or ``numba`` for a factorized reduction, and why, in words: as the backend
+    (NumPy for ``numpy``, numba for the compiled ones) unless it was chosen by ``auto``; then
+    NumPy where it ends before numba's kernels would load or compile (:mod:`.choice`), by the
+    length of the form's smaller side."""
+    if not auto:
+        chosen = "numpy" if backend_name == "numpy" else "numba"
+        return chosen, f"as the {backend_name} backend"
+    n_power, n_pue, n_utilization, n_mix = problem.shape
+    numpy_first, reason = auto_prefers_numpy(
+        "factorized", min(n_power * n_pue, n_utilization * n_mix)
+    )
+    return ("numpy" if numpy_first else "numba"), reason
 
 
 def quantile_rank(q: float, points: int) -> int:

@@ -458,3 +458,31 @@ def test_materialized_sweep_enumerates_unless_asked() -> None:
     exact = sweep("30GW", chips="h100", pue="1.1,1.2", reduction="factorized")
     assert exact.reduction == "factorized" and exact.data is not None
     assert exact.summary["it-power"].quantile(0.5) == exact.summary["it-power"].minimum
+
+
+@pytest.mark.parametrize(("state", "expected"), [("cold", "numpy"), ("cached", "numpy"),
+                                                 ("loaded", "numba")])  # fmt: skip
+def test_auto_runs_the_factorized_form_in_numpy_below_a_size(
+    monkeypatch: pytest.MonkeyPatch, state: str, expected: str
+) -> None:
+    """auto picks NumPy or numba for the factorized work by the form's smaller side (51 PUE
+    rows here, against 91 pairs) and the state of the factorized kernels, and says why;
+    a backend asked for by name decides it."""
+    from capacity import sweep
+    from capacity.kernels import choice
+
+    monkeypatch.setattr(choice, "kernels_state", lambda kind: state)
+    options = {"chips": "h100", "pue": "1.1:1.6:0.01", "utilization": "0.1:1:0.01",
+               "reduce": True}  # fmt: skip
+    result = sweep("30GW", **options)
+    limit = choice.AUTO_NUMPY_WORK["factorized"][state]
+    assert f"in {expected} on the CPU (auto: 51 rows or pairs" in result.reduction_detail
+    assert (f"below {limit:,.0f}" if expected == "numpy" else f"not below {limit:,.0f}") in (
+        result.reduction_detail
+    )  # fmt: skip
+    for backend, implementation in (("numpy", "numpy"), ("numba", "numba")):
+        named = sweep("30GW", **options, backend=backend)
+        assert f"in {implementation} on the CPU (as the {backend} backend)" in (
+            named.reduction_detail
+        )  # fmt: skip
+        assert named.summary["it-power"].quantile(0.5) == result.summary["it-power"].quantile(0.5)

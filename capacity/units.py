@@ -45,7 +45,9 @@ def _build_registry() -> pint.UnitRegistry:
     constants = (definitions / "constants_en.txt").read_text(encoding="utf-8")
     text = text.replace("@import constants_en.txt", constants)
     text = text.replace("\nbit = []", "\nbit = [information]")
-    registry: pint.UnitRegistry = pint.UnitRegistry(None)
+    # force_ndarray_like: magnitudes are NumPy arrays (0-d for a scalar), as pint-xarray
+    # needs of the registry it quantifies with (capacity.ureg works with ds.pint.quantify).
+    registry: pint.UnitRegistry = pint.UnitRegistry(None, force_ndarray_like=True)
     registry.load_definitions(text.splitlines())
     registry.define("FLOP = [computation] = FLOP = flop")
     # Money is in US dollars only: prices from other currencies are converted at the source.

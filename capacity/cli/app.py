@@ -15,7 +15,17 @@ from typing import Any
 
 import typer
 
-from capacity.cli import check, chips, convert, costs, montecarlo, portfolio, sweep
+from capacity.cli import (
+    check,
+    chips,
+    compare,
+    convert,
+    costs,
+    montecarlo,
+    portfolio,
+    report,
+    sweep,
+)
 from capacity.cli.errors import EXIT_BAD_INPUT, EXIT_INTERRUPTED, ended, reports_errors, say
 from capacity.cli.format import use_lookalikes
 from capacity.cli.once import CapacityTyper
@@ -39,6 +49,7 @@ COMMANDS: dict[str, Callable[..., Any]] = {
     "show": chips.show,
     "grids": chips.grids,
     "convert": convert.convert_command,
+    "compare": compare.compare_command,
     "costs": costs.costs_command,
     "montecarlo": montecarlo.montecarlo_command,
     "portfolio": portfolio.portfolio_command,
@@ -46,6 +57,19 @@ COMMANDS: dict[str, Callable[..., Any]] = {
 }
 for _name, _command in COMMANDS.items():
     app.command(name=_name)(reports_errors(expand_option_groups(_command)))
+
+# `capacity report COMMAND ... --out report.html`: the same commands, written as HTML.
+report_app = CapacityTyper(
+    name="report",
+    help="Write a command's answer as one self-contained HTML file: inputs, tables, charts, "
+    "every figure with its source and confidence, and the command that made it.",
+    no_args_is_help=True,
+)
+for _name in report.REPORTED:
+    report_app.command(name=_name)(
+        reports_errors(expand_option_groups(report.as_report(COMMANDS[_name])))
+    )
+app.add_typer(report_app, name="report")
 
 
 def main() -> None:

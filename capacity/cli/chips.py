@@ -11,6 +11,7 @@ from rich.table import Table
 from capacity.chain import provisioned_power
 from capacity.cli.format import echo, human, to_json, wide_console
 from capacity.cli.options import FormatOption, GridFileOption, ProfilesOption, check_format
+from capacity.cli.output import WideOption, csv_text
 from capacity.figures import Figure, weakest_confidence
 from capacity.grids import load_grids
 from capacity.profiles import Profile, load_profiles
@@ -68,15 +69,33 @@ def _chip_row(profile: Profile) -> dict[str, Any]:
     }
 
 
+def _chip_csv_rows(row: dict[str, Any]) -> list[dict[str, Any]]:
+    """Tidy rows of one chip: its figures in SI units, one peak per precision."""
+    from capacity.tables import document_rows
+
+    peaks = {f"peak_{p}_flop_per_s": v for p, v in row["peak_flop_per_s"].items()}
+    rows = document_rows({k: v for k, v in row.items() if k != "peak_flop_per_s"} | peaks,
+                         row["id"])  # fmt: skip
+    for tidy in rows:
+        tidy["power_confidence"] = row["power_confidence"]
+        tidy["flops_confidence"] = row["flops_confidence"]
+    return rows
+
+
 def chips(
     profiles: ProfilesOption = None,
     output_format: FormatOption = "table",
+    wide: WideOption = False,
 ) -> None:
     """List every hardware profile with its key figures and how sure they are."""
-    check_format(output_format, ("table", "json"))
+    check_format(output_format, ("table", "json", "csv"))
     known = load_profiles(profiles)
     if output_format == "json":
         echo(to_json({profile_id: _chip_row(known[profile_id]) for profile_id in known}))
+        return
+    if output_format == "csv":
+        rows = [r for pid in known for r in _chip_csv_rows(_chip_row(known[pid]))]
+        echo(csv_text(rows, wide, ("entity", "power_confidence", "flops_confidence")), nl=False)
         return
     table = Table(
         title="Hardware profiles (dense peaks; W per accelerator = system power ÷ count)"
@@ -120,11 +139,21 @@ def show(
     chip: Annotated[str, typer.Argument(help="Profile id or alias, e.g. h100 or gb300.")],
     profiles: ProfilesOption = None,
     output_format: FormatOption = "table",
+    wide: WideOption = False,
 ) -> None:
     """Every field of one profile with its unit, confidence and source."""
-    check_format(output_format, ("table", "json"))
+    check_format(output_format, ("table", "json", "csv"))
     profile = load_profiles(profiles)[chip]
     figures = profile.figures()
+    if output_format == "csv":
+        rows = [
+            {"entity": profile.id, "output": name, "value": float(f.value.magnitude),
+             "unit": f"{f.value.units:~P}" or "1", "confidence": f.confidence,
+             "source": f.source}
+            for name, f in figures.items()
+        ]  # fmt: skip
+        echo(csv_text(rows, wide), nl=False)
+        return
     if output_format == "json":
         document = {
             "id": profile.id, "aliases": list(profile.aliases), "name": profile.name,
@@ -163,10 +192,23 @@ def show(
 def grids(
     grid_files: GridFileOption = None,
     output_format: FormatOption = "table",
+    wide: WideOption = False,
 ) -> None:
     """List the reference grids used for grid share."""
-    check_format(output_format, ("table", "json"))
+    check_format(output_format, ("table", "json", "csv"))
     known = load_grids(grid_files)
+    if output_format == "csv":
+        rows = [
+            {"entity": grid.id, "output": name, "value": figure.si if name == "capacity_w"
+             else float(figure.value.to("TWh").magnitude), "unit": unit,
+             "confidence": figure.confidence, "source": figure.source}
+            for grid in known.values()
+            for name, unit, figure in (("annual_energy_twh", "TWh", grid.annual_energy),
+                                       ("capacity_w", "W", grid.capacity))
+            if figure is not None
+        ]  # fmt: skip
+        echo(csv_text(rows, wide), nl=False)
+        return
     if output_format == "json":
         document = {
             grid.id: {

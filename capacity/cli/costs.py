@@ -22,6 +22,7 @@ from capacity.cli.options import (
     cost_option_names,
     parse_overrides,
 )
+from capacity.cli.output import WideOption, csv_text
 from capacity.convert import Conversion
 from capacity.costs import (
     COST_PARAMETERS,
@@ -48,10 +49,11 @@ def costs_command(
     set_: SetOption = None,
     profiles: ProfilesOption = None,
     output_format: FormatOption = "table",
+    wide: WideOption = False,
 ) -> None:
     """Capex, energy cost and annual cost of ownership of a power (or a number of
     accelerators): every default shown with its value, confidence and source."""
-    check_format(output_format, ("table", "json"))
+    check_format(output_format, ("table", "json", "csv"))
     given = {**inputs.given(), **model.given()}
     profile_set = load_profiles(profiles)
     overrides = parse_overrides(set_)
@@ -73,6 +75,11 @@ def costs_command(
             "costs": figures.to_dict(),
         }
         echo(to_json(document))
+    elif output_format == "csv":
+        from capacity.tables import document_rows
+
+        rows = document_rows(conversion.to_dict()) + document_rows(figures.to_dict())
+        echo(csv_text(rows, wide), nl=False)
     else:
         _print_tables(conversion, assumptions, figures, given)
 

@@ -12,12 +12,16 @@ import csv
 import io
 import json
 import math
+import re
 import sys
 import unicodedata
 from typing import IO, Any
 
+import numpy as np
 import pint
+from rich.cells import cell_len
 from rich.console import Console
+from rich.table import Table
 from rich.text import Text
 
 from capacity.errors import OutputError
@@ -30,9 +34,11 @@ __all__ = [
     "echo",
     "flatten",
     "human",
+    "keep_numbers_whole",
     "money",
     "not_finite",
     "percent",
+    "print_table",
     "scientific",
     "takes_unicode",
     "to_csv",
@@ -115,12 +121,63 @@ def echo(text: str, *, err: bool = False, nl: bool = True) -> None:
 
 class TextConsole(Console):
     """A rich Console that lays out ASCII look-alikes ("≥" as ">=") of the characters its
-    stream cannot encode, so that tables keep their columns on an ASCII-only terminal."""
+    stream cannot encode, so that tables keep their columns on an ASCII-only terminal, and
+    that never cuts a number in a table (:func:`keep_numbers_whole`)."""
 
     def render_str(self, text: str, **options: Any) -> Text:
         if not takes_unicode(self.file):
             text = encodable(text, self.encoding)
         return super().render_str(text, **options)
+
+    def print(self, *objects: Any, **options: Any) -> None:
+        tables = [item for item in objects if isinstance(item, Table)]
+        for table in tables:
+            keep_numbers_whole(table)
+        needed = max((self.measure(table).minimum for table in tables), default=0)
+        if needed <= self.width:
+            super().print(*objects, **options)
+            return
+        width, self.width = self.width, needed  # wider than the terminal: it wraps the lines
+        try:
+            super().print(*objects, **options)
+        finally:
+            self.width = width
+
+
+# A cell that starts like a number ("878.9 EFLOP/s", "2,222,222", "0.186 % *", "–") is kept
+# on one line; longer text is a label or a note, and wraps.
+_NUMBER_CELL = re.compile(r"^[-+–<>~≈≥≤(]?\s?[0-9]")
+_LONGEST_NUMBER_CELL = 32
+
+
+def keep_numbers_whole(table: Table) -> Table:
+    """Let ``table``'s label column (the first) wrap, and give every other column at least
+    the width of its widest number, so that rich wraps labels instead of cutting a number
+    ("878.9 EFLOP…")."""
+    for index, column in enumerate(table.columns):
+        if index == 0:
+            column.no_wrap = False
+            column.overflow = "fold"
+            continue
+        numbers = [
+            cell_len(text) for text in (_plain(cell) for cell in column._cells)
+            if _NUMBER_CELL.match(text) and cell_len(text) <= _LONGEST_NUMBER_CELL
+        ]  # fmt: skip
+        if numbers:
+            column.min_width = max(column.min_width or 0, *numbers)
+    return table
+
+
+def _plain(cell: Any) -> str:
+    if isinstance(cell, Text):
+        return cell.plain
+    return str(cell) if isinstance(cell, str) else ""
+
+
+def print_table(console: Console, table: Table) -> None:
+    """Print ``table`` without cutting a number (:func:`keep_numbers_whole`)."""
+    keep_numbers_whole(table)
+    console.print(table)
 
 
 _PREFIXES = ["", "k", "M", "G", "T", "P", "E", "Z", "Y"]
@@ -161,6 +218,20 @@ def not_finite(value: float) -> str:
     return f"{value} (overflow)"
 
 
+def plain(document: Any) -> Any:
+    """``document`` with NumPy numbers and arrays as Python numbers and lists (pint's
+    magnitudes are 0-d arrays: :data:`capacity.ureg` forces arrays, as pint-xarray needs)."""
+    if isinstance(document, dict):
+        return {key: plain(value) for key, value in document.items()}
+    if isinstance(document, list | tuple):
+        return [plain(value) for value in document]
+    if isinstance(document, np.ndarray):
+        return document.item() if document.ndim == 0 else plain(document.tolist())
+    if isinstance(document, np.generic):
+        return document.item()
+    return document
+
+
 def check_finite(document: Any, where: str = "") -> None:
     """Raise :class:`OutputError` naming the first number of ``document`` (nested dicts and
     lists) that is NaN or infinite, which JSON and CSV cannot hold."""
@@ -183,6 +254,7 @@ def to_json(document: Any, ascii_only: bool | None = None) -> str:
     ``ascii_only`` escapes every non-ASCII character ("\\u2265"); by default where standard
     output cannot take them.
     """
+    document = plain(document)
     check_finite(document)
     if ascii_only is None:
         ascii_only = not takes_unicode()
@@ -217,6 +289,7 @@ def _cell(value: Any) -> Any:
 
 def to_csv(document: dict[str, Any]) -> str:
     """Long-format CSV (quantity, key, value) of a result's JSON document."""
+    document = plain(document)
     check_finite(document)
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
@@ -225,9 +298,20 @@ def to_csv(document: dict[str, Any]) -> str:
     return buffer.getvalue()
 
 
+# Width of output that is not a terminal: wide enough that no line wraps, so that piped
+# output is the same whatever the terminal.
+PLAIN_WIDTH = 1000
+
+
 def wide_console(min_width: int) -> Console:
-    """A console at least ``min_width`` wide, so that tables piped to a file do not wrap."""
-    return TextConsole(width=max(Console().width, min_width))
+    """A console for tables: at least ``min_width`` wide on a terminal, and
+    :data:`PLAIN_WIDTH` (no wrapping at all) when standard output is a file or a pipe."""
+    console = TextConsole(width=min_width)
+    if not console.is_terminal:
+        console.width = PLAIN_WIDTH
+    else:
+        console.width = max(Console().width, min_width)
+    return console
 
 
 MONEY_SCALES = ((1e12, "trillion"), (1e9, "billion"), (1e6, "million"), (1e3, "thousand"))

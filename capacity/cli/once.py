@@ -9,6 +9,7 @@ it the class of every command of the app.
 
 from __future__ import annotations
 
+import contextvars
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
@@ -18,7 +19,11 @@ from typer.core import TyperCommand
 from capacity.cli.errors import EXIT_BAD_INPUT
 from capacity.cli.format import echo
 
-__all__ = ["CapacityTyper", "SingleValueCommand", "repeated_options"]
+__all__ = ["COMMAND_LINE", "CapacityTyper", "SingleValueCommand", "repeated_options"]
+
+# The command line being run, as the user wrote it ("capacity", the command's path, then its
+# arguments): the HTML report quotes it.
+COMMAND_LINE: contextvars.ContextVar[list[str]] = contextvars.ContextVar("COMMAND_LINE")
 
 Function = TypeVar("Function", bound=Callable[..., Any])
 
@@ -27,6 +32,8 @@ class SingleValueCommand(TyperCommand):
     """A command that refuses a single-value option given more than once."""
 
     def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        path = str(getattr(ctx, "command_path", "") or "").split()[1:]
+        COMMAND_LINE.set(["capacity", *path, *args])
         if not ctx.resilient_parsing:  # shell completion parses partial command lines
             problems = repeated_options(self, ctx, args)
             if problems:

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from capacity.errors import InputError
+from capacity.tables import label_of
 
 __all__ = ["Section", "notebook_html", "render_report", "write_report"]
 
@@ -100,6 +101,8 @@ def shown(value: Any, unit: str) -> str:
         return f"{number} (overflow)"
     if unit == "1" and abs(number) < 10:
         return f"{number * 100:.4g} %" if number else "0"
+    if unit in ("FLOP/year", "FLOP"):
+        return f"{number:.4g} {unit}"
     if unit in ("", "1", "index"):
         return f"{number:,.0f}" if abs(number) >= 1000 else f"{number:.4g}"
     factor, shown_unit = scale([number], unit)
@@ -134,7 +137,13 @@ def _wide_section(
         cells = [("" if k is None else str(k)) for k in index]
         cells += [shown(values.get(name), units[name]) for name in order]
         body.append(tuple(cells))
-    headers = (*keys, *(f"{name} [{units[name]}]" if units[name] else name for name in order))
+    headers = (
+        *keys,
+        *(
+            f"{label_of(name)} [{units[name]}]" if units[name] else label_of(name)
+            for name in order
+        ),
+    )
     numbers = frozenset(range(len(keys), len(headers)))
     return Section(title, tuple(headers), tuple(body), note, numbers)
 
@@ -148,7 +157,7 @@ def _output_rows_section(title: str, rows: Sequence[Mapping[str, Any]], note: st
         outputs.setdefault(row["output"], {})[str(row["entity"])] = row["value"]
         units[row["output"]] = row.get("unit", "")
     body = tuple(
-        (output, units[output], *(shown(values.get(e), units[output]) for e in entities))
+        (label_of(output), units[output], *(shown(values.get(e), units[output]) for e in entities))
         for output, values in outputs.items()
     )
     numbers = frozenset(range(2, 2 + len(entities)))
@@ -440,7 +449,7 @@ def _comparison(result: Any) -> _Content:
     content.sections.append(_inputs_section(result.inputs))
     body = []
     for row in result.rows:
-        cells = [row.output, row.unit]
+        cells = [label_of(row.output), row.unit]
         for k, (value, ratio) in enumerate(zip(row.values, row.ratios, strict=True)):
             text = shown(value, row.unit)
             if k and ratio is not None:

@@ -24,6 +24,7 @@ __all__ = [
     "TIDY_COLUMNS",
     "document_rows",
     "frame",
+    "label_of",
     "unit_of",
     "wide_frame",
     "wide_rows",
@@ -84,6 +85,46 @@ def unit_of(output: str) -> str:
         if output.endswith(suffix):
             return unit
     return ""
+
+
+# Outputs in words, for tables people read; any other output reads as its name without its
+# unit suffix.
+LABELS = {
+    "accelerators": "accelerators",
+    "systems": "reference systems",
+    "it_power_per_accelerator_w": "IT power per accelerator",
+    "it_power_w": "IT power",
+    "facility_power_w": "facility power (provisioned)",
+    "average_facility_power_w": "average facility power",
+    "annual_energy_twh": "annual energy",
+    "peak_flop_per_s": "peak compute",
+    "delivered_flop_per_s": "delivered compute",
+    "flop_per_year": "delivered FLOP per year",
+    "h100_equivalents": "H100-equivalents",
+    "hardware_capex_usd": "hardware capex",
+    "facility_capex_usd": "facility capex",
+    "capex_usd": "capex",
+    "annual_energy_cost_usd_per_year": "annual energy cost",
+    "annualized_capex_usd_per_year": "annualized capex",
+    "annual_cost_usd_per_year": "annual cost of ownership",
+    "capex_usd_per_gw": "capex per GW",
+    "cost_usd_per_delivered_eflop": "cost per delivered EFLOP",
+    "announced_value_usd": "announced value",
+}
+
+
+def label_of(output: str) -> str:
+    """An output in words: "IT power" for "it_power_w", "share of us (energy basis)"."""
+    if output in LABELS:
+        return LABELS[output]
+    if output.startswith("grid_share_") and "_basis_" in output:
+        basis, _, grid = output.removeprefix("grid_share_").partition("_basis_")
+        return f"share of {grid} ({basis} basis)"
+    for suffix, _ in UNIT_SUFFIXES:
+        if output.endswith(suffix):
+            output = output[: -len(suffix)]
+            break
+    return output.replace("_", " ")
 
 
 def _plain_numbers(document: Mapping[str, Any]) -> dict[str, Any]:

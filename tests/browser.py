@@ -65,7 +65,7 @@ class Browser:
         self.process = subprocess.Popen(
             [executable, *FLAGS, f"--user-data-dir={self.profile}", "about:blank"],
             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-            preexec_fn=pipes, pass_fds=(3, 4),
+            preexec_fn=pipes, close_fds=False,  # Python opens every other fd non-inheritable
         )  # fmt: skip
         os.close(to_browser_read)
         os.close(from_browser_write)
@@ -126,7 +126,8 @@ class Browser:
 
     def visit(self, path: Path, width: int = 1280, height: int = 2000) -> PageVisit:
         """Load ``path`` in a new tab: its visible text, a screenshot, console errors and
-        the requests it made (the page's own file is not counted)."""
+        the requests it made (the page's own file and inline data: images are not counted:
+        neither leaves the page)."""
         target = self.send("Target.createTarget", url="about:blank")["targetId"]
         session = self.send("Target.attachToTarget", targetId=target, flatten=True)["sessionId"]
         for domain in ("Page", "Runtime", "Log", "Network"):
@@ -151,7 +152,7 @@ class Browser:
                 visit.console_errors.append(params["entry"].get("text", ""))
             elif method == "Network.requestWillBeSent":
                 requested = params.get("request", {}).get("url", "")
-                if requested != url:
+                if requested != url and not requested.startswith("data:"):
                     visit.requests.append(requested)
         self.send("Target.closeTarget", targetId=target)
         return visit

@@ -25,30 +25,8 @@ from capacity.compare import Comparison, compare, compare_deals
 from capacity.errors import InputError, ProfileError, UnitError
 from capacity.portfolio import evaluate_portfolio, load_portfolio
 from capacity.streaming import check_output_path
+from capacity.tables import LABELS, label_of
 from capacity.units import ureg
-
-# Outputs shown in the table, in this order, under these labels; others follow by name.
-_LABELS = {
-    "accelerators": "accelerators",
-    "systems": "reference systems",
-    "it_power_per_accelerator_w": "IT power per accelerator",
-    "it_power_w": "IT power",
-    "facility_power_w": "facility power (provisioned)",
-    "average_facility_power_w": "average facility power",
-    "annual_energy_twh": "annual energy",
-    "peak_flop_per_s": "peak compute",
-    "delivered_flop_per_s": "delivered compute",
-    "flop_per_year": "delivered FLOP per year",
-    "h100_equivalents": "H100-equivalents",
-    "hardware_capex_usd": "hardware capex",
-    "facility_capex_usd": "facility capex",
-    "capex_usd": "capex",
-    "annual_energy_cost_usd_per_year": "annual energy cost",
-    "annualized_capex_usd_per_year": "annualized capex",
-    "annual_cost_usd_per_year": "annual cost of ownership",
-    "capex_usd_per_gw": "capex per GW",
-    "cost_usd_per_delivered_eflop": "cost per delivered EFLOP",
-}
 
 
 def compare_command(
@@ -161,13 +139,6 @@ def _money(value: float, unit: str) -> str:
     return f"{value:.4g} {unit}"
 
 
-def _label(output: str) -> str:
-    if output.startswith("grid_share_"):
-        basis, _, grid = output.removeprefix("grid_share_").partition("_basis_")
-        return f"share of {grid} ({basis} basis)"
-    return _LABELS.get(output, output.replace("_", " "))
-
-
 def _print_table(result: Comparison) -> None:
     console = wide_console(100)
     table = Table(title=f"{result.title} (× the first column)")
@@ -175,7 +146,7 @@ def _print_table(result: Comparison) -> None:
     for k, column in enumerate(result.columns):
         table.add_column(column if k == 0 else f"{column} (×)", justify="right")
     shares = ShareCells()
-    order = {name: k for k, name in enumerate(_LABELS)}
+    order = {name: k for k, name in enumerate(LABELS)}
     rows = sorted(result.rows, key=lambda row: order.get(row.output, len(order)))
     for row in rows:
         cells = []
@@ -184,7 +155,7 @@ def _print_table(result: Comparison) -> None:
             if k and ratio is not None:
                 text += f" (×{ratio:.3g})"
             cells.append(text)
-        table.add_row(_label(row.output), *cells)
+        table.add_row(label_of(row.output), *cells)
     console.print(table)
     shares.footnote(console)
     for line in result.warnings:

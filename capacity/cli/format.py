@@ -133,7 +133,7 @@ class TextConsole(Console):
         tables = [item for item in objects if isinstance(item, Table)]
         for table in tables:
             keep_numbers_whole(table)
-        needed = max((self.measure(table).minimum for table in tables), default=0)
+        needed = max((_least_width(table) for table in tables), default=0)
         if needed <= self.width:
             super().print(*objects, **options)
             return
@@ -166,6 +166,23 @@ def keep_numbers_whole(table: Table) -> Table:
         if numbers:
             column.min_width = max(column.min_width or 0, *numbers)
     return table
+
+
+# The label column keeps at least this many characters (or its longest word, if shorter).
+_LEAST_LABEL_WIDTH = 16
+
+
+def _least_width(table: Table) -> int:
+    """The narrowest ``table`` can be without cutting a number: its number columns at their
+    widest number, its label column at its longest word (at most :data:`_LEAST_LABEL_WIDTH`),
+    with the padding and borders."""
+    if not table.columns:
+        return 0
+    label, *others = table.columns
+    words = [len(word) for cell in label._cells for word in _plain(cell).split()]
+    label_width = min(max(words, default=1), _LEAST_LABEL_WIDTH)
+    width = label_width + sum(max(column.min_width or 1, 1) for column in others)
+    return width + 3 * len(table.columns) + 1
 
 
 def _plain(cell: Any) -> str:

@@ -182,8 +182,8 @@ def sweep_command(
         )
     if held and out is not None:
         table = result.to_dataframe()
-        export(Path(out), table.to_dict(orient="records"), keys=(), wide=False,
-               document={"points": table.to_dict(orient="list"), **result.to_dict()})  # fmt: skip
+        every_point = {**result.to_dict(), "every_point": table.to_dict(orient="list")}
+        export(Path(out), table.to_dict(orient="records"), keys=(), document=every_point)
     deliver(
         result,
         output,

@@ -1,0 +1,122 @@
+"""capacity.compare and ``capacity compare``; power-only ``convert`` (issue 12, items 1, 6)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+import capacity
+from capacity.cli.app import app
+from capacity.compare import compare, compare_deals
+from capacity.errors import InputError, UnknownChipError
+from capacity.portfolio import evaluate_portfolio, load_portfolio
+from capacity.power import power_shares
+
+from .test_portfolio import TWO_DEALS
+
+runner = CliRunner()
+
+
+def test_compare_matches_one_conversion_per_chip() -> None:
+    result = compare("1 GW", chips="h100,gb300,tpu-v7")
+    assert result.columns == ("h100-sxm", "gb300", "tpu-v7")
+    delivered = result.row("delivered_flop_per_s")
+    for chip, value in zip(result.columns, delivered.values, strict=True):
+        expected = capacity.convert("1 GW", chip=chip).delivered_flops.to("FLOP/s").magnitude
+        assert value == pytest.approx(float(expected))
+    assert delivered.ratios[0] == 1.0
+    # 1 GW / 1.2 / 1875 W × 2500 TFLOP/s × 0.8 over 1 GW / 1.2 / 1275 W × 989.5 TFLOP/s × 0.8
+    assert delivered.ratios[1] == pytest.approx((2500 / 1875) / (989.5 / 1275), rel=1e-9)
+    watts = result.row("it_power_per_accelerator_w")
+    assert watts.values[0] == pytest.approx(1275.0)  # 10.2 kW DGX H100 ÷ 8
+
+
+def test_compare_mixes_counts_overrides_and_missing_prices() -> None:
+    result = compare("200k", chips="h100", mixes=["h100=0.5,gb300=0.5"],
+                     overrides={"gb300.tdp": "1.5 kW"})  # fmt: skip
+    assert result.columns == ("h100-sxm", "h100-sxm=0.5,gb300=0.5")
+    assert result.row("accelerators").values[0] == pytest.approx(200_000)
+    assert "count" not in result.title and "200,000 accelerators" in result.title
+    no_price = compare("1 GW", chips="h100,tpu-v7").row("capex_usd")
+    assert no_price.values[1] is None and no_price.ratios[1] is None
+
+
+@pytest.mark.parametrize(
+    ("arguments", "error", "match"),
+    [
+        ({"chips": None}, InputError, "compare needs chips or mixes"),
+        ({"chips": "h100,h100"}, InputError, "named twice"),
+        ({"chips": "h1000"}, UnknownChipError, "unknown chip"),
+        ({"chips": "h100", "pue": [1.1, 1.2]}, InputError, "one number"),
+    ],
+)
+def test_compare_errors_name_the_argument(arguments: dict, error: type, match: str) -> None:
+    with pytest.raises(error, match=match):
+        compare("1 GW", **arguments)
+
+
+def test_deals_compare_the_same_way() -> None:
+    report = evaluate_portfolio(load_portfolio(TWO_DEALS))
+    result = compare_deals(report)
+    assert result.columns == ("Alpha", "Beta")
+    assert result.row("facility_power_w").ratios == pytest.approx((1.0, 2.6))  # 2 GW IT × 1.3
+
+
+def test_cli_compare_table_json_and_csv() -> None:
+    table = runner.invoke(app, ["compare", "1GW", "--chips", "h100,gb300,tpu-v7"])
+    assert table.exit_code == 0, table.output
+    for text in ("h100-sxm", "gb300 (×)", "tpu-v7 (×)", "517.4 EFLOP/s", "(×1.72)",
+                 "– (no price)", "Assumptions"):  # fmt: skip
+        assert text in table.stdout, text
+    document = json.loads(runner.invoke(app, ["compare", "1GW", "--chips", "h100,gb300",
+                                              "--format", "json"]).stdout)  # fmt: skip
+    assert document["columns"] == ["h100-sxm", "gb300"]
+    assert document["outputs"]["accelerators"]["ratio_to_first"]["gb300"] == pytest.approx(0.68)
+    csv = runner.invoke(app, ["compare", "1GW", "--mix", "h100=0.5,gb300=0.5", "--chips", "h100",
+                              "--format", "csv"]).stdout  # fmt: skip
+    assert csv.splitlines()[0] == "entity,output,value,unit,ratio_to_first"
+
+
+def test_cli_compare_portfolio_and_errors() -> None:
+    result = runner.invoke(app, ["compare", "--portfolio", str(TWO_DEALS)])
+    assert result.exit_code == 0, result.output
+    assert "Alpha" in result.stdout and "Beta (×)" in result.stdout
+    for args, message in (
+        (["compare", "1GW", "--portfolio", str(TWO_DEALS)], "leave out POWER_OR_COUNT"),
+        (["compare", "--chips", "h100"], "give POWER_OR_COUNT"),
+        (["compare", "1 kg", "--chips", "h100"], "POWER_OR_COUNT is a power"),
+    ):
+        failed = runner.invoke(app, args)
+        assert failed.exit_code == 2, failed.output
+        assert failed.stderr.startswith("error: ") and message in failed.stderr, failed.stderr
+
+
+# --- power alone ----------------------------------------------------------------------------
+
+
+def test_power_alone_gives_capacity_and_stated_energy_shares() -> None:
+    answer = power_shares("10 GW", grids=["us", "world"], load_factor=0.8)
+    us = answer.grid_share["us"]
+    assert float(us.capacity.magnitude) == pytest.approx(10 / 1194)  # EIA's 1194 GW
+    # 8 GW average over the US's 4304 TWh a year
+    assert float(us.energy.magnitude) == pytest.approx(8e9 * 8766 / 4304e12, rel=1e-3)
+    assert answer.grid_share["world"].capacity is None
+    without = power_shares("10 GW", grids=["us"])
+    assert without.grid_share["us"].energy is None
+    assert float(
+        power_shares("10 GW", pue=1.25, basis="it").facility_power.to("GW").magnitude
+    ) == pytest.approx(12.5)
+
+
+def test_cli_convert_without_a_chip() -> None:
+    result = runner.invoke(app, ["convert", "10GW", "--grid", "us", "--load-factor", "0.8"])
+    assert result.exit_code == 0, result.output
+    for text in ("10 GW", "8.333 GW", "0.838 %", "1.63 %", "need a chip"):
+        assert text in result.stdout, text
+    bare = runner.invoke(app, ["convert", "10GW", "--grid", "us"])
+    assert "give --load-factor" in bare.stdout
+    document = json.loads(runner.invoke(app, ["convert", "10GW", "--format", "json"]).stdout)
+    assert document["grid_share"]["us"]["capacity"] == pytest.approx(10 / 1194)
+    assert "need a chip" in document["needs_a_chip"]

@@ -1,0 +1,130 @@
+"""``capacity report ... --out report.html``: one self-contained file, checked as text and in
+a real browser (issue 12, item 3)."""
+
+from __future__ import annotations
+
+import io
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+import capacity
+from capacity.cli.app import app
+from capacity.report import CONTENT_SECURITY_POLICY, render_report, write_report
+
+from .browser import Browser, find_chromium
+from .test_portfolio import TWO_DEALS
+
+runner = CliRunner()
+
+REPORTS = {
+    "convert": (["convert", "30GW", "--chip", "h100"], ["19,607,843", "15.52 ZFLOP/s"]),
+    "power": (["convert", "10GW", "--load-factor", "0.8"], ["10 GW", "8.333 GW"]),
+    "sweep": (["sweep", "30GW", "--chips", "h100,gb300", "--mix-step", "0.5", "--pue",
+               "1.1,1.2", "--utilization", "0.5,1", "--backend", "numpy", "--objective",
+               "max-delivered-flops"], ["12", "best: max-delivered-flops"]),
+    "montecarlo": (["montecarlo", "1GW", "--chip", "h100", "--pue", "tri:1.1,1.2,1.4",
+                    "--samples", "4000", "--backend", "numpy"], ["Uncertain inputs", "4,000"]),
+    "portfolio": (["portfolio", str(TWO_DEALS), "--samples", "2000", "--backend", "numpy"],
+                  ["3.6 GW", "Timeline"]),
+    "compare": (["compare", "1GW", "--chips", "h100,gb300"], ["517.4 EFLOP/s", "(×1.72)"]),
+}  # fmt: skip
+# Texts every report holds: the sections and the grade of a figure.
+SECTIONS = ("Inputs and results", "Assumptions and sources", "Reproduce", "capacity 0.1.0")
+
+
+def make_reports(folder: Path) -> dict[str, Path]:
+    paths = {}
+    for name, (args, _) in REPORTS.items():
+        path = folder / f"{name}.html"
+        result = runner.invoke(app, ["report", *args, "--out", str(path)])
+        assert result.exit_code == 0, (name, result.output)
+        assert result.stdout == ""
+        paths[name] = path
+    return paths
+
+
+@pytest.fixture(scope="module")
+def reports(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    return make_reports(tmp_path_factory.mktemp("reports"))
+
+
+@pytest.mark.parametrize("name", list(REPORTS))
+def test_report_is_self_contained_with_inputs_tables_charts_and_sources(
+    reports: dict[str, Path], name: str
+) -> None:
+    text = reports[name].read_text(encoding="utf-8")
+    assert CONTENT_SECURITY_POLICY in text
+    assert not re.search(r"""(src|href)\s*=\s*["'](?!#|data:)""", text), "a reference out"
+    assert "<script" not in text and "@import" not in text and "url(http" not in text
+    for section in SECTIONS:
+        assert section in text, section
+    assert "<svg" in text  # the chart, inline
+    args, numbers = REPORTS[name]
+    for number in numbers:
+        assert number in text, number
+    command = re.search(r"<pre>(.*?)</pre>", text, re.S)
+    assert command is not None
+    assert command.group(1).startswith(f"capacity report {args[0]} ")
+    assert command.group(1).endswith(f"--out {reports[name]}")
+    if name not in ("power",):
+        assert "datasheet" in text  # every figure with its grade
+        assert 'class="grade flag"' in text  # assumption-grade figures stand out
+
+
+def test_report_refuses_a_missing_or_wrong_out(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["report", "convert", "1GW", "--chip", "h100"])
+    assert result.exit_code == 2 and "--out FILE.html is required" in result.stderr
+    result = runner.invoke(app, ["report", "convert", "1GW", "--chip", "h100", "--out",
+                                 str(tmp_path / "r.pdf")])  # fmt: skip
+    assert result.exit_code == 2 and "must end in .html" in result.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_report_api_takes_any_result(tmp_path: Path) -> None:
+    result = capacity.convert("1 GW", chip="gb300")
+    path = write_report(result, tmp_path / "r.html", command="python script")
+    assert "python script" in path.read_text(encoding="utf-8")
+    with pytest.raises(capacity.InputError, match="no report"):
+        render_report(object())
+
+
+# --- in a real browser ------------------------------------------------------------------------
+
+CHROMIUM = find_chromium()
+needs_chromium = pytest.mark.skipif(
+    CHROMIUM is None,
+    reason="no Chromium: install Debian's chromium package (.ci/run does) to load the report "
+    "in a headless browser",
+)
+
+
+def _not_blank(png: bytes) -> float:
+    """The share of the screenshot's pixels that are not the page's background."""
+    from matplotlib.image import imread
+
+    pixels = imread(io.BytesIO(png), format="png")[..., :3]
+    background = pixels[0, 0]
+    return float(np.mean(np.any(np.abs(pixels - background) > 0.05, axis=-1)))
+
+
+@needs_chromium
+def test_reports_render_in_a_headless_browser(reports: dict[str, Path], tmp_path: Path) -> None:
+    assert CHROMIUM is not None
+    browser = Browser(CHROMIUM)
+    try:
+        for name, path in reports.items():
+            visit = browser.visit(path)
+            assert visit.console_errors == [], (name, visit.console_errors)
+            assert visit.requests == [], (name, visit.requests)
+            assert _not_blank(visit.screenshot_png) > 0.01, name  # blank: 0
+            for number in REPORTS[name][1]:
+                assert number in visit.text, (name, number)
+            for section in SECTIONS:
+                assert section in visit.text, (name, section)
+            (tmp_path / f"{name}.png").write_bytes(visit.screenshot_png)
+    finally:
+        browser.close()

@@ -10,6 +10,7 @@ energy → share of a grid, for sourced hardware profiles (the model: docs/model
 """
 
 from capacity.claims import Claim, ClaimReport, check_claim, parse_claim
+from capacity.compare import Comparison, compare, compare_deals
 from capacity.convert import (
     Conversion,
     GridShare,
@@ -36,6 +37,7 @@ from capacity.errors import (
 )
 from capacity.grids import Grid, GridSet, load_grids
 from capacity.montecarlo import MonteCarloResult, Scenario, montecarlo, simulate
+from capacity.power import PowerShares, power_shares
 from capacity.portfolio import (
     Portfolio,
     PortfolioError,
@@ -59,6 +61,7 @@ __all__ = [
     "CapacityError",
     "Claim",
     "ClaimReport",
+    "Comparison",
     "Conversion",
     "ConversionDefaults",
     "CostAssumptions",
@@ -73,6 +76,7 @@ __all__ = [
     "Portfolio",
     "PortfolioError",
     "PortfolioReport",
+    "PowerShares",
     "Profile",
     "ProfileError",
     "ProfileSet",
@@ -86,6 +90,8 @@ __all__ = [
     "__version__",
     "capital_recovery_factor",
     "check_claim",
+    "compare",
+    "compare_deals",
     "conversion_costs",
     "convert",
     "convert_accelerators",
@@ -100,6 +106,7 @@ __all__ = [
     "parse_claim",
     "parse_distribution",
     "parse_mix",
+    "power_shares",
     "simulate",
     "simulate_portfolio",
     "sweep",

@@ -273,6 +273,11 @@ def plot_sweep(
 ) -> Figure:  # fmt: skip
     """A heatmap of ``output`` over PUE × utilization for one mix of a materialized sweep.
 
+    The feasible region (points meeting every constraint) is outlined and the best point
+    marked. Beside the heatmap, ``output`` across the mixes at the PUE and utilization shown
+    by the best point: a line over one chip's share for two chips, a ternary plot for three,
+    small multiples (one panel per chip's share) for more.
+
     Parameters
     ----------
     result : SweepResult
@@ -282,11 +287,8 @@ def plot_sweep(
         "annual-energy" or "grid-share:GRID"; default the objective's output where it is one.
     mix, power : int, optional
         Index of the mix and of the power shown; default the best point's, else the first.
-
-    The feasible region (points meeting every constraint) is outlined and the best point
-    marked. Beside the heatmap, ``output`` across the mixes at the PUE and utilization shown
-    by the best point: a line over one chip's share for two chips, a ternary plot for three,
-    small multiples (one panel per chip's share) for more.
+    grid : str, optional
+        The grid of ``output="grid-share"`` when it names none.
     """
     if result.data is None:
         raise InputError(
@@ -655,13 +657,7 @@ def plot_comparison(comparison: Comparison, outputs: Sequence[str] | None = None
 
 
 def _output_label(output: str) -> str:
-    """An output's name without its unit suffix, in words: "delivered FLOP/s"."""
-    from capacity.tables import UNIT_SUFFIXES
+    """An output's name in words, without its unit: "delivered compute"."""
+    from capacity.tables import label_of
 
-    for suffix, _ in UNIT_SUFFIXES:
-        if output.endswith(suffix):
-            output = output[: -len(suffix)]
-            break
-    words = {"delivered_flop_per_s": "delivered compute", "delivered_flop": "delivered compute",
-             "peak_flop": "peak compute"}  # fmt: skip
-    return words.get(output, output.replace("_", " "))
+    return label_of(output)

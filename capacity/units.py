@@ -218,7 +218,8 @@ def _units(unit_text: str) -> Any:
 def _check_finite(quantity: pint.Quantity, dimension: str, name: str, written: Any) -> None:
     """Every element finite, in the unit written and in the model's SI unit."""
     magnitude = np.asarray(quantity.magnitude, dtype=np.float64)
-    si = np.asarray(quantity.to(DIMENSIONS[dimension][0]).magnitude, dtype=np.float64)
+    with np.errstate(over="ignore", invalid="ignore"):  # an overflow is refused just below
+        si = np.asarray(quantity.to(DIMENSIONS[dimension][0]).magnitude, dtype=np.float64)
     if not (np.all(np.isfinite(magnitude)) and np.all(np.isfinite(si))):
         shown = written if isinstance(written, str) else quantity
         if not np.all(np.isfinite(magnitude)):

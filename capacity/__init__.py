@@ -37,7 +37,6 @@ from capacity.errors import (
 )
 from capacity.grids import Grid, GridSet, load_grids
 from capacity.montecarlo import MonteCarloResult, Scenario, montecarlo, simulate
-from capacity.power import PowerShares, power_shares
 from capacity.portfolio import (
     Portfolio,
     PortfolioError,
@@ -47,6 +46,7 @@ from capacity.portfolio import (
     loads_portfolio,
     simulate_portfolio,
 )
+from capacity.power import PowerShares, power_shares
 from capacity.profiles import PRECISIONS, Profile, ProfileSet, load_profile, load_profiles
 from capacity.summary import OutputSummary
 from capacity.sweep import BestPoint, SweepResult, SweepTooLargeError, sweep

@@ -50,11 +50,13 @@ h3 { margin: 20px 0 6px; font-size: 15px; }
 .card { border: 1px solid var(--rule); border-left: 4px solid var(--accent); padding: 10px 14px;
         border-radius: 4px; background: var(--tint); }
 .card .label { color: var(--muted); font-size: 13px; }
-.card .value { font-size: 22px; font-weight: 650; white-space: nowrap; }
+.card .value { font-size: 22px; font-weight: 650; }
+.scroll { overflow-x: auto; }
 table { border-collapse: collapse; width: 100%; margin: 6px 0 14px; font-size: 13.5px; }
 th, td { border-bottom: 1px solid var(--rule); padding: 5px 8px; text-align: left;
          vertical-align: top; }
 th { background: var(--tint); font-weight: 600; }
+td:first-child { min-width: 13em; }
 td.number { text-align: right; white-space: nowrap; font-variant-numeric: tabular-nums; }
 tr.flagged td { background: #fff4ec; }
 .grade { display: inline-block; padding: 0 6px; border-radius: 8px; font-size: 12px;
@@ -88,8 +90,18 @@ class Section:
 # --- formatting -------------------------------------------------------------------------------
 
 
-def shown(value: Any, unit: str) -> str:
-    """A value for people, at a readable magnitude: "19.61 million", "8.645 ZFLOP/s"."""
+# SI units shown in the unit people quote: (factor to divide by, unit shown).
+_QUOTED_UNITS = {"J": (3.6e15, "TWh"), "USD/J": (1 / 3.6e9, "USD/MWh"), "USD/W": (1.0, "USD/W")}
+
+
+def is_share(output: str) -> bool:
+    """Whether an output is a share, shown as a percentage ("grid_share_energy_basis_us")."""
+    return output.startswith(("grid_share", "share_")) or output.endswith("_share")
+
+
+def shown(value: Any, unit: str, share: bool = False) -> str:
+    """A value for people, at a readable magnitude: "19.61 million", "8.645 ZFLOP/s"; a
+    ``share`` as a percentage."""
     from capacity.plots import scale
 
     if value is None or (isinstance(value, float) and math.isnan(value)):
@@ -99,8 +111,11 @@ def shown(value: Any, unit: str) -> str:
     number = float(value)
     if not math.isfinite(number):
         return f"{number} (overflow)"
-    if unit == "1" and abs(number) < 10:
-        return f"{number * 100:.4g} %" if number else "0"
+    if share:
+        return f"{number * 100:.4g} %" if number else "0 %"
+    if unit in _QUOTED_UNITS:
+        factor, quoted = _QUOTED_UNITS[unit]
+        return f"{number / factor:.4g} {quoted}"
     if unit in ("FLOP/year", "FLOP"):
         return f"{number:.4g} {unit}"
     if unit in ("", "1", "index"):
@@ -135,7 +150,7 @@ def _wide_section(
     body = []
     for index, values in list(table.items())[:MAX_TABLE_ROWS]:
         cells = [("" if k is None else str(k)) for k in index]
-        cells += [shown(values.get(name), units[name]) for name in order]
+        cells += [shown(values.get(name), units[name], is_share(name)) for name in order]
         body.append(tuple(cells))
     headers = (
         *keys,
@@ -148,6 +163,35 @@ def _wide_section(
     return Section(title, tuple(headers), tuple(body), note, numbers)
 
 
+def _statistics_section(
+    title: str, rows: Sequence[Mapping[str, Any]], keys: Sequence[str] = ("output",),
+    note: str = "",
+) -> Section:  # fmt: skip
+    """One row per output (and ``keys``), one column per statistic, each value in the unit of
+    its own row."""
+    statistics: list[str] = []
+    table: dict[tuple[Any, ...], dict[str, Any]] = {}
+    units: dict[tuple[Any, ...], str] = {}
+    for row in rows:
+        index = tuple(row.get(k) for k in keys)
+        statistic = str(row["statistic"])
+        if statistic not in statistics:
+            statistics.append(statistic)
+        table.setdefault(index, {})[statistic] = row["value"]
+        units[index] = str(row.get("unit", ""))
+    body = []
+    for index, values in list(table.items())[:MAX_TABLE_ROWS]:
+        names = [
+            label_of(str(v)) if k == "output" else str(v) for k, v in zip(keys, index, strict=True)
+        ]
+        share = is_share(str(index[list(keys).index("output")])) if "output" in keys else False
+        cells = [shown(values.get(statistic), units[index], share) for statistic in statistics]
+        body.append((*names, units[index], *cells))
+    headers = (*keys, "unit", *(s.upper() if s.startswith("p") else s for s in statistics))
+    numbers = frozenset(range(len(keys) + 1, len(headers)))
+    return Section(title, tuple(headers), tuple(body), note, numbers)
+
+
 def _output_rows_section(title: str, rows: Sequence[Mapping[str, Any]], note: str = "") -> Section:
     """Outputs as rows (one per output), entities as columns: a result's totals."""
     entities = list(dict.fromkeys(str(row["entity"]) for row in rows))
@@ -157,7 +201,11 @@ def _output_rows_section(title: str, rows: Sequence[Mapping[str, Any]], note: st
         outputs.setdefault(row["output"], {})[str(row["entity"])] = row["value"]
         units[row["output"]] = row.get("unit", "")
     body = tuple(
-        (label_of(output), units[output], *(shown(values.get(e), units[output]) for e in entities))
+        (
+            label_of(output),
+            units[output],
+            *(shown(values.get(e), units[output], is_share(output)) for e in entities),
+        )
         for output, values in outputs.items()
     )
     numbers = frozenset(range(2, 2 + len(entities)))
@@ -267,7 +315,7 @@ def _conversion(result: Any) -> _Content:
     if share is not None:
         content.cards.append(
             (f"share of {DEFAULTS.headline_grid} (energy basis)",
-             shown(_first(share.energy, ""), "1"))
+             shown(_first(share.energy, ""), "1", share=True))
         )  # fmt: skip
     content.sections.append(_inputs_section(inputs))
     rows = result.to_dataframe().to_dict(orient="records")
@@ -315,22 +363,18 @@ def _sweep(result: Any) -> _Content:
             (f"best: {best.objective}", shown(best.value, best.unit or "1")),
             ("at PUE, utilization", f"{best.pue:.3g}, {best.utilization:.3g}"),
         ]
-    axes = {"power": f"{shown(float(result.power.min()), 'W')} to "
-                     f"{shown(float(result.power.max()), 'W')} ({result.power.size} values)",
-            "pue": f"{result.pue.min():g} to {result.pue.max():g} ({result.pue.size} values)",
-            "utilization": f"{result.utilization.min():g} to {result.utilization.max():g} "
-                           f"({result.utilization.size} values)",
+    axes = {"power": _axis(result.power, "W"), "pue": _axis(result.pue, "1"),
+            "utilization": _axis(result.utilization, "1"),
             "mixes": f"{result.shape[3]:,}", "objective": result.objective,
             "constraints": ", ".join(result.constraints) or "none"}  # fmt: skip
     content.sections.append(_inputs_section({**axes, **dict(result.inputs)}))
     rows = result.summary_rows()
     summary = [row for row in rows if row["entity"] == "all points"]
     content.sections.append(
-        _wide_section(
+        _statistics_section(
             "Over every point",
             summary,
             ("output",),
-            "statistic",
             "Quantiles to within one histogram bin.",
         )
     )
@@ -347,6 +391,16 @@ def _sweep(result: Any) -> _Content:
     return content
 
 
+def _axis(values: Any, unit: str) -> str:
+    """An axis of a sweep in words: "30 GW", or "1.1 to 1.5 (9 values)"."""
+    if values.size == 1:
+        return f"{float(values[0]):g}" if unit == "1" else shown(float(values[0]), unit)
+    low, high = float(values.min()), float(values.max())
+    if unit == "1":
+        return f"{low:g} to {high:g} ({values.size} values)"
+    return f"{shown(low, unit)} to {shown(high, unit)} ({values.size} values)"
+
+
 def _montecarlo(result: Any, chips: Sequence[str]) -> _Content:
     content = _Content(f"Monte Carlo: {result.top}",
                        f"{result.samples:,} samples, seed {result.seed}, backend "
@@ -357,8 +411,8 @@ def _montecarlo(result: Any, chips: Sequence[str]) -> _Content:
         if summary is not None:
             low, mid, high = (summary.quantile(q) for q in (0.05, 0.5, 0.95))
             content.cards.append(
-                (f"{output.replace('_', ' ')} P50 (P5–P95)",
-                 f"{shown(mid, unit)} ({shown(low, unit)} – {shown(high, unit)})")
+                (f"{label_of(output)}, P50 (P5 {shown(low, unit)}, P95 {shown(high, unit)})",
+                 shown(mid, unit))
             )  # fmt: skip
     inputs = Section(
         "Uncertain inputs", ("input", "distribution", "nominal", "P5", "P95"),
@@ -368,19 +422,20 @@ def _montecarlo(result: Any, chips: Sequence[str]) -> _Content:
     )  # fmt: skip
     content.sections.append(inputs)
     content.sections.append(
-        _wide_section(
+        _statistics_section(
             "Outputs",
             [r for r in result.tidy_rows() if r["entity"] == result.top],
             ("output",),
-            "statistic",
             "Quantiles to within one histogram bin.",
         )
     )
-    tornado = result.tornado.get("delivered_flops", ())
+    tornado = [bar for bar in result.tornado.get("delivered_flops", ()) if bar.swing > 0]
+    units = {item.name: item.unit or "1" for item in result.inputs}
     if tornado:
         content.sections.append(Section(
             "Tornado: delivered compute", ("input", "P5 → P95", "output at P5", "output at P95"),
-            tuple((bar.input, f"{bar.low:.4g} → {bar.high:.4g}",
+            tuple((bar.input, f"{shown(bar.low, units.get(bar.input, '1'))} → "
+                   f"{shown(bar.high, units.get(bar.input, '1'))}",
                    shown(bar.output_at_low, "FLOP/s"), shown(bar.output_at_high, "FLOP/s"))
                   for bar in tornado),
             numbers=frozenset({2, 3}),
@@ -425,9 +480,8 @@ def _portfolio(report: Any, simulated: Any) -> _Content:
         content.figures.append((lambda: report.plot(simulated), "Timeline by deal."))
     if simulated is not None:
         mc = [r for r in rows if r["section"] == "monte_carlo"]
-        content.sections.append(_wide_section(
-            f"Monte Carlo ({simulated.samples:,} samples)", mc, ("entity", "output"),
-            "statistic"))  # fmt: skip
+        title = f"Monte Carlo ({simulated.samples:,} samples)"
+        content.sections.append(_statistics_section(title, mc, ("entity", "output")))
     content.chips = list(dict.fromkeys(c for d in report.deals for c in d.conversion.chips))
     content.grids = list(totals.grid_share)
     content.costs = True
@@ -451,7 +505,7 @@ def _comparison(result: Any) -> _Content:
     for row in result.rows:
         cells = [label_of(row.output), row.unit]
         for k, (value, ratio) in enumerate(zip(row.values, row.ratios, strict=True)):
-            text = shown(value, row.unit)
+            text = shown(value, row.unit, is_share(row.output))
             if k and ratio is not None:
                 text += f" (×{ratio:.3g})"
             cells.append(text)
@@ -537,8 +591,8 @@ def _section_html(section: Section, flagged: frozenset[int] = frozenset()) -> st
         mark = ' class="flagged"' if index in flagged else ""
         body.append(f"<tr{mark}>{''.join(cells)}</tr>")
     note = f'<p class="note">{_esc(section.note)}</p>' if section.note else ""
-    return (f"<h3>{_esc(section.title)}</h3>{note}<table><thead><tr>{head}</tr></thead>"
-            f"<tbody>{''.join(body)}</tbody></table>")  # fmt: skip
+    return (f'<h3>{_esc(section.title)}</h3>{note}<div class="scroll"><table><thead><tr>'
+            f"{head}</tr></thead><tbody>{''.join(body)}</tbody></table></div>")  # fmt: skip
 
 
 def _linked(text: str) -> str:

@@ -110,6 +110,15 @@ LABELS = {
     "capex_usd_per_gw": "capex per GW",
     "cost_usd_per_delivered_eflop": "cost per delivered EFLOP",
     "announced_value_usd": "announced value",
+    # the names of sweeps' and Monte Carlo runs' summaries
+    "peak_flops": "peak compute",
+    "delivered_flops": "delivered compute",
+    "average_power": "average facility power",
+    "average_facility_power": "average facility power",
+    "facility_power": "facility power",
+    "it_power": "IT power",
+    "annual_energy": "annual energy",
+    "annual_cost": "annual cost",
 }
 
 

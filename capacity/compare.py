@@ -18,11 +18,11 @@ from typing import TYPE_CHECKING, Any
 
 import pint
 
-from capacity.checks import text_list
+from capacity.checks import describe, instance_of, optional_mapping, text_list
 from capacity.convert import Conversion, convert, convert_accelerators, resolve_mix
 from capacity.costs import Costs, conversion_costs, cost_assumptions
 from capacity.defaults import DEFAULTS
-from capacity.errors import InputError
+from capacity.errors import InputError, UnitError
 from capacity.grids import Grid, GridSet
 from capacity.profiles import ProfileSet, profile_set
 from capacity.tables import document_rows, frame, unit_of, wide_frame
@@ -229,10 +229,9 @@ def compare(
     1.72
     """
     profiles = profile_set(profiles, overrides)
+    cost_overrides = optional_mapping(cost_overrides, "cost_overrides") or None
     chip_list = text_list(chips, "chips") or []
-    if isinstance(mixes, str | Mapping):
-        mixes = [mixes]
-    mix_list = list(mixes or [])
+    mix_list = _mix_list(mixes)
     if not chip_list and not mix_list:
         raise InputError(
             f"compare needs chips or mixes, e.g. chips='h100,gb300'; known chips: "
@@ -243,7 +242,10 @@ def compare(
         chip = profiles.resolve(name)
         specs.append((chip, {"chip": chip}))
     for mix in mix_list:
-        shares = resolve_mix(None, mix, profiles)
+        try:
+            shares = resolve_mix(None, mix, profiles)
+        except InputError as error:
+            raise type(error)(f"mixes: {error}") from None
         label = ",".join(f"{chip}={float(share):g}" for chip, share in shares.items())
         specs.append((label, {"mix": shares}))
     labels = [label for label, _ in specs]
@@ -261,7 +263,14 @@ def compare(
         if count is not None:
             conversions.append(convert_accelerators(count, **spec, **options))
         else:
-            conversions.append(convert(power_or_count, basis=basis, **spec, **options))
+            try:
+                conversions.append(convert(power_or_count, basis=basis, **spec, **options))
+            except UnitError as error:
+                raise UnitError(f"power_or_count: {error}") from None
+            except InputError as error:
+                if not str(error).startswith("power "):
+                    raise
+                raise InputError(f"power_or_count: {error}") from None
     costs = [
         conversion_costs(c, cost_assumptions(c.chips, profiles, cost_overrides))
         for c in conversions
@@ -299,11 +308,32 @@ def compare(
     )
 
 
+def _mix_list(mixes: Any) -> list[Any]:
+    """``mixes`` as a list of mixes (text or mappings); None is none."""
+    if mixes is None:
+        return []
+    if isinstance(mixes, str | Mapping):
+        return [mixes]
+    if (
+        not isinstance(mixes, Sequence)
+        or not mixes
+        or any(not isinstance(mix, str | Mapping) for mix in mixes)
+    ):
+        raise InputError(
+            "mixes must be a mix ('h100=0.5,gb300=0.5' or a mapping) or a non-empty list of "
+            f"them, got {describe(mixes)}"
+        )
+    return list(mixes)
+
+
 def _count(power_or_count: Any) -> float | None:
     if isinstance(power_or_count, pint.Quantity):
         return None
     if isinstance(power_or_count, int | float) and not isinstance(power_or_count, bool):
-        return parse_count(power_or_count, "power_or_count")
+        count = parse_count(power_or_count, "power_or_count")
+        if count is None or not math.isfinite(count):
+            raise InputError(f"power_or_count: a count must be finite, got {power_or_count!r}")
+        return count
     if isinstance(power_or_count, str):
         return parse_count(power_or_count, "power_or_count")
     raise InputError(
@@ -346,6 +376,9 @@ def compare_deals(report: PortfolioReport) -> Comparison:
     >>> compare_deals(report).row("facility_power_w").ratios
     (1.0, 2.0)
     """
+    from capacity.portfolio import PortfolioReport
+
+    instance_of(report, PortfolioReport, "report", "from capacity.evaluate_portfolio")
     deals = report.deals
     conversions = [deal.conversion for deal in deals]
     costs = [deal.costs for deal in deals]

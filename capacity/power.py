@@ -12,10 +12,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import pint
 
 from capacity import chain
-from capacity.checks import one_of
+from capacity.checks import number_like, one_of
 from capacity.convert import chain_input, exceeds_grid, grid_share_warning
 from capacity.defaults import BASES, DEFAULTS
 from capacity.errors import InputError
@@ -136,13 +137,19 @@ def power_shares(
     0.00838
     """
     power_w = to_si(power, "power", "power")
-    if not power_w >= 0:
-        raise InputError(f"power must be finite and ≥ 0, got {power}")
+    if np.ndim(power_w) or not power_w >= 0:
+        raise InputError(f"power must be one power, finite and ≥ 0, got {power}")
     one_of(basis, BASES, "basis")
     pue_value = chain_input(pue, "pue")
+    if np.ndim(pue_value):
+        raise InputError(f"pue must be one number, got {pue!r}")
     factor = None
     if load_factor is not None:
-        factor = float(bounded_number(load_factor, "load_factor", 0.0, 1.0))
+        number_like(load_factor, "load_factor")
+        factor = bounded_number(load_factor, "load_factor", 0.0, 1.0)
+        if np.ndim(factor):
+            raise InputError(f"load_factor must be one number in [0, 1], got {load_factor!r}")
+        factor = float(factor)
     facility = float(chain.facility_power(power_w, pue_value, basis))
     it_power = float(chain.it_power(power_w, pue_value, basis))
     average = None if factor is None else facility * factor

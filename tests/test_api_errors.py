@@ -27,6 +27,8 @@ from capacity import (
     Scenario,
     capital_recovery_factor,
     check_claim,
+    compare,
+    compare_deals,
     conversion_costs,
     convert,
     convert_accelerators,
@@ -41,6 +43,7 @@ from capacity import (
     parse_claim,
     parse_distribution,
     parse_mix,
+    power_shares,
     simulate,
     simulate_portfolio,
     sweep,
@@ -200,6 +203,27 @@ HOSTILE: dict[str, dict[str, Any]] = {
         "NaN": "nan",
         "range upside down": "30-20",
     },
+    "power or count": {
+        "None": None,
+        "True": True,
+        "text": "abc",
+        "dict": {},
+        "empty list": [],
+        "object": Opaque(),
+        "energy": "5 TWh",
+        "negative": "-1 GW",
+        "NaN": "nan GW",
+        "inf": math.inf,
+    },
+    "fraction or None": {
+        "True": True,
+        "text": "abc",
+        "dict": {},
+        "NaN": math.nan,
+        "negative": -1,
+        "above 1": 2,
+        "list": [0.5, 0.6],
+    },  # fmt: skip
     "power or None": {"True": True, "plain number": 5, "energy": "5 TWh", "dict": {}},
     "energy": {"None": None, "True": True, "plain number": 5, "power": "5 GW", "dict": {}},
     "year or None": {"True": True, "text": "2024", "float": 2024.0, "zero": 0, "huge": 10**30},
@@ -240,6 +264,9 @@ CALLABLES: dict[str, tuple[Callable[..., Any], dict[str, Any]]] = {
     "Grid.create": (Grid.create, {"id": "x", "annual_energy": "490 TWh", "capacity": "145 GW"}),
     "parse_distribution": (parse_distribution, {"value": "tri:1,2,3", "name": "x"}),
     "parse_mix": (parse_mix, {"mix": "h100=1"}),
+    "compare": (compare, {"power_or_count": "1 GW", "chips": "h100"}),
+    "compare_deals": (compare_deals, {"report": evaluate_portfolio(PORTFOLIO)}),
+    "power_shares": (power_shares, {"power": "1 GW", "load_factor": 0.8}),
 }
 
 CONVERSION_OPTIONS = {
@@ -401,6 +428,23 @@ PARAMETERS: dict[str, dict[str, str]] = {
         "source": "text",
     },
     "parse_mix": {"mix": "flag"},
+    "compare": {
+        "power_or_count": "power or count",
+        "chips": "text list",
+        "mixes": "mixes",
+        "basis": "choice",
+        "cost_overrides": "mapping or None",
+        **CONVERSION_OPTIONS,
+    },
+    "compare_deals": {"report": "text"},
+    "power_shares": {
+        "power": "power",
+        "pue": "number",
+        "basis": "choice",
+        "load_factor": "fraction or None",
+        "grids": "grids",
+        "grid_set": "grid set",
+    },
 }
 
 

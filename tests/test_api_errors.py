@@ -223,7 +223,7 @@ HOSTILE: dict[str, dict[str, Any]] = {
         "negative": -1,
         "above 1": 2,
         "list": [0.5, 0.6],
-    },  # fmt: skip
+    },
     "power or None": {"True": True, "plain number": 5, "energy": "5 TWh", "dict": {}},
     "energy": {"None": None, "True": True, "plain number": 5, "power": "5 GW", "dict": {}},
     "year or None": {"True": True, "text": "2024", "float": 2024.0, "zero": 0, "huge": 10**30},

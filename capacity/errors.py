@@ -10,6 +10,7 @@ import signal
 __all__ = [
     "CapacityError",
     "InputError",
+    "MissingExtraError",
     "OutputError",
     "ProfileError",
     "Terminated",
@@ -52,6 +53,11 @@ class ProfileError(CapacityError):
 class OutputError(CapacityError):
     """An output that cannot be written: a file the system refuses (the message names it and
     the reason, such as a full disk) or a number that the format cannot hold (NaN, inf)."""
+
+
+class MissingExtraError(CapacityError, ImportError):
+    """A feature whose optional dependency is not installed; the message gives the
+    ``pip install 'datacenter-capacity[EXTRA]'`` line that installs it."""
 
 
 class Terminated(BaseException):

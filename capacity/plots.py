@@ -396,7 +396,7 @@ def _point_values(result: SweepResult, variable: str) -> np.ndarray:
     elif variable.startswith("grid_share:"):
         grid = next(g for g in result.grids if g.id == variable.partition(":")[2])
         average = data["average_facility_power"]
-        flat = chain.grid_energy_share(average, grid.annual_energy.si) * 100
+        flat = chain.grid_energy_share(average, grid.energy.si) * 100
     else:
         flat = data[variable]
     return np.asarray(flat).reshape(result.shape)

@@ -161,7 +161,7 @@ def power_shares(
             capacity = chain.grid_capacity_share(facility, grid.capacity.si)
         energy = None
         if average is not None:
-            energy = chain.grid_energy_share(average, grid.annual_energy.si)
+            energy = chain.grid_energy_share(average, grid.energy.si)
         shares[grid.id] = PowerGridShare(
             capacity=None if capacity is None else ureg.Quantity(capacity, ""),
             energy=None if energy is None else ureg.Quantity(energy, ""),

@@ -529,7 +529,7 @@ def _sources(
     chips: Iterable[str], grids: Iterable[str], costs: bool, profiles: Any, grid_set: Any
 ) -> tuple[Section, frozenset[int]]:
     """Every figure of the chips, grids (and costs) used: value, confidence and source."""
-    from capacity.grids import known_grids
+    from capacity.grids import SITE_FIELDS, known_grids
     from capacity.profiles import load_profiles
 
     profiles = profiles if profiles is not None else load_profiles()
@@ -548,7 +548,12 @@ def _sources(
         if grid_id not in known:
             continue
         grid = known[grid_id]
-        for name, figure in (("annual energy", grid.annual_energy), ("capacity", grid.capacity)):
+        figures = [("annual energy", grid.annual_energy), ("capacity", grid.capacity)]
+        for site_field in SITE_FIELDS:
+            figure, origin = known.site_figure(grid, site_field)
+            where = "" if origin is grid else f" (from {origin.id})"
+            figures.append((site_field.replace("_", " ") + where, figure))
+        for name, figure in figures:
             if figure is not None:
                 if figure.flagged:
                     flagged.append(len(rows))

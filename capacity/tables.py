@@ -17,6 +17,7 @@ pandas is imported only when a DataFrame is built.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -57,6 +58,7 @@ UNIT_NAMES: dict[str, str] = {
     "accelerators_online": "1",
     "systems": "1",
     "system_accelerators": "1",
+    "dies": "1",
     "h100_equivalents": "1",
     "pue": "1",
     "utilization": "1",
@@ -71,8 +73,13 @@ RUN_KEYS = frozenset(
      "index", "feasible_points", "quantile_resolution"}
 )  # fmt: skip
 # Mappings whose keys are already distinct outputs: read in place, without a prefix.
-SECTIONS = frozenset({"costs"})
+SECTIONS = frozenset({"costs", "environment"})
 _BY_ENTITY = ("_by_chip", "_by_deal")
+
+
+# Money per something: "capex_usd_per_accelerator", "annual_cost_usd_per_year_per_gw".
+_MONEY = re.compile(r"_usd((?:_per_[a-z0-9]+)+)$")
+_PER = {"gw": "GW", "mw": "MW", "mwh": "MWh", "kw": "kW", "w": "W"}
 
 
 def unit_of(output: str) -> str:
@@ -84,6 +91,10 @@ def unit_of(output: str) -> str:
     for suffix, unit in UNIT_SUFFIXES:
         if output.endswith(suffix):
             return unit
+    money = _MONEY.search(output)
+    if money:
+        pers = money.group(1).removeprefix("_per_").split("_per_")
+        return "USD" + "".join(f"/{_PER.get(per, per)}" for per in pers)
     return ""
 
 
@@ -129,6 +140,11 @@ def label_of(output: str) -> str:
     if output.startswith("grid_share_") and "_basis_" in output:
         basis, _, grid = output.removeprefix("grid_share_").partition("_basis_")
         return f"share of {grid} ({basis} basis)"
+    money = _MONEY.search(output)
+    if money and output not in LABELS:
+        pers = [p for p in money.group(1).removeprefix("_per_").split("_per_") if p != "year"]
+        base = output[: money.start()].replace("_", " ")
+        return base + "".join(f" per {_PER.get(per, per)}" for per in pers)
     for suffix, _ in UNIT_SUFFIXES:
         if output.endswith(suffix):
             output = output[: -len(suffix)]

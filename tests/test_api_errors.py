@@ -34,6 +34,8 @@ from capacity import (
     convert_accelerators,
     cost_assumptions,
     evaluate_portfolio,
+    example_portfolio,
+    example_portfolios,
     load_grids,
     load_portfolio,
     load_profile,
@@ -226,6 +228,7 @@ HOSTILE: dict[str, dict[str, Any]] = {
     },
     "power or None": {"True": True, "plain number": 5, "energy": "5 TWh", "dict": {}},
     "energy": {"None": None, "True": True, "plain number": 5, "power": "5 GW", "dict": {}},
+    "quantity or None": {"True": True, "plain number": 5, "mass": "5 kg", "dict": {}},
     "year or None": {"True": True, "text": "2024", "float": 2024.0, "zero": 0, "huge": 10**30},
 }
 
@@ -267,6 +270,8 @@ CALLABLES: dict[str, tuple[Callable[..., Any], dict[str, Any]]] = {
     "compare": (compare, {"power_or_count": "1 GW", "chips": "h100"}),
     "compare_deals": (compare_deals, {"report": evaluate_portfolio(PORTFOLIO)}),
     "power_shares": (power_shares, {"power": "1 GW", "load_factor": 0.8}),
+    "example_portfolios": (example_portfolios, {}),
+    "example_portfolio": (example_portfolio, {"example": "openai-2025"}),
 }
 
 CONVERSION_OPTIONS = {
@@ -300,6 +305,7 @@ MONTE_CARLO_OPTIONS = {
     "overrides": "mapping or None",
     "chunk_samples": "count or None",
     "progress": "callback",
+    "sparsity": "choice",
 }
 SWEEP_OPTIONS = {
     "power": "power",
@@ -322,6 +328,17 @@ SWEEP_OPTIONS = {
     "profiles": "profiles",
     "grid_set": "grid set",
     "overrides": "mapping or None",
+    "sparsity": "choice",
+    "region": "text or None",
+    "cooling": "choice",
+}
+
+# The site and sparsity options of convert and convert_accelerators.
+SITE_OPTIONS = {
+    "sparsity": "choice",
+    "region": "text or None",
+    "cooling": "choice",
+    "wue": "quantity or None",
 }
 
 # case → parameter → kind of value (a key of HOSTILE). Every parameter of every callable is
@@ -333,12 +350,14 @@ PARAMETERS: dict[str, dict[str, str]] = {
         "mix": "mix",
         "basis": "choice",
         **CONVERSION_OPTIONS,
+        **SITE_OPTIONS,
     },
     "convert_accelerators": {
         "count": "count",
         "chip": "text or None",
         "mix": "mix",
         **CONVERSION_OPTIONS,
+        **SITE_OPTIONS,
     },
     "sweep": {
         **SWEEP_OPTIONS,
@@ -360,6 +379,8 @@ PARAMETERS: dict[str, dict[str, str]] = {
         "basis": "choice",
         "cost_overrides": "mapping or None",
         **MONTE_CARLO_OPTIONS,
+        "region": "text or None",
+        "cooling": "choice",
     },
     "simulate": {"scenarios": "text list", **MONTE_CARLO_OPTIONS},
     "simulate_portfolio": {
@@ -414,6 +435,7 @@ PARAMETERS: dict[str, dict[str, str]] = {
         "chips": "text list",
         "profiles": "profile set or None",
         "overrides": "mapping or None",
+        "site": "profile set or None",
     },
     "capital_recovery_factor": {"rate": "number", "years": "number"},
     "load_profiles": {"directories": "paths or None", "use_environment": "flag"},
@@ -426,6 +448,11 @@ PARAMETERS: dict[str, dict[str, str]] = {
         "name": "text or None",
         "year": "year or None",
         "source": "text",
+        "kind": "choice",
+        "carbon_intensity": "quantity or None",
+        "water_intensity": "quantity or None",
+        "electricity_price": "quantity or None",
+        "parent": "text or None",
     },
     "parse_mix": {"mix": "flag"},
     "compare": {
@@ -445,6 +472,8 @@ PARAMETERS: dict[str, dict[str, str]] = {
         "grids": "grids",
         "grid_set": "grid set",
     },
+    "example_portfolios": {},
+    "example_portfolio": {"example": "text"},
 }
 
 

@@ -23,6 +23,7 @@ from typing import Any
 
 from capacity.errors import InputError
 from capacity.tables import label_of
+from capacity.units import format_count
 
 __all__ = ["Section", "notebook_html", "render_report", "write_report"]
 
@@ -118,8 +119,8 @@ def shown(value: Any, unit: str, share: bool = False) -> str:
         return f"{number / factor:.4g} {quoted}"
     if unit in ("FLOP/year", "FLOP"):
         return f"{number:.4g} {unit}"
-    if unit in ("", "1", "index"):
-        return f"{number:,.0f}" if abs(number) >= 1000 else f"{number:.4g}"
+    if unit in ("", "1", "index"):  # counts are rounded down, as the tables round them
+        return format_count(number) if abs(number) >= 1000 else f"{number:.4g}"
     factor, shown_unit = scale([number], unit)
     return f"{number / factor:.4g} {shown_unit}"
 

@@ -133,7 +133,8 @@ def check_destination(path: str | Path, estimated_bytes: float, label: str = "ou
             f"{label}: {str(path)!r} must end in .parquet or .csv: sweeps stream to Apache "
             "Parquet (pandas.read_parquet, polars, DuckDB and R's arrow read it) or CSV"
         )
-    import_extra("pyarrow.parquet", "parquet", f"{label}: writing Parquet")
+    if path.suffix.lower() in PARQUET_SUFFIXES:
+        import_extra("pyarrow.parquet", "parquet", f"{label}: writing Parquet")
     try:
         free = shutil.disk_usage(path.parent).free
     except OSError as error:

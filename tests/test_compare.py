@@ -8,15 +8,19 @@ import pytest
 from typer.testing import CliRunner
 
 import capacity
+from capacity.chain import provisioned_power
 from capacity.cli.app import app
-from capacity.compare import compare, compare_deals
+from capacity.cli.format import human
+from capacity.compare import ComparisonRow, compare, compare_deals
 from capacity.errors import InputError, UnknownChipError
 from capacity.portfolio import evaluate_portfolio, load_portfolio
 from capacity.power import power_shares
+from capacity.profiles import load_profiles
 
 from .test_portfolio import TWO_DEALS
 
 runner = CliRunner()
+PROFILES = load_profiles()
 
 
 def test_compare_matches_one_conversion_per_chip() -> None:
@@ -27,10 +31,17 @@ def test_compare_matches_one_conversion_per_chip() -> None:
         expected = capacity.convert("1 GW", chip=chip).delivered_flops.to("FLOP/s").magnitude
         assert value == pytest.approx(float(expected))
     assert delivered.ratios[0] == 1.0
-    # 1 GW / 1.2 / 1875 W × 2500 TFLOP/s × 0.8 over 1 GW / 1.2 / 1275 W × 989.5 TFLOP/s × 0.8
-    assert delivered.ratios[1] == pytest.approx((2500 / 1875) / (989.5 / 1275), rel=1e-9)
-    watts = result.row("it_power_per_accelerator_w")
-    assert watts.values[0] == pytest.approx(1275.0)  # 10.2 kW DGX H100 ÷ 8
+    # delivered FLOP/s per watt of IT power, gb300 over h100 (the same power, utilization, MFU)
+    watts = result.row("it_power_per_accelerator_w").values
+    peaks = [PROFILES[chip].peak["bf16"].si for chip in ("h100-sxm", "gb300")]
+    assert delivered.ratios[1] == pytest.approx(
+        (peaks[1] / watts[1]) / (peaks[0] / watts[0]), rel=1e-9
+    )
+    h100 = PROFILES["h100-sxm"]
+    expected_watts = provisioned_power(
+        h100.system.power.si, h100.system.accelerators.si, h100.cluster_overhead.si
+    )
+    assert watts[0] == pytest.approx(expected_watts)  # 10.2 kW DGX H100 ÷ 8, with overhead
 
 
 def test_compare_mixes_counts_overrides_and_missing_prices() -> None:
@@ -39,8 +50,9 @@ def test_compare_mixes_counts_overrides_and_missing_prices() -> None:
     assert result.columns == ("h100-sxm", "h100-sxm=0.5,gb300=0.5")
     assert result.row("accelerators").values[0] == pytest.approx(200_000)
     assert "count" not in result.title and "200,000 accelerators" in result.title
-    no_price = compare("1 GW", chips="h100,tpu-v7").row("capex_usd")
-    assert no_price.values[1] is None and no_price.ratios[1] is None
+    missing = ComparisonRow("capex_usd", "USD", (2.0, None, 3.0))
+    assert missing.ratios == (1.0, None, 1.5)
+    assert ComparisonRow("x_w", "W", (0.0, 1.0)).ratios == (None, None)
 
 
 @pytest.mark.parametrize(
@@ -67,13 +79,16 @@ def test_deals_compare_the_same_way() -> None:
 def test_cli_compare_table_json_and_csv() -> None:
     table = runner.invoke(app, ["compare", "1GW", "--chips", "h100,gb300,tpu-v7"])
     assert table.exit_code == 0, table.output
-    for text in ("h100-sxm", "gb300 (×)", "tpu-v7 (×)", "517.4 EFLOP/s", "(×1.72)",
-                 "– (no price)", "Assumptions"):  # fmt: skip
+    delivered = compare("1 GW", chips="h100,gb300,tpu-v7").row("delivered_flop_per_s")
+    for text in ("h100-sxm", "gb300 (×)", "tpu-v7 (×)", human(delivered.values[0], "FLOP/s"),
+                 f"(×{delivered.ratios[1]:.3g})", "Assumptions"):  # fmt: skip
         assert text in table.stdout, text
     document = json.loads(runner.invoke(app, ["compare", "1GW", "--chips", "h100,gb300",
                                               "--format", "json"]).stdout)  # fmt: skip
     assert document["columns"] == ["h100-sxm", "gb300"]
-    assert document["outputs"]["accelerators"]["ratio_to_first"]["gb300"] == pytest.approx(0.68)
+    counts = compare("1 GW", chips="h100,gb300").row("accelerators").values
+    ratio = document["outputs"]["accelerators"]["ratio_to_first"]["gb300"]
+    assert ratio == pytest.approx(counts[1] / counts[0])
     csv = runner.invoke(app, ["compare", "1GW", "--mix", "h100=0.5,gb300=0.5", "--chips", "h100",
                               "--format", "csv"]).stdout  # fmt: skip
     assert csv.splitlines()[0] == "entity,output,value,unit,ratio_to_first"

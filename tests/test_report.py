@@ -4,6 +4,7 @@ a real browser (issue 12, item 3)."""
 from __future__ import annotations
 
 import io
+import math
 import re
 from pathlib import Path
 
@@ -13,15 +14,19 @@ from typer.testing import CliRunner
 
 import capacity
 from capacity.cli.app import app
-from capacity.report import CONTENT_SECURITY_POLICY, render_report, write_report
+from capacity.report import CONTENT_SECURITY_POLICY, render_report, shown, write_report
 
 from .browser import Browser, find_chromium
 from .test_portfolio import TWO_DEALS
 
 runner = CliRunner()
 
+_CONVERSION = capacity.convert("30 GW", chip="h100")
+_COMPARISON = capacity.compare("1 GW", chips="h100,gb300").row("delivered_flop_per_s")
 REPORTS = {
-    "convert": (["convert", "30GW", "--chip", "h100"], ["19,607,843", "15.52 ZFLOP/s"]),
+    "convert": (["convert", "30GW", "--chip", "h100"],
+                [f"{math.floor(float(_CONVERSION.accelerators.magnitude)):,}",
+                 shown(float(_CONVERSION.delivered_flops.to("FLOP/s").magnitude), "FLOP/s")]),
     "power": (["convert", "10GW", "--load-factor", "0.8"], ["10 GW", "8.333 GW"]),
     "sweep": (["sweep", "30GW", "--chips", "h100,gb300", "--mix-step", "0.5", "--pue",
                "1.1,1.2", "--utilization", "0.5,1", "--backend", "numpy", "--objective",
@@ -30,7 +35,8 @@ REPORTS = {
                     "--samples", "4000", "--backend", "numpy"], ["Uncertain inputs", "4,000"]),
     "portfolio": (["portfolio", str(TWO_DEALS), "--samples", "2000", "--backend", "numpy"],
                   ["3.6 GW", "Timeline"]),
-    "compare": (["compare", "1GW", "--chips", "h100,gb300"], ["517.4 EFLOP/s", "(×1.72)"]),
+    "compare": (["compare", "1GW", "--chips", "h100,gb300"],
+                [shown(_COMPARISON.values[0], "FLOP/s"), f"(×{_COMPARISON.ratios[1]:.3g})"]),
 }  # fmt: skip
 # Texts every report holds: the sections and the grade of a figure.
 SECTIONS = ("Inputs and results", "Assumptions and sources", "Reproduce", "capacity 0.1.0")

@@ -20,6 +20,7 @@ import typer
 from capacity.cli.format import check_finite, echo, to_json
 from capacity.cli.options import FormatOption, OptionGroup, check_format
 from capacity.errors import InputError
+from capacity.extras import import_extra
 
 __all__ = [
     "EXPORT_SUFFIXES",
@@ -150,13 +151,10 @@ def export(
             "follows the suffix"
         )
     if suffix == ".xlsx":
-        try:
-            import openpyxl  # noqa: F401
-        except ImportError:
-            raise InputError(
-                f"{label}: writing .xlsx needs openpyxl: pip install 'capacity[xlsx]' (or write "
-                ".csv, which spreadsheets open too)"
-            ) from None
+        import_extra("openpyxl", "xlsx", f"{label}: writing .xlsx (or write .csv, which "
+                     "spreadsheets open too)")  # fmt: skip
+    elif suffix == ".parquet":
+        import_extra("pyarrow.parquet", "parquet", f"{label}: writing Parquet")
     table = wide_frame(rows, keys, column) if wide else frame(rows)
     with atomic_destination(destination, label) as temporary:
         if suffix == ".csv":

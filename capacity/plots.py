@@ -98,6 +98,11 @@ def scale(values: Any, unit: str) -> tuple[float, str]:
         return 1.0, ""
     if unit == "TWh":
         return 1.0, "TWh"
+    if "³" in unit:  # "Mm³" would read as cubic megametres: words instead
+        for factor, word in _COUNT_WORDS:
+            if largest >= factor:
+                return factor, f"{word} {unit}"
+        return 1.0, unit
     if unit in ("USD", "USD/year"):
         per = "/year" if unit == "USD/year" else ""
         for factor, word in _COUNT_WORDS:

@@ -59,8 +59,13 @@ class Browser:
         self._read, from_browser_write = os.pipe()
 
         def pipes() -> None:  # in the child: the protocol's fds 3 and 4
-            os.dup2(to_browser_read, 3)
-            os.dup2(from_browser_write, 4)
+            # through fds out of the way first, since a pipe may already be 3 or 4 (and
+            # dup2 onto itself would keep it closed on exec)
+            reading, writing = os.dup(to_browser_read), os.dup(from_browser_write)
+            os.dup2(reading, 3)
+            os.dup2(writing, 4)
+            os.set_inheritable(3, True)
+            os.set_inheritable(4, True)
 
         self.process = subprocess.Popen(
             [executable, *FLAGS, f"--user-data-dir={self.profile}", "about:blank"],

@@ -21,6 +21,7 @@ import numpy as np
 import pint
 from rich.cells import cell_len
 from rich.console import Console
+from rich.segment import Segment
 from rich.table import Table
 from rich.text import Text
 
@@ -133,19 +134,33 @@ class TextConsole(Console):
         tables = [item for item in objects if isinstance(item, Table)]
         for table in tables:
             keep_numbers_whole(table)
-        needed = max((_least_width(table) for table in tables), default=0)
-        if needed <= self.width:
-            super().print(*objects, **options)
-            return
-        width, self.width = self.width, needed  # wider than the terminal: it wraps the lines
+        width = self.width
         try:
+            # rich lays a table out wider than the console when its columns' least widths
+            # (a whole number each) do not fit, and then crops the lines: widen the console to
+            # the table as rendered (a terminal then wraps the lines; nothing is cut).
+            for _ in range(_WIDENINGS):
+                needed = max((self._rendered_width(table) for table in tables), default=0)
+                if needed <= self.width:
+                    break
+                self.width = needed
             super().print(*objects, **options)
         finally:
             self.width = width
 
+    def _rendered_width(self, table: Table) -> int:
+        """The width of the widest line of ``table`` rendered at this console's width."""
+        lines = Segment.split_lines(self.render(table, self.options))
+        return max((Segment.get_line_length(line) for line in lines), default=0)
+
+
+# Layouts tried, each at the width the last one needed, before printing at the widest.
+_WIDENINGS = 4
+
 
 # A cell that starts like a number ("878.9 EFLOP/s", "2,222,222", "0.186 % *", "–") is kept
-# on one line; longer text is a label or a note, and wraps.
+# on one line up to this length; a longer one ("13.44 thousand USD/year/accelerator") wraps
+# between its words.
 _NUMBER_CELL = re.compile(r"^[-+–<>~≈≥≤(]?\s?[0-9]")
 _LONGEST_NUMBER_CELL = 32
 
@@ -159,30 +174,15 @@ def keep_numbers_whole(table: Table) -> Table:
             column.no_wrap = False
             column.overflow = "fold"
             continue
+        column.overflow = "fold"  # a word too long for its column breaks, never "…"
         numbers = [
-            cell_len(text) for text in (_plain(cell) for cell in column._cells)
-            if _NUMBER_CELL.match(text) and cell_len(text) <= _LONGEST_NUMBER_CELL
+            cell_len(text) if cell_len(text) <= _LONGEST_NUMBER_CELL
+            else max(cell_len(word) for word in text.split())  # wraps between its words
+            for text in (_plain(cell) for cell in column._cells) if _NUMBER_CELL.match(text)
         ]  # fmt: skip
         if numbers:
             column.min_width = max(column.min_width or 0, *numbers)
     return table
-
-
-# The label column keeps at least this many characters (or its longest word, if shorter).
-_LEAST_LABEL_WIDTH = 16
-
-
-def _least_width(table: Table) -> int:
-    """The narrowest ``table`` can be without cutting a number: its number columns at their
-    widest number, its label column at its longest word (at most :data:`_LEAST_LABEL_WIDTH`),
-    with the padding and borders."""
-    if not table.columns:
-        return 0
-    label, *others = table.columns
-    words = [len(word) for cell in label._cells for word in _plain(cell).split()]
-    label_width = min(max(words, default=1), _LEAST_LABEL_WIDTH)
-    width = label_width + sum(max(column.min_width or 1, 1) for column in others)
-    return width + 3 * len(table.columns) + 1
 
 
 def _plain(cell: Any) -> str:

@@ -61,8 +61,9 @@ def test_the_message_names_each_value_however_the_option_is_written() -> None:
     result = runner.invoke(app, ["convert", "1GW", "--chip=h100", "--chip", "gb300"])
     assert result.exit_code == 2
     assert result.stderr == (
-        "error: --chip given twice (h100, gb300); give it once, "
-        "or use --mix h100=SHARE,gb300=SHARE for a mix of chips\n"
+        "error: --chip given twice (h100, gb300); give it once, use --mix "
+        "h100=SHARE,gb300=SHARE for a mix of chips, or compare them side by side: "
+        "capacity compare POWER --chips h100,gb300\n"
     )
     thrice = runner.invoke(app, ["convert", "1GW", "--chip", "h100", "--pue", "1.1",
                                  "--pue", "1.2", "--pue=1.3"])  # fmt: skip

@@ -135,3 +135,28 @@ def test_cli_convert_without_a_chip() -> None:
     document = json.loads(runner.invoke(app, ["convert", "10GW", "--format", "json"]).stdout)
     assert document["grid_share"]["us"]["capacity"] == pytest.approx(10 / 1194)
     assert "need a chip" in document["needs_a_chip"]
+
+
+def test_several_chips_in_one_chip_point_to_a_mix_and_to_compare() -> None:
+    """`convert 1GW --chip h100,gb300` was "unknown chip": it names both ways to ask."""
+    with pytest.raises(capacity.UnknownChipError, match=r"is 2 chips: .*h100=SHARE,gb300=SHARE"
+                       r".*capacity compare POWER --chips h100,gb300"):  # fmt: skip
+        capacity.convert("1 GW", chip="h100,gb300")
+    with pytest.raises(capacity.UnknownChipError, match="unknown chip 'h100,nope'"):
+        capacity.convert("1 GW", chip="h100,nope")
+
+
+def test_a_sweep_of_a_few_mixes_says_so_and_points_to_compare() -> None:
+    """A sweep over one-chip mixes printed quantiles across the chips without saying which
+    row is which; its emissions read "2.017 GkgCO2e" and its water "14.36 Mm**3"."""
+    result = runner.invoke(app, ["sweep", "1GW", "--mix", "h100=1", "--mix", "gb300=1",
+                                 "--backend", "numpy"])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert (
+        "The quantiles run over the 2 mixes together; one column per mix: capacity compare "
+        "1GW --mix h100-sxm=1 --mix gb300=1"
+    ) in result.stdout
+    assert "Mt CO2e/year" in result.stdout and "million m³/year" in result.stdout
+    assert "GkgCO2e" not in result.stdout and "**" not in result.stdout
+    follow = runner.invoke(app, ["compare", "1GW", "--mix", "h100-sxm=1", "--mix", "gb300=1"])
+    assert follow.exit_code == 0, follow.output

@@ -127,8 +127,10 @@ def _cell(value: float | None, unit: str, shares: ShareCells) -> str:
         return f"{value:.4g} TWh"
     if unit.startswith("USD"):
         return _money(value, unit)
-    if "³" in unit or "/kWh" in unit:  # no SI prefix on a cubed or compound unit
-        return f"{value:,.4g} {unit}" if abs(value) < 1e6 else f"{value:.4g} {unit}"
+    if "³" in unit and abs(value) >= 1e6:  # no SI prefix on a cubed unit: in words
+        return f"{value / 1e6:.4g} million {unit}"
+    if "³" in unit or "/kWh" in unit:
+        return f"{value:,.4g} {unit}"
     return human(value, unit)
 
 

@@ -134,6 +134,9 @@ class TextConsole(Console):
         tables = [item for item in objects if isinstance(item, Table)]
         for table in tables:
             keep_numbers_whole(table)
+            if isinstance(table.title, str):  # a narrow table's title on one line, if it fits
+                title = min(cell_len(table.title), self.width)
+                table.min_width = max(table.min_width or 0, title)
         width = self.width
         try:
             # rich lays a table out wider than the console when its columns' least widths

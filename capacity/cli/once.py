@@ -83,7 +83,10 @@ def _message(command: Any, ctx: Any, param: Any, times: int, args: Sequence[str]
     advice = "give it once"
     others = {name for p in command.get_params(ctx) for name in p.opts}
     if name == "--chip" and "--mix" in others and len(set(values)) == times:
-        advice += f", or use --mix {','.join(f'{v}=SHARE' for v in values)} for a mix of chips"
+        advice += (
+            f", use --mix {','.join(f'{v}=SHARE' for v in values)} for a mix of chips, or "
+            f"compare them side by side: capacity compare POWER --chips {','.join(values)}"
+        )
     return f"{name} given {given}{shown}; {advice}"
 
 

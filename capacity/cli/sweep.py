@@ -46,11 +46,20 @@ _LABELS = {
 }
 
 
+# A sweep of up to this many mixes points to ``capacity compare`` for them side by side.
+_MIXES_SIDE_BY_SIDE = 8
+KG_PER_MEGATONNE = 1e9
+
+
 def _value(summary_unit: str, name: str, value: float, shares: ShareCells) -> str:
     if name.startswith(("grid-share", "grid-capacity-share")):
         return shares(value)
     if summary_unit == "J":
         return f"{value / JOULES_PER_TWH:.4g} TWh"
+    if summary_unit == "kgCO2e":  # a year's emissions
+        return f"{value / KG_PER_MEGATONNE:.4g} Mt CO2e/year"
+    if summary_unit == "m**3":  # a year's water
+        return f"{value / 1e6:.4g} million m³/year"
     return human(value, summary_unit)
 
 
@@ -243,6 +252,14 @@ def _print_tables(result: SweepResult) -> None:
         table.add_row(_label(name), *_summary_cells(name, summary, shares))
     console.print(table)
     shares.footnote(console)
+    if 1 < n_mix <= _MIXES_SIDE_BY_SIDE:
+        power = _axis(result.power, "W").replace(" ", "") if result.power.size == 1 else "POWER"
+        mixes = " ".join(f"--mix {label}" for label in result.mix_labels)
+        console.print(
+            f"The quantiles run over the {n_mix} mixes together; one column per mix: "
+            f"capacity compare {power} {mixes}",
+            highlight=False, soft_wrap=True,
+        )  # fmt: skip
 
     if result.objective is not None:
         _print_best(console, result)

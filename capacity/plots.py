@@ -103,11 +103,10 @@ def scale(values: Any, unit: str) -> tuple[float, str]:
             if largest >= factor:
                 return factor, f"{word} {unit}"
         return 1.0, unit
-    if unit in ("USD", "USD/year"):
-        per = "/year" if unit == "USD/year" else ""
+    if unit.startswith("USD"):  # "7.9 billion USD/year/GW", never "GUSD"
         for factor, word in _COUNT_WORDS:
             if largest >= factor:
-                return factor, f"{word} USD{per}"
+                return factor, f"{word} {unit}"
         return 1.0, unit
     for factor, prefix in _PREFIXES:
         if largest >= factor:
@@ -140,11 +139,18 @@ def footnote(figure: Figure, assumptions: Sequence[str], extra: str = "") -> lis
         text += f"; and {more} more (see the assumptions list)"
     if extra:
         text = f"{extra}\n{text}"
-    figure.text(0.005, 0.002, _wrap(text, 170), fontsize=7, ha="left", va="bottom",
-                color="#555555", gid="footnote")  # fmt: skip
+    text = _wrap(text, int(figure.get_figwidth() * _FOOTNOTE_CHARACTERS_PER_INCH))
+    figure.text(0.005, 0.002, text, fontsize=7, ha="left", va="bottom", color="#555555",
+                gid="footnote")  # fmt: skip
     engine: Any = figure.get_layout_engine()
-    engine.set(rect=(0, 0.06 + 0.025 * text.count("\n"), 1, 0.94))
+    lines = text.count("\n") + 1
+    bottom = 0.01 + lines * 0.13 / figure.get_figheight()  # the footnote's height, in inches
+    engine.set(rect=(0, bottom, 1, 1 - bottom))  # left, bottom, width, height
     return names
+
+
+# Characters of the 7-point footnote per inch of figure width.
+_FOOTNOTE_CHARACTERS_PER_INCH = 15
 
 
 def _wrap(text: str, width: int) -> str:
@@ -314,24 +320,63 @@ def plot_sweep(
     feasible = _feasible(result)
     panels = len(result.chips) >= 2 and n_mix > 1
     extra = 0 if not panels else (min(len(result.chips), 6) if len(result.chips) > 3 else 1)
-    figure = _figure(6.4 + 3.6 * min(extra, 3), 5.4 if extra <= 3 else 7.2)
-    grid_spec = figure.add_gridspec(2 if extra > 3 else 1, 1 + min(extra, 3))
-    heat = figure.add_subplot(grid_spec[:, 0])
-    plane = values[ip, :, :, im]  # pue × utilization
+    # one PUE and one utilization: a heatmap of one cell says nothing beside the mixes
+    heatmap = not (panels and n_pue == 1 and n_util == 1)
+    first = 1 if heatmap else 0  # the grid column of the first mixes panel
+    width = (6.4 if heatmap else 4.0) + 3.6 * min(extra, 3)
+    figure = _figure(width, 5.4 if extra <= 3 else 7.2)
+    grid_spec = figure.add_gridspec(2 if extra > 3 else 1, first + min(extra, 3))
     factor, shown = scale(values, unit)
-    image = heat.pcolormesh(result.utilization, result.pue, plane / factor, shading="nearest",
-                            cmap="viridis", gid="heatmap")  # fmt: skip
+    if heatmap:
+        _heatmap(figure, grid_spec[:, 0], result, values[ip, :, :, im] / factor,
+                 feasible[ip, :, :, im], label, shown, im, ip, mix)  # fmt: skip
+    if panels:
+        across = values[ip, iq, iu, :] / factor
+        caption = (f"{label} across mixes at PUE {result.pue[iq]:.3g}, utilization "
+                   f"{result.utilization[iu]:.3g}")  # fmt: skip
+        if len(result.chips) == 2:
+            axes = figure.add_subplot(grid_spec[0, first])
+            order = np.argsort(result.mixes[:, 0])
+            axes.plot(result.mixes[order, 0], across[order], marker="o", gid="mix-line")
+            axes.set_xlabel(f"share of {result.chips[0]} [1]")
+            axes.set_ylabel(_axis_label(label, shown))
+            axes.set_title(_wrap(caption, 50), fontsize=9, loc="left")
+        elif len(result.chips) == 3:
+            _ternary(figure.add_subplot(grid_spec[0, first]), result, across, im, label, shown,
+                     caption)  # fmt: skip
+        else:
+            for k, chip in enumerate(result.chips[:6]):
+                axes = figure.add_subplot(grid_spec[k // 3, first + k % 3])
+                axes.scatter(result.mixes[:, k], across, s=6, alpha=0.5, gid=f"multiple-{chip}")
+                axes.set_xlabel(f"share of {chip} [1]", fontsize=8)
+                axes.set_ylabel(_axis_label(label, shown), fontsize=8)
+                axes.tick_params(labelsize=7)
+            figure.suptitle(_wrap(caption, 120), fontsize=9)
+    footnote(figure, result.assumptions)
+    return figure
+
+
+def _heatmap(
+    figure: Figure, where: Any, result: SweepResult, plane: np.ndarray, feasible: np.ndarray,
+    label: str, unit: str, im: int, ip: int, mix: int | None,
+) -> None:  # fmt: skip
+    """``plane`` (PUE × utilization, in ``unit``) of mix ``im`` at power ``ip``: the cells,
+    the edge of the ``feasible`` region and the best point."""
+    n_power, n_pue, n_util, n_mix = result.shape
+    best = result.best
+    heat = figure.add_subplot(where)
+    image = heat.pcolormesh(_edges(result.utilization), _edges(result.pue), plane,
+                            shading="flat", cmap="viridis", gid="heatmap")  # fmt: skip
     colorbar = figure.colorbar(image, ax=heat)
-    colorbar.set_label(_axis_label(label, shown))
+    colorbar.set_label(_axis_label(label, unit))
     heat.set_xlabel("utilization [1]")
     heat.set_ylabel("PUE [1]")
     title = f"{label}, {result.mix_labels[im]}"
     if n_power > 1:
         title += f", {_short_number(float(result.power[ip]), 'W')}"
     heat.set_title(_wrap(title, 60), fontsize=10, loc="left")
-    plane_feasible = feasible[ip, :, :, im]
-    if not plane_feasible.all() and plane_feasible.any() and min(n_pue, n_util) > 1:
-        heat.contour(result.utilization, result.pue, plane_feasible.astype(float), levels=[0.5],
+    if not feasible.all() and feasible.any() and min(n_pue, n_util) > 1:
+        heat.contour(result.utilization, result.pue, feasible.astype(float), levels=[0.5],
                      colors="white", linewidths=2.0)  # fmt: skip
         heat.plot([], [], color="white", lw=2, label="feasible region edge")
     if (
@@ -344,30 +389,20 @@ def plot_sweep(
                   label=f"best: {best.objective}")  # fmt: skip
     if heat.get_legend_handles_labels()[0]:
         heat.legend(loc="upper right", fontsize=8, facecolor="#dddddd")
-    if panels:
-        across = values[ip, iq, iu, :] / factor
-        caption = (f"{label} across mixes at PUE {result.pue[iq]:.3g}, utilization "
-                   f"{result.utilization[iu]:.3g}")  # fmt: skip
-        if len(result.chips) == 2:
-            axes = figure.add_subplot(grid_spec[0, 1])
-            order = np.argsort(result.mixes[:, 0])
-            axes.plot(result.mixes[order, 0], across[order], marker="o", gid="mix-line")
-            axes.set_xlabel(f"share of {result.chips[0]} [1]")
-            axes.set_ylabel(_axis_label(label, shown))
-            axes.set_title(_wrap(caption, 50), fontsize=9, loc="left")
-        elif len(result.chips) == 3:
-            _ternary(figure.add_subplot(grid_spec[0, 1]), result, across, im, label, shown,
-                     caption)  # fmt: skip
-        else:
-            for k, chip in enumerate(result.chips[:6]):
-                axes = figure.add_subplot(grid_spec[k // 3, 1 + k % 3])
-                axes.scatter(result.mixes[:, k], across, s=6, alpha=0.5, gid=f"multiple-{chip}")
-                axes.set_xlabel(f"share of {chip} [1]", fontsize=8)
-                axes.set_ylabel(_axis_label(label, shown), fontsize=8)
-                axes.tick_params(labelsize=7)
-            figure.suptitle(_wrap(caption, 120), fontsize=9)
-    footnote(figure, result.assumptions)
-    return figure
+
+
+# Half the width of the cell of an axis with one value.
+_LONE_HALF_WIDTH = 0.025
+
+
+def _edges(centres: np.ndarray) -> np.ndarray:
+    """The cell edges of a heatmap axis: midway between values, as far beyond the ends; a
+    lone value gets a cell of its own (matplotlib draws none for one centre)."""
+    values = np.asarray(centres, dtype=np.float64)
+    if values.size == 1:
+        return np.array([values[0] - _LONE_HALF_WIDTH, values[0] + _LONE_HALF_WIDTH])
+    middle = (values[1:] + values[:-1]) / 2
+    return np.concatenate([[2 * values[0] - middle[0]], middle, [2 * values[-1] - middle[-1]]])
 
 
 def _objective_output(result: SweepResult) -> str | None:
@@ -450,7 +485,11 @@ def _ternary(
     y = _SQRT3_2 * shares[:, 2]
     points = axes.scatter(x, y, c=values, cmap="viridis", s=40, gid="ternary")
     axes.plot([0, 1, 0.5, 0], [0, 0, _SQRT3_2, 0], color="#333333", lw=1)
-    corners = ((0, 0, "right", "top"), (1, 0, "left", "top"), (0.5, _SQRT3_2, "center", "bottom"))
+    corners = (
+        (-0.02, -0.03, "right", "top"),
+        (1.02, -0.03, "left", "top"),
+        (0.5, _SQRT3_2 + 0.05, "center", "bottom"),
+    )  # clear of the points' markers
     for chip, (cx, cy, ha, va) in zip(result.chips, corners, strict=True):
         axes.text(cx, cy, f"{chip} = 1", ha=ha, va=va, fontsize=8)
     if result.best is not None:
@@ -579,6 +618,8 @@ def plot_portfolio(report: PortfolioReport, simulated: MonteCarloResult | None =
     energy_axes.set_xlabel("calendar year (online at year end)")
     energy_axes.set_xticks(years, [str(y) for y in years])
     power_axes.set_title(_wrap(f"{report.portfolio.name}: timeline by deal", 90), loc="left")
+    legend_rows = math.ceil((len(deals) + (simulated is not None)) / min(len(deals), 4))
+    power_axes.set_ylim(0, power_axes.get_ylim()[1] * (1.15 + 0.12 * legend_rows))  # its room
     power_axes.legend(loc="upper left", fontsize=8, ncols=min(len(deals), 4))
     note = ""
     if simulated is not None:

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from capacity.errors import InputError
-from capacity.tables import label_of
+from capacity.tables import LABELS, label_of
 from capacity.units import format_count
 
 __all__ = ["Section", "notebook_html", "render_report", "write_report"]
@@ -58,13 +58,14 @@ th, td { border-bottom: 1px solid var(--rule); padding: 5px 8px; text-align: lef
          vertical-align: top; }
 th { background: var(--tint); font-weight: 600; }
 td:first-child { min-width: 13em; }
+th.number { text-align: right; }
 td.number { text-align: right; white-space: nowrap; font-variant-numeric: tabular-nums; }
 tr.flagged td { background: #fff4ec; }
 .grade { display: inline-block; padding: 0 6px; border-radius: 8px; font-size: 12px;
          background: #e8eef5; white-space: nowrap; }
 .grade.flag { background: #ffe1cc; color: var(--flag); }
 figure { margin: 12px 0 20px; }
-figure svg { width: 100%; height: auto; }
+figure svg { max-width: 100%; height: auto; }
 figcaption { color: var(--muted); font-size: 13px; }
 pre { background: #0f1b26; color: #e8f0f8; padding: 12px 14px; border-radius: 4px;
       overflow-x: auto; white-space: pre-wrap; word-break: break-all; }
@@ -93,6 +94,21 @@ class Section:
 
 # SI units shown in the unit people quote: (factor to divide by, unit shown).
 _QUOTED_UNITS = {"J": (3.6e15, "TWh"), "USD/J": (1 / 3.6e9, "USD/MWh"), "USD/W": (1.0, "USD/W")}
+# Units of the model (pint's spelling) in those people quote, then shown at a readable
+# magnitude: (factor to divide by, unit).
+_CONVERTED_UNITS = {
+    "kgCO2e/year": (1e3, "t CO2e/year"), "kgCO2e": (1e3, "t CO2e"),
+    "m**3/year": (1.0, "m³/year"), "m**3": (1.0, "m³"),
+    "m**3/J": (1 / 3.6e9, "L/kWh"), "kgCO2e/J": (1 / 3.6e9, "gCO2e/kWh"),
+}  # fmt: skip
+
+
+def _converted(value: Any, unit: str) -> tuple[Any, str]:
+    """``value`` in the unit people quote for ``unit`` (t CO2e for kgCO2e, L/kWh for m³/J)."""
+    if unit not in _CONVERTED_UNITS or not isinstance(value, int | float):
+        return value, unit
+    factor, quoted = _CONVERTED_UNITS[unit]
+    return value / factor, quoted
 
 
 def is_share(output: str) -> bool:
@@ -109,6 +125,7 @@ def shown(value: Any, unit: str, share: bool = False) -> str:
         return "–"
     if isinstance(value, str):
         return value
+    value, unit = _converted(float(value), unit)
     number = float(value)
     if not math.isfinite(number):
         return f"{number} (overflow)"
@@ -123,6 +140,40 @@ def shown(value: Any, unit: str, share: bool = False) -> str:
         return format_count(number) if abs(number) >= 1000 else f"{number:.4g}"
     factor, shown_unit = scale([number], unit)
     return f"{number / factor:.4g} {shown_unit}"
+
+
+def row_in_one_unit(
+    values: Sequence[float | None], unit: str, share: bool = False
+) -> tuple[str, list[str]]:
+    """A row of values in one unit at a readable magnitude, for a table whose unit column
+    says it: ("ZFLOP/s", ["0.4661", "1.319"]), ("thousand USD/accelerator", [...]), ("%",
+    [...]); counts stay whole ("588,824")."""
+    from capacity.plots import scale
+
+    if unit in _CONVERTED_UNITS:
+        factor, unit = _CONVERTED_UNITS[unit]
+        values = [None if v is None else float(v) / factor for v in values]
+    known = [float(v) for v in values if v is not None and math.isfinite(float(v))]
+    if share:
+        factor, shown_unit = 0.01, "%"
+    elif unit in ("", "1", "FLOP/year", "FLOP"):
+        return unit_cell(unit), [shown(v, unit).removesuffix(f" {unit}") for v in values]
+    elif unit in _QUOTED_UNITS:
+        factor, shown_unit = _QUOTED_UNITS[unit]
+    else:
+        factor, shown_unit = scale(known or [0.0], unit)
+
+    def cell(value: float | None) -> str:
+        if value is None or not math.isfinite(float(value)):
+            return shown(value, unit)
+        return f"{float(value) / factor:.4g}"
+
+    return shown_unit, [cell(v) for v in values]
+
+
+def unit_cell(unit: str) -> str:
+    """A unit column's cell: empty for a count or a share (unit "1"), which say theirs."""
+    return "" if unit == "1" else unit
 
 
 def _esc(text: Any) -> str:
@@ -186,8 +237,8 @@ def _statistics_section(
             label_of(str(v)) if k == "output" else str(v) for k, v in zip(keys, index, strict=True)
         ]
         share = is_share(str(index[list(keys).index("output")])) if "output" in keys else False
-        cells = [shown(values.get(statistic), units[index], share) for statistic in statistics]
-        body.append((*names, units[index], *cells))
+        unit, cells = row_in_one_unit([values.get(s) for s in statistics], units[index], share)
+        body.append((*names, unit, *cells))
     headers = (*keys, "unit", *(s.upper() if s.startswith("p") else s for s in statistics))
     numbers = frozenset(range(len(keys) + 1, len(headers)))
     return Section(title, tuple(headers), tuple(body), note, numbers)
@@ -201,16 +252,18 @@ def _output_rows_section(title: str, rows: Sequence[Mapping[str, Any]], note: st
     for row in rows:
         outputs.setdefault(row["output"], {})[str(row["entity"])] = row["value"]
         units[row["output"]] = row.get("unit", "")
-    body = tuple(
-        (
-            label_of(output),
-            units[output],
-            *(shown(values.get(e), units[output], is_share(output)) for e in entities),
-        )
-        for output, values in outputs.items()
-    )
+    body = []
+    for output, values in outputs.items():
+        unit, cells = row_in_one_unit([values.get(e) for e in entities], units[output],
+                                      is_share(output))  # fmt: skip
+        body.append((label_of(output), unit, *cells))
     numbers = frozenset(range(2, 2 + len(entities)))
-    return Section(title, ("output", "unit", *entities), body, note, numbers)
+    return Section(title, ("output", "unit", *entities), tuple(body), note, numbers)
+
+
+# Inputs in the words of the command line's options.
+_INPUT_NAMES = {"power_w": "power", "pue": "PUE", "mfu": "MFU", "mix_basis": "mix shares of",
+                "basis": "power basis", "columns": "compared"}  # fmt: skip
 
 
 def _inputs_section(inputs: Mapping[str, Any], title: str = "Inputs") -> Section:
@@ -226,7 +279,7 @@ def _inputs_section(inputs: Mapping[str, Any], title: str = "Inputs") -> Section
             value = _plain(value)
         if name == "power_w":
             value = shown(float(value), "W") if _is_float(value) else value
-        rows.append((name, str(value)))
+        rows.append((_INPUT_NAMES.get(name, name.replace("_", " ")), str(value)))
     return Section(title, ("input", "value"), tuple(rows))
 
 
@@ -383,8 +436,14 @@ def _sweep(result: Any) -> _Content:
     if best_rows:
         content.sections.append(_output_rows_section("Best point", best_rows))
     if result.data is not None:
-        content.figures.append((result.plot, "Heatmap over PUE × utilization for one mix; "
-                                "the star marks the best point."))  # fmt: skip
+        _, n_pue, n_util, n_mix = result.shape
+        parts = []
+        if n_pue * n_util > 1 or n_mix == 1:
+            parts.append("a heatmap over PUE × utilization for one mix")
+        if n_mix > 1:
+            parts.append("the output across the mixes")
+        caption = " and ".join(parts).capitalize() + "; the star marks the best point."
+        content.figures.append((result.plot, caption))
     content.chips = list(result.chips)
     content.grids = [grid.id for grid in result.grids]
     content.notes = list(result.assumptions) + [f"unmet: {line}" for line in result.unmet]
@@ -503,13 +562,12 @@ def _comparison(result: Any) -> _Content:
         ]
     content.sections.append(_inputs_section(result.inputs))
     body = []
-    for row in result.rows:
-        cells = [label_of(row.output), row.unit]
-        for k, (value, ratio) in enumerate(zip(row.values, row.ratios, strict=True)):
-            text = shown(value, row.unit, is_share(row.output))
-            if k and ratio is not None:
-                text += f" (×{ratio:.3g})"
-            cells.append(text)
+    order = {name: k for k, name in enumerate(LABELS)}  # the order of the terminal's table
+    for row in sorted(result.rows, key=lambda row: order.get(row.output, len(order))):
+        unit, numbers = row_in_one_unit(row.values, row.unit, is_share(row.output))
+        cells = [label_of(row.output), unit]
+        for k, (text, ratio) in enumerate(zip(numbers, row.ratios, strict=True)):
+            cells.append(f"{text} (×{ratio:.3g})" if k and ratio is not None else text)
         body.append(tuple(cells))
     numbers = frozenset(range(2, 2 + len(result.columns)))
     headers = ("output", "unit", *result.columns)
@@ -581,7 +639,10 @@ def _sources(
 
 
 def _section_html(section: Section, flagged: frozenset[int] = frozenset()) -> str:
-    head = "".join(f"<th>{_esc(c)}</th>" for c in section.columns)
+    head = "".join(
+        f'<th class="number">{_esc(c)}</th>' if k in section.numbers else f"<th>{_esc(c)}</th>"
+        for k, c in enumerate(section.columns)
+    )
     body = []
     for index, row in enumerate(section.rows):
         cells = []

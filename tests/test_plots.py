@@ -85,6 +85,23 @@ def test_sweep_heatmap_feasible_region_and_best_point() -> None:
     assert by_gid(figure, "ternary").get_offsets().shape == (result.mixes.shape[0], 2)
 
 
+def test_a_sweep_at_one_pue_and_utilization_charts_the_mixes_alone() -> None:
+    """A heatmap of one cell was blank: the mixes' chart stands alone, and a heatmap with one
+    PUE and several utilizations has a cell for each."""
+    result = capacity.sweep("30 GW", chips="h100,gb300,tpu-v7", mix_step=0.5, backend="numpy",
+                            objective="max-delivered-flops")  # fmt: skip
+    figure = result.plot()
+    assert not [a for a in figure.findobj() if a.get_gid() == "heatmap"]
+    assert by_gid(figure, "ternary").get_offsets().shape == (result.mixes.shape[0], 2)
+    by_gid(figure, "ternary-best")
+    line = capacity.sweep("30 GW", chips="h100", utilization="0.5,0.75,1", backend="numpy")
+    mesh = by_gid(line.plot(), "heatmap")
+    corners = mesh.get_coordinates()  # (PUE edges) × (utilization edges) × (x, y)
+    assert corners.shape == (2, 4, 2)
+    np.testing.assert_allclose(corners[0, :, 0], [0.375, 0.625, 0.875, 1.125])
+    assert corners[1, 0, 1] - corners[0, 0, 1] > 0  # the one PUE has a cell of its own
+
+
 def test_sweep_small_multiples_and_errors() -> None:
     result = capacity.sweep("30 GW", chips="h100,gb300,mi355x,tpu-v7", mix_step=0.5,
                             pue="1.1,1.2", utilization="0.5,1", backend="numpy")  # fmt: skip

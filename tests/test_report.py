@@ -14,7 +14,13 @@ from typer.testing import CliRunner
 
 import capacity
 from capacity.cli.app import app
-from capacity.report import CONTENT_SECURITY_POLICY, render_report, shown, write_report
+from capacity.report import (
+    CONTENT_SECURITY_POLICY,
+    render_report,
+    row_in_one_unit,
+    shown,
+    write_report,
+)
 
 from .browser import Browser, find_chromium
 from .test_portfolio import TWO_DEALS
@@ -134,3 +140,35 @@ def test_reports_render_in_a_headless_browser(reports: dict[str, Path], tmp_path
             (tmp_path / f"{name}.png").write_bytes(visit.screenshot_png)
     finally:
         browser.close()
+
+
+@pytest.mark.parametrize(
+    ("values", "unit", "share", "expected"),
+    [
+        ([4.661e20, 1.319e21], "FLOP/s", False, ("ZFLOP/s", ["0.4661", "1.319"])),
+        ([13440.0, 20300.0], "USD/year/accelerator", False,
+         ("thousand USD/year/accelerator", ["13.44", "20.3"])),
+        ([588824.4, None], "1", False, ("", ["588,824", "–"])),
+        ([0.00134, 0.0838], "1", True, ("%", ["0.134", "8.38"])),
+        ([2.017e9], "kgCO2e/year", False, ("Mt CO2e/year", ["2.017"])),
+        ([1.436e7], "m**3/year", False, ("million m³/year", ["14.36"])),
+        ([6.083e-10], "m**3/J", False, ("L/kWh", ["2.19"])),
+        ([2.0e16], "J", False, ("TWh", ["5.556"])),
+    ],
+)  # fmt: skip
+def test_a_report_row_is_in_one_unit_that_people_quote(
+    values: list[float | None], unit: str, share: bool, expected: tuple[str, list[str]]
+) -> None:
+    """Cells carried their own unit ("20.3 kUSD/year/accelerator (×1.51)", "GkgCO2e",
+    "m**3/J") and pushed the side-by-side tables past the page's width."""
+    assert row_in_one_unit(values, unit, share) == expected
+
+
+def test_report_tables_read_in_quoted_units(reports: dict[str, Path]) -> None:
+    for name, path in reports.items():
+        text = path.read_text(encoding="utf-8")
+        tables = "".join(re.findall(r"<table>.*?</table>", text, re.S))
+        for wrong in ("**", "GkgCO2e", "kgCO2e/year", "kUSD", "GUSD", "m**3"):
+            assert wrong not in tables, (name, wrong)
+    compare = reports["compare"].read_text(encoding="utf-8")
+    assert '<th class="number">h100-sxm</th>' in compare

@@ -26,7 +26,7 @@ from capacity.errors import InputError, ProfileError, UnitError
 from capacity.portfolio import evaluate_portfolio, load_portfolio
 from capacity.streaming import check_output_path
 from capacity.tables import LABELS, label_of
-from capacity.units import ureg
+from capacity.units import format_count, ureg
 
 
 def compare_command(
@@ -119,8 +119,8 @@ def _cell(value: float | None, unit: str, shares: ShareCells) -> str:
         return "– (no price)" if unit.startswith("USD") else "–"
     if unit == "1" and value <= 10 and not value.is_integer():
         return shares(value)
-    if unit in ("1", ""):
-        return f"{value:,.0f}" if abs(value) >= 1000 else f"{value:.4g}"
+    if unit in ("1", ""):  # counts rounded down, as convert and the report show them
+        return format_count(value) if abs(value) >= 1000 else f"{value:.4g}"
     if unit == "FLOP/year":
         return scientific(ureg.Quantity(value, "FLOP"), "FLOP")
     if unit == "TWh":

@@ -109,6 +109,7 @@ def test_sweep_out_writes_every_point(tmp_path: Path, suffix: str) -> None:
     out = tmp_path / f"points{suffix}"
     result = runner.invoke(app, [*SWEEP, "--out", str(out)])
     assert result.exit_code == 0, result.output
+    assert f"every point written to {out}" in result.stdout
     if suffix == ".json":
         document = json.loads(out.read_text(encoding="utf-8"))
         assert len(document["every_point"]["power_w"]) == 12

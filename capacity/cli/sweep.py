@@ -196,7 +196,7 @@ def sweep_command(
     deliver(
         result,
         output,
-        table=lambda: _print_tables(result),
+        table=lambda: _print_tables(result, Path(out) if held and out is not None else None),
         document=result.to_dict,
         rows=result.summary_rows,
         keys=("entity", "output", "unit"),
@@ -221,7 +221,7 @@ def _out_in_option_terms() -> Iterator[None]:
         raise type(error)(f"--{text}") from None
 
 
-def _print_tables(result: SweepResult) -> None:
+def _print_tables(result: SweepResult, written: Path | None = None) -> None:
     console = wide_console(140)
     n_power, n_pue, n_utilization, n_mix = result.shape
     rate = result.points / result.compute_seconds if result.compute_seconds > 0 else math.inf
@@ -241,8 +241,8 @@ def _print_tables(result: SweepResult) -> None:
         f"mix shares of {inputs['mix_basis']}",
         highlight=False,
     )
-    if result.out is not None:
-        console.print(f"every point written to {result.out}", highlight=False)
+    if result.out is not None or written is not None:
+        console.print(f"every point written to {result.out or written}", highlight=False)
 
     table = Table(title="Over every point (quantiles to within one histogram bin)")
     for column in ("output", "min", "P5", "P50", "P95", "max", "mean"):

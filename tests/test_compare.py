@@ -10,7 +10,6 @@ from typer.testing import CliRunner
 import capacity
 from capacity.chain import provisioned_power
 from capacity.cli.app import app
-from capacity.cli.format import human
 from capacity.compare import ComparisonRow, compare, compare_deals
 from capacity.errors import InputError, UnknownChipError
 from capacity.portfolio import evaluate_portfolio, load_portfolio
@@ -80,9 +79,15 @@ def test_cli_compare_table_json_and_csv() -> None:
     table = runner.invoke(app, ["compare", "1GW", "--chips", "h100,gb300,tpu-v7"])
     assert table.exit_code == 0, table.output
     delivered = compare("1 GW", chips="h100,gb300,tpu-v7").row("delivered_flop_per_s")
-    for text in ("h100-sxm", "gb300 (×)", "tpu-v7 (×)", human(delivered.values[0], "FLOP/s"),
+    for text in ("h100-sxm", "gb300 (×)", "tpu-v7 (×)", f"{delivered.values[0] / 1e21:.4g} ",
                  f"(×{delivered.ratios[1]:.3g})", "Assumptions"):  # fmt: skip
         assert text in table.stdout, text
+    # one unit a row, in the unit column, as in the report
+    line = next(line for line in table.stdout.splitlines() if "delivered compute" in line)
+    assert [cell.strip() for cell in line.split("│")[2:4]] == [
+        "ZFLOP/s",
+        f"{delivered.values[0] / 1e21:.4g}",
+    ]
     document = json.loads(runner.invoke(app, ["compare", "1GW", "--chips", "h100,gb300",
                                               "--format", "json"]).stdout)  # fmt: skip
     assert document["columns"] == ["h100-sxm", "gb300"]

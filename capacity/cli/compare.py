@@ -10,7 +10,7 @@ import typer
 from rich.table import Table
 
 from capacity.cli.errors import remove_stale_output
-from capacity.cli.format import human, scientific, wide_console
+from capacity.cli.format import wide_console
 from capacity.cli.options import (
     CostOptions,
     DataOptions,
@@ -21,12 +21,11 @@ from capacity.cli.options import (
 )
 from capacity.cli.output import OutputOptions, deliver, export
 from capacity.cli.shares import ShareCells
-from capacity.compare import Comparison, compare, compare_deals
+from capacity.compare import Comparison, ComparisonRow, compare, compare_deals
 from capacity.errors import InputError, ProfileError, UnitError
 from capacity.portfolio import evaluate_portfolio, load_portfolio
 from capacity.streaming import check_output_path
 from capacity.tables import LABELS, label_of
-from capacity.units import format_count, ureg
 
 
 def compare_command(
@@ -114,52 +113,38 @@ def compare_command(
     )
 
 
-def _cell(value: float | None, unit: str, shares: ShareCells) -> str:
-    if value is None:
-        return "– (no price)" if unit.startswith("USD") else "–"
-    if unit == "1" and value <= 10 and not value.is_integer():
-        return shares(value)
-    if unit in ("1", ""):  # counts rounded down, as convert and the report show them
-        return format_count(value) if abs(value) >= 1000 else f"{value:.4g}"
-    if unit == "FLOP/year":
-        return scientific(ureg.Quantity(value, "FLOP"), "FLOP")
-    if unit == "TWh":
-        return f"{value:.4g} TWh"
-    if unit.startswith("USD"):
-        return _money(value, unit)
-    if "³" in unit and abs(value) >= 1e6:  # no SI prefix on a cubed unit: in words
-        return f"{value / 1e6:.4g} million {unit}"
-    if "³" in unit or "/kWh" in unit:
-        return f"{value:,.4g} {unit}"
-    return human(value, unit)
+def _cells(row: ComparisonRow, shares: ShareCells) -> tuple[str, list[str]]:
+    """A row's unit and its values in it, at one readable magnitude for the whole row
+    (:func:`capacity.report.row_in_one_unit`): the terminal and the report read alike."""
+    from capacity.report import is_share, row_in_one_unit
 
-
-def _money(value: float, unit: str) -> str:
-    from capacity.cli.format import MONEY_SCALES
-
-    for scale, word in MONEY_SCALES:
-        if abs(value) >= scale:
-            return f"{value / scale:.4g} {word} {unit}"
-    return f"{value:.4g} {unit}"
+    if is_share(row.output):  # the cells mark a share above 100 %
+        return "%", [shares(value).replace(" %", "", 1) for value in row.values]
+    unit, cells = row_in_one_unit(row.values, row.unit)
+    if row.unit.startswith("USD"):
+        cells = [
+            "– (no price)" if value is None else cell
+            for value, cell in zip(row.values, cells, strict=True)
+        ]
+    return unit, cells
 
 
 def _print_table(result: Comparison) -> None:
     console = wide_console(100)
     table = Table(title=f"{result.title} (× the first column)")
     table.add_column("output")
+    table.add_column("unit")
     for k, column in enumerate(result.columns):
         table.add_column(column if k == 0 else f"{column} (×)", justify="right")
     shares = ShareCells()
     order = {name: k for k, name in enumerate(LABELS)}
     rows = sorted(result.rows, key=lambda row: order.get(row.output, len(order)))
     for row in rows:
-        cells = []
-        for k, (value, ratio) in enumerate(zip(row.values, row.ratios, strict=True)):
-            text = _cell(value, row.unit, shares)
+        unit, cells = _cells(row, shares)
+        for k, ratio in enumerate(row.ratios):
             if k and ratio is not None:
-                text += f" (×{ratio:.3g})"
-            cells.append(text)
-        table.add_row(label_of(row.output), *cells)
+                cells[k] += f" (×{ratio:.3g})"
+        table.add_row(label_of(row.output), unit, *cells)
     console.print(table)
     shares.footnote(console)
     for line in result.warnings:

@@ -226,7 +226,7 @@ def compare(
     ('h100-sxm', 'gb300')
     >>> row = result.row("delivered_flop_per_s")
     >>> round(row.ratios[1], 2)  # gb300 delivers this many times the FLOP/s of h100 in 1 GW
-    1.72
+    1.77
     """
     profiles = profile_set(profiles, overrides)
     cost_overrides = optional_mapping(cost_overrides, "cost_overrides") or None

@@ -41,6 +41,16 @@ EVERY_COMMAND = {
 }
 
 
+def test_examples_list_as_csv() -> None:
+    """Every command has CSV: the examples' list too, one row per example."""
+    result = runner.invoke(app, ["examples", "--format", "csv"])
+    assert result.exit_code == 0, result.output
+    rows = rows_of(result.stdout)
+    assert list(rows[0]) == ["name", "title", "path"]
+    assert "openai-2025" in {row["name"] for row in rows}
+    assert all(Path(row["path"]).is_file() for row in rows)
+
+
 def rows_of(text: str) -> list[dict[str, str]]:
     return list(csv.DictReader(io.StringIO(text)))
 

@@ -564,9 +564,9 @@ def _comparison(result: Any) -> _Content:
     body = []
     order = {name: k for k, name in enumerate(LABELS)}  # the order of the terminal's table
     for row in sorted(result.rows, key=lambda row: order.get(row.output, len(order))):
-        unit, numbers = row_in_one_unit(row.values, row.unit, is_share(row.output))
+        unit, texts = row_in_one_unit(row.values, row.unit, is_share(row.output))
         cells = [label_of(row.output), unit]
-        for k, (text, ratio) in enumerate(zip(numbers, row.ratios, strict=True)):
+        for k, (text, ratio) in enumerate(zip(texts, row.ratios, strict=True)):
             cells.append(f"{text} (×{ratio:.3g})" if k and ratio is not None else text)
         body.append(tuple(cells))
     numbers = frozenset(range(2, 2 + len(result.columns)))

@@ -187,11 +187,17 @@ def test_cli_plot_refuses_a_bad_suffix(tmp_path: Path) -> None:
     assert save_figure  # the API takes the same suffixes
 
 
-def test_help_and_convert_do_not_import_matplotlib() -> None:
-    code = ("import sys, runpy; sys.argv = ['capacity', 'convert', '1GW', '--chip', 'h100'];"
-            "\ntry:\n    runpy.run_module('capacity', run_name='__main__')\nexcept SystemExit:"
-            "\n    pass\nassert 'matplotlib' not in sys.modules, 'matplotlib imported'"
-            "\nassert 'pandas' not in sys.modules, 'pandas imported'")  # fmt: skip
+@pytest.mark.parametrize(
+    "arguments",
+    [["--help"], ["convert", "30GW", "--chip", "h100"], ["convert", "10GW", "--grid", "us"],
+     ["compare", "1GW", "--chips", "h100,gb300"], ["examples", "--format", "csv"]],
+    ids=["help", "convert", "power only", "compare", "examples csv"],
+)  # fmt: skip
+def test_tables_load_neither_charts_nor_dataframes_nor_the_compiler(arguments: list[str]) -> None:
+    """matplotlib, pandas and numba are loaded only by a chart, a DataFrame or a kernel."""
+    code = (f"import sys; sys.argv = ['capacity', *{arguments!r}]\n"
+            "from capacity.cli.app import main\ntry:\n    main()\nexcept SystemExit:\n    pass\n"
+            "print(sorted({'matplotlib', 'pandas', 'numba'} & set(sys.modules)))")  # fmt: skip
     completed = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                                check=False)  # fmt: skip
-    assert completed.returncode == 0, completed.stderr
+    assert completed.stdout.splitlines()[-1] == "[]", completed.stderr

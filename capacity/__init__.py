@@ -9,58 +9,120 @@ energy → share of a grid, for sourced hardware profiles (the model: docs/model
 '17,664,724'
 """
 
-from importlib import metadata as _metadata
+import importlib
+import sys
+import types
+from typing import TYPE_CHECKING, Any
 
-from capacity.claims import Claim, ClaimReport, check_claim, parse_claim
-from capacity.compare import Comparison, compare, compare_deals
-from capacity.convert import (
-    Conversion,
-    GridShare,
-    convert,
-    convert_accelerators,
-    parse_mix,
-)
-from capacity.costs import (
-    CostAssumptions,
-    Costs,
-    capital_recovery_factor,
-    conversion_costs,
-    cost_assumptions,
-)
-from capacity.defaults import DEFAULTS, ConversionDefaults
-from capacity.distributions import Distribution, parse_distribution
-from capacity.errors import (
-    CapacityError,
-    InputError,
-    MissingExtraError,
-    ProfileError,
-    UnitError,
-    UnknownChipError,
-    UnknownGridError,
-)
-from capacity.example_portfolios import ExamplePortfolio, example_portfolio, example_portfolios
-from capacity.extras import DISTRIBUTION
-from capacity.grids import Grid, GridSet, load_grids
-from capacity.montecarlo import MonteCarloResult, Scenario, montecarlo, simulate
-from capacity.portfolio import (
-    Portfolio,
-    PortfolioError,
-    PortfolioReport,
-    evaluate_portfolio,
-    load_portfolio,
-    loads_portfolio,
-    simulate_portfolio,
-)
-from capacity.power import PowerShares, power_shares
-from capacity.profiles import PRECISIONS, Profile, ProfileSet, load_profile, load_profiles
-from capacity.summary import OutputSummary
-from capacity.sweep import BestPoint, SweepResult, SweepTooLargeError, sweep
-from capacity.units import Quantity, ureg
+if TYPE_CHECKING:
+    from capacity.claims import Claim, ClaimReport, check_claim, parse_claim
+    from capacity.compare import Comparison, compare, compare_deals
+    from capacity.convert import (
+        Conversion,
+        GridShare,
+        convert,
+        convert_accelerators,
+        parse_mix,
+    )
+    from capacity.costs import (
+        CostAssumptions,
+        Costs,
+        capital_recovery_factor,
+        conversion_costs,
+        cost_assumptions,
+    )
+    from capacity.defaults import DEFAULTS, ConversionDefaults
+    from capacity.distributions import Distribution, parse_distribution
+    from capacity.errors import (
+        CapacityError,
+        InputError,
+        MissingExtraError,
+        ProfileError,
+        UnitError,
+        UnknownChipError,
+        UnknownGridError,
+    )
+    from capacity.example_portfolios import ExamplePortfolio, example_portfolio, example_portfolios
+    from capacity.grids import Grid, GridSet, load_grids
+    from capacity.montecarlo import MonteCarloResult, Scenario, montecarlo, simulate
+    from capacity.portfolio import (
+        Portfolio,
+        PortfolioError,
+        PortfolioReport,
+        evaluate_portfolio,
+        load_portfolio,
+        loads_portfolio,
+        simulate_portfolio,
+    )
+    from capacity.power import PowerShares, power_shares
+    from capacity.profiles import PRECISIONS, Profile, ProfileSet, load_profile, load_profiles
+    from capacity.summary import OutputSummary
+    from capacity.sweep import BestPoint, SweepResult, SweepTooLargeError, sweep
+    from capacity.units import Quantity, ureg
 
-try:  # the version is written in pyproject.toml only
-    __version__ = _metadata.version(DISTRIBUTION)
-except _metadata.PackageNotFoundError:  # imported from a copy of the source, never installed
-    __version__ = "0+unknown"
+# Each public name and the module that defines it, imported on first use (PEP 562), so that
+# `import capacity` and the command line load only what they use.
+_EXPORTS: dict[str, str] = {
+    "Claim": "capacity.claims",
+    "ClaimReport": "capacity.claims",
+    "check_claim": "capacity.claims",
+    "parse_claim": "capacity.claims",
+    "Comparison": "capacity.compare",
+    "compare": "capacity.compare",
+    "compare_deals": "capacity.compare",
+    "Conversion": "capacity.convert",
+    "GridShare": "capacity.convert",
+    "convert": "capacity.convert",
+    "convert_accelerators": "capacity.convert",
+    "parse_mix": "capacity.convert",
+    "CostAssumptions": "capacity.costs",
+    "Costs": "capacity.costs",
+    "capital_recovery_factor": "capacity.costs",
+    "conversion_costs": "capacity.costs",
+    "cost_assumptions": "capacity.costs",
+    "DEFAULTS": "capacity.defaults",
+    "ConversionDefaults": "capacity.defaults",
+    "Distribution": "capacity.distributions",
+    "parse_distribution": "capacity.distributions",
+    "CapacityError": "capacity.errors",
+    "InputError": "capacity.errors",
+    "MissingExtraError": "capacity.errors",
+    "ProfileError": "capacity.errors",
+    "UnitError": "capacity.errors",
+    "UnknownChipError": "capacity.errors",
+    "UnknownGridError": "capacity.errors",
+    "ExamplePortfolio": "capacity.example_portfolios",
+    "example_portfolio": "capacity.example_portfolios",
+    "example_portfolios": "capacity.example_portfolios",
+    "Grid": "capacity.grids",
+    "GridSet": "capacity.grids",
+    "load_grids": "capacity.grids",
+    "MonteCarloResult": "capacity.montecarlo",
+    "Scenario": "capacity.montecarlo",
+    "montecarlo": "capacity.montecarlo",
+    "simulate": "capacity.montecarlo",
+    "Portfolio": "capacity.portfolio",
+    "PortfolioError": "capacity.portfolio",
+    "PortfolioReport": "capacity.portfolio",
+    "evaluate_portfolio": "capacity.portfolio",
+    "load_portfolio": "capacity.portfolio",
+    "loads_portfolio": "capacity.portfolio",
+    "simulate_portfolio": "capacity.portfolio",
+    "PowerShares": "capacity.power",
+    "power_shares": "capacity.power",
+    "PRECISIONS": "capacity.profiles",
+    "Profile": "capacity.profiles",
+    "ProfileSet": "capacity.profiles",
+    "load_profile": "capacity.profiles",
+    "load_profiles": "capacity.profiles",
+    "OutputSummary": "capacity.summary",
+    "BestPoint": "capacity.sweep",
+    "SweepResult": "capacity.sweep",
+    "SweepTooLargeError": "capacity.sweep",
+    "sweep": "capacity.sweep",
+    "Quantity": "capacity.units",
+    "ureg": "capacity.units",
+}
 
 __all__ = [
     "DEFAULTS",
@@ -124,3 +186,52 @@ __all__ = [
     "sweep",
     "ureg",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    """A public name, imported from its module on first use (and ``__version__``)."""
+    if name == "__version__":
+        value: Any = _version()
+    else:
+        module = _EXPORTS.get(name)
+        if module is None:
+            raise AttributeError(f"module 'capacity' has no attribute {name!r}")
+        value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))
+
+
+def _version() -> str:
+    """The installed distribution's version (written in pyproject.toml only)."""
+    from importlib import metadata
+
+    from capacity.extras import DISTRIBUTION
+
+    try:
+        return metadata.version(DISTRIBUTION)
+    except metadata.PackageNotFoundError:  # imported from a copy of the source, never installed
+        return "0+unknown"
+
+
+class _Package(types.ModuleType):
+    """The package, whose public functions keep their names when their modules load.
+
+    Importing ``capacity.sweep`` sets the package's attribute ``sweep`` to the module; the
+    function of that name is what ``capacity.sweep`` has always been, so it takes its place.
+    """
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if (
+            isinstance(value, types.ModuleType)
+            and _EXPORTS.get(name) == value.__name__
+            and hasattr(value, name)
+        ):
+            value = getattr(value, name)
+        super().__setattr__(name, value)
+
+
+sys.modules[__name__].__class__ = _Package

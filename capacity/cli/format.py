@@ -8,17 +8,13 @@ terminal, ``PYTHONIOENCODING=ascii``): tables and text use ASCII look-alikes ("�
 from __future__ import annotations
 
 import codecs
-import csv
 import io
-import json
 import math
 import re
 import sys
 import unicodedata
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any, TypeGuard
 
-import numpy as np
-import pint
 from rich.cells import cell_len
 from rich.console import Console
 from rich.segment import Segment
@@ -26,6 +22,9 @@ from rich.table import Table
 from rich.text import Text
 
 from capacity.errors import OutputError
+
+if TYPE_CHECKING:
+    import pint
 
 __all__ = [
     "LOOKALIKES",
@@ -203,9 +202,15 @@ def print_table(console: Console, table: Table) -> None:
 _PREFIXES = ["", "k", "M", "G", "T", "P", "E", "Z", "Y"]
 
 
+def _is_quantity(value: Any) -> TypeGuard[pint.Quantity]:
+    """Whether ``value`` is a pint quantity, without importing pint where nothing has."""
+    pint = sys.modules.get("pint")
+    return pint is not None and isinstance(value, pint.Quantity)
+
+
 def human(quantity: pint.Quantity | float, unit: str = "") -> str:
     """A scalar with an SI prefix and four significant digits: "25 GW", "19.4 ZFLOP/s"."""
-    value = quantity.to(unit).magnitude if isinstance(quantity, pint.Quantity) else quantity
+    value = quantity.to(unit).magnitude if _is_quantity(quantity) else quantity
     value = float(value)
     if not math.isfinite(value):
         return not_finite(value)
@@ -227,7 +232,7 @@ def percent(fraction: pint.Quantity | float | None) -> str:
     """A fraction as a percentage with three significant digits, or "–" where unknown."""
     if fraction is None:
         return "–"
-    value = float(fraction.to("").magnitude if isinstance(fraction, pint.Quantity) else fraction)
+    value = float(fraction.to("").magnitude if _is_quantity(fraction) else fraction)
     return f"{value * 100:.3g} %"
 
 
@@ -245,9 +250,10 @@ def plain(document: Any) -> Any:
         return {key: plain(value) for key, value in document.items()}
     if isinstance(document, list | tuple):
         return [plain(value) for value in document]
-    if isinstance(document, np.ndarray):
+    np = sys.modules.get("numpy")  # a document holds NumPy values only where NumPy is loaded
+    if np is not None and isinstance(document, np.ndarray):
         return document.item() if document.ndim == 0 else plain(document.tolist())
-    if isinstance(document, np.generic):
+    if np is not None and isinstance(document, np.generic):
         return document.item()
     return document
 
@@ -278,6 +284,8 @@ def to_json(document: Any, ascii_only: bool | None = None) -> str:
     check_finite(document)
     if ascii_only is None:
         ascii_only = not takes_unicode()
+    import json  # here: a command that prints a table never loads it
+
     return json.dumps(document, indent=2, ensure_ascii=ascii_only, allow_nan=False)
 
 
@@ -309,6 +317,8 @@ def _cell(value: Any) -> Any:
 
 def to_csv(document: dict[str, Any]) -> str:
     """Long-format CSV (quantity, key, value) of a result's JSON document."""
+    import csv  # here: a command that prints a table never loads it
+
     document = plain(document)
     check_finite(document)
     buffer = io.StringIO()

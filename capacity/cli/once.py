@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 import typer
 from typer.core import TyperCommand
 
+from capacity.cli.coercion import PlainConversions
 from capacity.cli.errors import EXIT_BAD_INPUT
 from capacity.cli.format import echo
 
@@ -28,8 +29,9 @@ COMMAND_LINE: contextvars.ContextVar[list[str]] = contextvars.ContextVar("COMMAN
 Function = TypeVar("Function", bound=Callable[..., Any])
 
 
-class SingleValueCommand(TyperCommand):
-    """A command that refuses a single-value option given more than once."""
+class SingleValueCommand(PlainConversions, TyperCommand):
+    """A command that refuses a single-value option given more than once (and converts its
+    options without pydantic: :mod:`capacity.cli.coercion`)."""
 
     def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
         path = str(getattr(ctx, "command_path", "") or "").split()[1:]

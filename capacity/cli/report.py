@@ -17,12 +17,13 @@ from typing import Annotated, Any
 
 import typer
 
-from capacity.cli.once import COMMAND_LINE
-from capacity.cli.options import OptionGroup
+from capacity.cli.errors import reports_errors
+from capacity.cli.once import COMMAND_LINE, CapacityTyper
+from capacity.cli.options import OptionGroup, expand_option_groups
 from capacity.cli.output import OutputOptions, ReportOutput
 from capacity.errors import InputError
 
-__all__ = ["REPORTED", "ReportOptions", "as_report", "invoked_command"]
+__all__ = ["REPORTED", "ReportOptions", "as_report", "invoked_command", "report_group"]
 
 # The commands a report can be made of.
 REPORTED = ("convert", "sweep", "montecarlo", "portfolio", "compare")
@@ -73,3 +74,23 @@ def as_report(command: Callable[..., Any]) -> Callable[..., Any]:
 def invoked_command() -> str:
     """The command line that is running, as the user wrote it (shell-quoted)."""
     return shlex.join(COMMAND_LINE.get(["capacity", "report"]))
+
+
+def report_group(command_function: Callable[[str], Callable[..., Any]]) -> typer.Typer:
+    """Write a command's answer as one self-contained HTML file: inputs, tables, charts,
+    every figure with its source and confidence, and the command that made it.
+
+    The group of :data:`REPORTED`: ``command_function`` gives each command's function by its
+    name, and the group registers it with its output options replaced (:func:`as_report`).
+    """
+    group = CapacityTyper(
+        name="report",
+        help=(inspect.getdoc(report_group) or "").split("\n\n")[0],
+        no_args_is_help=True,
+        add_completion=False,
+    )
+    for name in REPORTED:
+        group.command(name=name)(
+            reports_errors(expand_option_groups(as_report(command_function(name))))
+        )
+    return group

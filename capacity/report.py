@@ -142,6 +142,10 @@ def shown(value: Any, unit: str, share: bool = False) -> str:
     return f"{number / factor:.4g} {shown_unit}"
 
 
+# A value this small beside the largest of its row is floating-point noise, shown as 0.
+_ROUNDING_NOISE = 1e-9
+
+
 def row_in_one_unit(
     values: Sequence[float | None], unit: str, share: bool = False
 ) -> tuple[str, list[str]]:
@@ -163,9 +167,13 @@ def row_in_one_unit(
     else:
         factor, shown_unit = scale(known or [0.0], unit)
 
+    largest = max((abs(v) for v in known), default=0.0)
+
     def cell(value: float | None) -> str:
         if value is None or not math.isfinite(float(value)):
             return shown(value, unit)
+        if abs(float(value)) < _ROUNDING_NOISE * largest:  # a spread of equal draws: 5e-14 MW
+            return "0"
         return f"{float(value) / factor:.4g}"
 
     return shown_unit, [cell(v) for v in values]

@@ -154,6 +154,7 @@ def test_reports_render_in_a_headless_browser(reports: dict[str, Path], tmp_path
         ([1.436e7], "m**3/year", False, ("million m³/year", ["14.36"])),
         ([6.083e-10], "m**3/J", False, ("L/kWh", ["2.19"])),
         ([2.0e16], "J", False, ("TWh", ["5.556"])),
+        ([6.58e8, 5.04e-8], "W", False, ("MW", ["658", "0"])),  # a spread of equal draws
     ],
 )  # fmt: skip
 def test_a_report_row_is_in_one_unit_that_people_quote(

@@ -437,7 +437,9 @@ def _sweep(result: Any) -> _Content:
             "Over every point",
             summary,
             ("output",),
-            "Quantiles to within one histogram bin.",
+            "Exact quantiles."
+            if getattr(result, "reduction", None) == "factorized"
+            else "Quantiles to within one histogram bin.",
         )
     )
     best_rows = [row for row in rows if row["entity"] == "best point"]
@@ -494,7 +496,9 @@ def _montecarlo(result: Any, chips: Sequence[str]) -> _Content:
             "Outputs",
             [r for r in result.tidy_rows() if r["entity"] == result.top],
             ("output",),
-            "Quantiles to within one histogram bin.",
+            "Exact quantiles."
+            if getattr(result, "reduction", None) == "factorized"
+            else "Quantiles to within one histogram bin.",
         )
     )
     tornado = [bar for bar in result.tornado.get("delivered_flops", ()) if bar.swing > 0]

@@ -308,7 +308,7 @@ class SweepResult:
         rows = []
         for name, summary in self.summary.items():
             for statistic, value in summary.to_dict(self.quantile_levels).items():
-                if statistic == "unit" or statistic.endswith("resolution"):
+                if statistic in ("unit", "quantile_method") or statistic.endswith("resolution"):
                     continue
                 rows.append({"entity": "all points", "output": _tidy_name(name),
                              "statistic": statistic, "value": value,

@@ -115,7 +115,14 @@ def echo(text: str, *, err: bool = False, nl: bool = True) -> None:
 
 class TextConsole(Console):
     """A rich Console that lays out ASCII look-alikes ("≥" as ">=") of the characters its
-    stream cannot encode, so that tables keep their columns on an ASCII-only terminal."""
+    stream cannot encode, so that tables keep their columns on an ASCII-only terminal.
+
+    Emoji codes stay as written (``emoji=False``): a source or note that holds ":100:" is
+    printed as it is, and rich's table of emoji codes is never loaded.
+    """
+
+    def __init__(self, *arguments: Any, emoji: bool = False, **options: Any) -> None:
+        super().__init__(*arguments, emoji=emoji, **options)
 
     def render_str(self, text: str, **options: Any) -> Text:
         if not takes_unicode(self.file):

@@ -68,7 +68,13 @@ from capacity.objectives import (
     parse_objective,
 )
 from capacity.profiles import ProfileSet, profile_set
-from capacity.streaming import ParquetSink, atomic_destination, check_destination
+from capacity.streaming import (
+    CSV_SUFFIXES,
+    CsvSink,
+    ParquetSink,
+    atomic_destination,
+    check_destination,
+)
 from capacity.summary import OutputSummary, summarize
 from capacity.units import JOULES_PER_TWH, SECONDS_PER_YEAR, parse_quantity, ureg
 
@@ -161,7 +167,12 @@ class SweepResult:
     data: Mapping[str, np.ndarray] | None = field(default=None, repr=False)
     """Every output at every point (flat, point-major), for materialized sweeps."""
     out: Path | None = None
-    """The Parquet file written, for streamed sweeps."""
+    """The file written (Parquet or CSV), for streamed sweeps."""
+    point_bounds: tuple[tuple[int, float, float], ...] = ()
+    """Each point constraint as (quantity index, lower, upper) on the kernel's quantity
+    (:data:`capacity.kernels.point.QUANTITIES`), for charts of the feasible region."""
+    feasible_mix: np.ndarray | None = field(default=None, repr=False)
+    """Which mixes meet the mix constraints (all, without any)."""
 
     @property
     def shape(self) -> tuple[int, int, int, int]:
@@ -205,6 +216,7 @@ class SweepResult:
             return xr.Variable((*dims, *extra), reshaped, attrs={"units": unit})
 
         average = self.data["average_facility_power"]
+        basis_of_mix = f"share of {self.inputs['mix_basis']}"
         variables = {
             "accelerators": point_array(self.data["accelerators"], "1"),
             "accelerators_by_chip": point_array(self.data["accelerators_by_chip"], "1", ("chip",)),
@@ -229,21 +241,94 @@ class SweepResult:
                 ("grid", *dims), shares.reshape((len(self.grids), *shape)),
                 attrs={"units": "1", "basis": "energy: average facility power ÷ average load"},
             )  # fmt: skip
+        # Numbers carry their unit (pint-xarray's quantify reads it); labels have none.
         coords: dict[str, Any] = {
-            "pue": self.pue,
-            "utilization": self.utilization,
+            "pue": ("pue", self.pue, {"units": "1"}),
+            "utilization": ("utilization", self.utilization, {"units": "1"}),
             "mix": self.mix_labels,
             "chip": list(self.chips),
-            "share": (("mix", "chip"), self.mixes),
+            "share": (("mix", "chip"), self.mixes, {"units": "1", "basis": basis_of_mix}),
             "grid": [g.id for g in self.grids],
         }
-        coords["power"] = self.power[0] if squeeze else self.power
+        power_attrs = {"units": "W", "basis": self.inputs["basis"]}
+        coords["power"] = (
+            ((), self.power[0], power_attrs) if squeeze else ("power", self.power, power_attrs)
+        )
         attrs = {
             "backend": self.backend,
             "basis": basis,
             **{k: str(v) for k, v in self.inputs.items() if k not in ("chips", "basis")},
         }
         return xr.Dataset(variables, coords=coords, attrs=attrs)
+
+    def to_dataframe(self) -> Any:
+        """Every point as a pandas DataFrame: one row per point, the same columns as the
+        Parquet file of ``out=`` (names that say their unit and basis:
+        ``delivered_flop_per_s``, ``grid_share_energy_basis_us``); units also in
+        ``DataFrame.attrs["units"]``. Needs a materialized sweep; see
+        :meth:`summary_dataframe` for a reduced one."""
+        if self.data is None:
+            raise InputError(
+                "this sweep kept no points (it was reduced or streamed to a file); run it "
+                "without reduce and out to get every point, or use summary_dataframe()"
+            )
+        import pandas as pd
+
+        columns = point_columns(self, 0, self.points, self.data)
+        table = pd.DataFrame(columns)
+        table.attrs["units"] = {name: column_unit(name) for name in columns}
+        return table
+
+    def summary_rows(self) -> list[dict[str, Any]]:
+        """Tidy rows of the summary: one per output and statistic (min, quantiles, max,
+        mean), with the unit, then the best point's outputs (entity "best point")."""
+        from capacity.tables import document_rows
+
+        rows = []
+        for name, summary in self.summary.items():
+            for statistic, value in summary.to_dict(self.quantile_levels).items():
+                if statistic == "unit" or statistic.endswith("resolution"):
+                    continue
+                rows.append({"entity": "all points", "output": _tidy_name(name),
+                             "statistic": statistic, "value": value,
+                             "unit": summary.unit or "1"})  # fmt: skip
+        if self.best is not None:
+            best = self.best.conversion.to_dict()
+            best_rows = document_rows(
+                best
+                | {
+                    "power_w": float(self.best.power.to("W").m),
+                    "pue": self.best.pue,
+                    "utilization": self.best.utilization,
+                }
+            )
+            rows += [row | {"entity": "best point" if row["entity"] == "total"
+                            else f"best point: {row['entity']}", "statistic": "value"}
+                     for row in best_rows]  # fmt: skip
+        return rows
+
+    def summary_dataframe(self, wide: bool = False) -> Any:
+        """The summary as a pandas DataFrame: tidy (entity, output, statistic, value, unit),
+        or with ``wide`` one row per output and one column per statistic."""
+        from capacity.tables import frame, wide_frame
+
+        rows = self.summary_rows()
+        if wide:
+            return wide_frame(rows, ("entity", "output", "unit"), "statistic")
+        return frame(rows)
+
+    def plot(self, **options: Any) -> Any:
+        """A heatmap over PUE × utilization for one mix, with the feasible region and the
+        best point, and the mixes (ternary or small multiples) as a matplotlib figure
+        (:func:`capacity.plots.plot_sweep`)."""
+        from capacity.plots import plot_sweep
+
+        return plot_sweep(self, **options)
+
+    def _repr_html_(self) -> str:
+        from capacity.report import notebook_html
+
+        return notebook_html(self)
 
     @property
     def warnings(self) -> tuple[str, ...]:
@@ -479,22 +564,52 @@ def _reduce_spec(
     )
 
 
-def _stream_columns(
-    plan: SweepPlan, start: int, stop: int, outputs: Mapping[str, np.ndarray]
+# Units of the columns of a sweep's points (Parquet, CSV, DataFrame), by name or prefix.
+_COLUMN_UNITS = {
+    "power_w": "W", "pue": "1", "utilization": "1", "mix": "index", "accelerators": "1",
+    "peak_flop_per_s": "FLOP/s", "delivered_flop_per_s": "FLOP/s",
+    "average_facility_power_w": "W", "facility_power_w": "W", "it_power_w": "W",
+    "annual_energy_twh": "TWh",
+}  # fmt: skip
+_COLUMN_PREFIXES = {"share_": "1", "accelerators_": "1", "grid_share_": "1"}
+
+
+def column_unit(name: str) -> str:
+    """The unit of a column of a sweep's points ("W" for "power_w", "1" for a share)."""
+    if name in _COLUMN_UNITS:
+        return _COLUMN_UNITS[name]
+    return next((unit for p, unit in _COLUMN_PREFIXES.items() if name.startswith(p)), "")
+
+
+def _tidy_name(name: str) -> str:
+    """A summary's name as a column would spell it: "grid_share_energy_basis_us"."""
+    prefix, _, grid = name.partition(":")
+    if prefix == "grid-share":
+        return f"grid_share_energy_basis_{grid}"
+    if prefix == "grid-capacity-share":
+        return f"grid_share_capacity_basis_{grid}"
+    return name.replace("-", "_")
+
+
+def point_columns(
+    result: SweepResult | SweepPlan, start: int, stop: int, outputs: Mapping[str, np.ndarray]
 ) -> dict[str, np.ndarray]:
-    problem, basis, n = plan.problem, plan.inputs["basis"], stop - start
-    ip, iq, iu, im = np.unravel_index(np.arange(start, stop, dtype=np.int64), problem.shape)
-    power, pue = problem.power[ip], problem.pue[iq]
+    """The columns of points ``start`` to ``stop`` of a sweep: its inputs, each chip's share
+    and count, and every output, named with their unit and basis."""
+    shape = (result.power.size, result.pue.size, result.utilization.size, result.mixes.shape[0])
+    basis, n = result.inputs["basis"], stop - start
+    ip, iq, iu, im = np.unravel_index(np.arange(start, stop, dtype=np.int64), shape)
+    power, pue = result.power[ip], result.pue[iq]
     columns: dict[str, np.ndarray] = {
         "power_w": power,
         "pue": pue,
-        "utilization": problem.utilization[iu],
+        "utilization": result.utilization[iu],
         "mix": im,
     }
-    for k, chip in enumerate(plan.chips):
-        columns[f"share_{chip}"] = problem.mixes[im, k]
+    for k, chip in enumerate(result.chips):
+        columns[f"share_{chip}"] = result.mixes[im, k]
     counts = outputs["accelerators_by_chip"][:n]
-    for k, chip in enumerate(plan.chips):
+    for k, chip in enumerate(result.chips):
         columns[f"accelerators_{chip}"] = counts[:, k]
     average = outputs["average_facility_power"][:n]
     columns |= {
@@ -506,8 +621,13 @@ def _stream_columns(
         "it_power_w": chain.it_power(power, pue, basis),
         "annual_energy_twh": chain.annual_energy(average) / JOULES_PER_TWH,
     }
-    for grid in plan.grids:
-        columns[f"grid_share_{grid.id}"] = chain.grid_energy_share(average, grid.energy.si)
+    for grid in result.grids:
+        share = chain.grid_energy_share(average, grid.energy.si)
+        columns[f"grid_share_energy_basis_{grid.id}"] = share
+    for grid in result.grids:
+        if grid.capacity is not None:
+            share = chain.grid_capacity_share(columns["facility_power_w"], grid.capacity.si)
+            columns[f"grid_share_capacity_basis_{grid.id}"] = share
     return columns
 
 
@@ -529,6 +649,22 @@ class SweepPlan:
     inputs: dict[str, Any]
     site: Site | None = None
     """The site region whose carbon and water intensities the emissions and water use."""
+
+    @property
+    def power(self) -> np.ndarray:
+        return self.problem.power
+
+    @property
+    def pue(self) -> np.ndarray:
+        return self.problem.pue
+
+    @property
+    def utilization(self) -> np.ndarray:
+        return self.problem.utilization
+
+    @property
+    def mixes(self) -> np.ndarray:
+        return self.problem.mixes
 
 
 def plan_sweep(
@@ -721,7 +857,8 @@ def sweep(
         "average-power<=20GW", "vendor-share<=0.6" (no vendor above 60 % of IT power),
         "chip-share:h100>=0.1".
     out : str or Path, optional
-        Stream every point to this Parquet file, one row per point, written atomically.
+        Stream every point to this Parquet (.parquet) or CSV (.csv) file, one row per point,
+        written atomically; column names say their unit and basis.
     chunk_points : int, optional
         Points per chunk (default: the backend's). Each chunk is computed and merged
         independently; progress is reported per chunk.
@@ -776,7 +913,7 @@ def sweep(
     if materialize:
         _check_fits(points, problem.chips, _memory_limit(memory_limit))
     elif out is not None:
-        columns = 4 + 2 * problem.chips + 8 + len(plan.grids)
+        columns = 4 + 2 * problem.chips + 8 + 2 * len(plan.grids)
         destination = check_destination(out, points * columns * 8.0)
     inputs = {**plan.inputs, "reduce": bool(reduce)}
 
@@ -793,11 +930,12 @@ def sweep(
             metadata = {
                 "inputs": inputs, "backend": runner.name, "assumptions": list(plan.assumptions),
                 "grids": [g.id for g in plan.grids],
-                "units": {"power_w": "W", "peak_flop_per_s": "FLOP/s",
-                          "annual_energy_twh": "TWh"},
+                "units": {name: column_unit(name) for name in point_columns(
+                    plan, 0, 0, output_buffers(0, problem.chips))},
             }  # fmt: skip
             # Closed before the rename on success, and before the removal on any exception.
-            sink = ParquetSink(stack.enter_context(atomic_destination(destination)), metadata)
+            kind = CsvSink if destination.suffix.lower() in CSV_SUFFIXES else ParquetSink
+            sink = kind(stack.enter_context(atomic_destination(destination)), metadata)
             stack.callback(sink.close)
             buffers = output_buffers(min(chunk, points), problem.chips)
         if progress is not None:
@@ -809,7 +947,7 @@ def sweep(
                 runner.materialize(problem, start, stop, views)
             elif sink is not None and buffers is not None:
                 runner.materialize(problem, start, stop, buffers)
-                sink.write(_stream_columns(plan, start, stop, buffers))
+                sink.write(point_columns(plan, start, stop, buffers))
             total = total.merge(runner.reduce(problem, spec, start, stop))
             if progress is not None:
                 progress(stop, points)
@@ -845,6 +983,12 @@ def sweep(
         quantile_levels=levels,
         data=data,
         out=destination,
+        point_bounds=tuple(
+            (c.measure.quantity, *c.quantity_bounds)
+            for c in plan.constraints
+            if isinstance(c, Constraint)
+        ),
+        feasible_mix=spec.feasible_mix.astype(bool),
     )
 
 

@@ -62,6 +62,11 @@ _EXTRA_DEFINITIONS = (
 _PINT_FILES = ("default_en.txt", "constants_en.txt")
 
 
+# Every registry is made with force_ndarray_like: magnitudes are NumPy arrays (0-d for a
+# scalar), as pint-xarray needs of the registry it quantifies with (capacity.ureg works with
+# ds.pint.quantify).
+
+
 def _definitions_text() -> str:
     """pint's default definitions, with the constants in place and :data:`_BIT` applied."""
     definitions = resources.files("pint")
@@ -91,7 +96,7 @@ def _build_registry() -> pint.UnitRegistry:
         registry = _registry_from(cached)
         if registry is not None:
             return registry
-    registry = pint.UnitRegistry(None)
+    registry = pint.UnitRegistry(None, force_ndarray_like=True)
     text = _definitions_text()
     parser = getattr(registry, "_def_parser", None)
     if parser is None or not hasattr(registry, "_helper_dispatch_adder"):
@@ -106,7 +111,7 @@ def _build_registry() -> pint.UnitRegistry:
 
 def _registry_from(definitions: list[Any]) -> pint.UnitRegistry | None:
     """A registry of cached definitions, or None where they do not fit this pint."""
-    registry: pint.UnitRegistry = pint.UnitRegistry(None)
+    registry: pint.UnitRegistry = pint.UnitRegistry(None, force_ndarray_like=True)
     try:
         for definition in definitions:
             registry._helper_dispatch_adder(definition)
@@ -331,7 +336,8 @@ def _checked_si(quantity: pint.Quantity, dimension: str, name: str, written: Any
     """The magnitude of ``quantity`` in the model's SI unit, once every element is checked
     finite, in the unit written and in that unit."""
     magnitude = np.asarray(quantity.magnitude, dtype=np.float64)
-    in_si = magnitude_in(quantity, DIMENSIONS[dimension][0])
+    with np.errstate(over="ignore", invalid="ignore"):  # an overflow is refused just below
+        in_si = magnitude_in(quantity, DIMENSIONS[dimension][0])
     si = np.asarray(in_si, dtype=np.float64)
     if not (np.all(np.isfinite(magnitude)) and np.all(np.isfinite(si))):
         shown = written if isinstance(written, str) else quantity

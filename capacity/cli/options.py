@@ -96,9 +96,7 @@ SetOption = Annotated[
     list[str] | None,
     typer.Option("--set", help="Override a profile field: ID.FIELD=VALUE (repeatable)."),
 ]
-FormatOption = Annotated[
-    str, typer.Option("--format", help="Output format: table, json (or csv where offered).")
-]
+FormatOption = Annotated[str, typer.Option("--format", help="Output format: table, json or csv.")]
 ChipOption = Annotated[str | None, typer.Option(help="One chip's profile id or alias.")]
 MixOption = Annotated[
     str | None, typer.Option(help="Chip shares summing to 1: ID=SHARE,ID=SHARE,...")

@@ -206,7 +206,22 @@ def run(block: Block) -> str:
             f"{block.page}:{block.first_line + 1}: {block.command!r} exited with status "
             f"{completed.returncode}, expected {block.status}:\n{completed.stderr[-2000:]}"
         )
-    return tidy(completed.stdout + completed.stderr, block.lines, block.tail)
+    return tidy(completed.stdout + _without_progress(completed.stderr), block.lines, block.tail)
+
+
+# Progress lines and time estimates on stderr depend on the machine's speed and load, so no
+# page shows them (capacity/cli/progress.py writes them).
+_PROGRESS_LINE = re.compile(
+    r"^.+: (?:\d+% \(.+ of .+\), about .+ left|about .+ for .+ at .+; Ctrl-C to stop)$"
+)
+
+
+def _without_progress(stderr: str) -> str:
+    return "".join(
+        line
+        for line in stderr.splitlines(keepends=True)
+        if not _PROGRESS_LINE.match(line.rstrip("\n"))
+    )
 
 
 def render(text: str, blocks: Sequence[Block], outputs: Sequence[str]) -> str:

@@ -9,6 +9,18 @@ energy → share of a grid, for sourced hardware profiles (the model: docs/model
 '19,607,843'
 """
 
+import sys as _sys
+
+if "pint" not in _sys.modules and "dask" not in _sys.modules:
+    # pint imports dask whenever it is installed (the [distributed] extra), only to know dask
+    # arrays, which capacity never hands it: a third of a second at every start. With "dask"
+    # marked absent while pint loads, importlib's find_spec reports it missing.
+    _sys.modules["dask"] = None  # type: ignore[assignment]
+    try:
+        import pint  # noqa: F401
+    finally:
+        del _sys.modules["dask"]
+
 from capacity.claims import Claim, ClaimReport, check_claim, parse_claim
 from capacity.convert import (
     Conversion,

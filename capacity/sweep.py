@@ -46,12 +46,22 @@ from capacity.convert import (
     grid_share_warning,
     resolve_mix,
 )
+from capacity.dataset import PartInfo, check_dataset_destination, dataset_writer, write_part
 from capacity.defaults import DEFAULTS, MAX_BINS, RANGES
+from capacity.distributed import (
+    backend_request,
+    chunk_ranges,
+    cluster_argument,
+    connected,
+    kernel_backend,
+    kernel_turn,
+    run_chunks,
+)
 from capacity.errors import InputError
 from capacity.fleet import build_fleet, fleet_assumptions, replaced_data_notes
 from capacity.grids import Grid, GridSet, known_grids, select_grids
 from capacity.inputs import check_finite_outputs
-from capacity.kernels.backends import Backend, output_buffers, resolve_backend
+from capacity.kernels.backends import Backend, NumpyBackend, output_buffers, resolve_backend
 from capacity.kernels.partial import Partial
 from capacity.kernels.point import QUANTITIES
 from capacity.kernels.problem import OUTPUTS, ReduceSpec, SweepProblem
@@ -65,7 +75,12 @@ from capacity.objectives import (
     parse_objective,
 )
 from capacity.profiles import ProfileSet, profile_set
-from capacity.streaming import ParquetSink, atomic_destination, check_destination
+from capacity.streaming import (
+    PARQUET_SUFFIXES,
+    ParquetSink,
+    atomic_destination,
+    check_destination,
+)
 from capacity.summary import OutputSummary, summarize
 from capacity.units import JOULES_PER_TWH, SECONDS_PER_YEAR, parse_quantity, ureg
 
@@ -158,7 +173,10 @@ class SweepResult:
     data: Mapping[str, np.ndarray] | None = field(default=None, repr=False)
     """Every output at every point (flat, point-major), for materialized sweeps."""
     out: Path | None = None
-    """The Parquet file written, for streamed sweeps."""
+    """The Parquet file or dataset folder written, for sweeps with ``out``."""
+    cluster: Mapping[str, Any] | None = None
+    """Where the chunks ran when a Dask scheduler ran them: its address, the number of
+    workers and threads, and each backend the workers ran (:mod:`capacity.distributed`)."""
 
     @property
     def shape(self) -> tuple[int, int, int, int]:
@@ -284,6 +302,7 @@ class SweepResult:
             "unmet_constraints": list(self.unmet),
             "best": None if self.best is None else self.best.to_dict(),
             "out": None if self.out is None else str(self.out),
+            "cluster": None if self.cluster is None else dict(self.cluster),
             "assumptions": list(self.assumptions),
             "warnings": list(self.warnings),
         }
@@ -413,9 +432,10 @@ def _reduce_spec(
 
 
 def _stream_columns(
-    plan: SweepPlan, start: int, stop: int, outputs: Mapping[str, np.ndarray]
-) -> dict[str, np.ndarray]:
-    problem, basis, n = plan.problem, plan.inputs["basis"], stop - start
+    problem: SweepProblem, plan: _ColumnPlan, start: int, stop: int,
+    outputs: Mapping[str, np.ndarray],
+) -> dict[str, np.ndarray]:  # fmt: skip
+    basis, n = plan.basis, stop - start
     ip, iq, iu, im = np.unravel_index(np.arange(start, stop, dtype=np.int64), problem.shape)
     power, pue = problem.power[ip], problem.pue[iq]
     columns: dict[str, np.ndarray] = {
@@ -598,6 +618,7 @@ def sweep(
     overrides: Mapping[str, Any] | None = None,
     memory_limit: Any = None,
     progress: Callable[[int, int], None] | None = None,
+    scheduler: Any = None,
 ) -> SweepResult:
     """Evaluate the chain at every point of power × PUE × utilization × mix.
 
@@ -631,10 +652,14 @@ def sweep(
         "average-power<=20GW", "vendor-share<=0.6" (no vendor above 60 % of IT power),
         "chip-share:h100>=0.1".
     out : str or Path, optional
-        Stream every point to this Parquet file, one row per point, written atomically.
+        Write every point to disk, one row per point: a name ending in ``.parquet`` is one
+        Parquet file, streamed and renamed into place when complete; any other name is a
+        folder holding a partitioned Parquet dataset, one file per chunk and a manifest
+        written last (:mod:`capacity.dataset`; ``capacity summarize`` reads it back).
     chunk_points : int, optional
         Points per chunk (default: the backend's). Each chunk is computed and merged
-        independently; progress is reported per chunk.
+        independently, in order; progress is reported per chunk. The same chunk size gives
+        the same result to the last bit in one process and on any cluster.
     bins : int
         Histogram bins per output for quantiles (accurate to one bin, ``resolution``).
     quantiles : sequence of float
@@ -645,6 +670,12 @@ def sweep(
     progress : callable, optional
         Called as ``progress(points_done, points_total)`` once before the first chunk (0
         done, the kernels compiled) and after each chunk: the calls time the chunks.
+    scheduler : str or distributed.Client, optional
+        Run the chunks on a Dask cluster (the ``[distributed]`` extra): a scheduler's
+        address ("tcp://10.0.0.5:8786") or a ``Client``. Each chunk is a task; each worker
+        runs its best backend for ``backend``; the result is the same as in one process
+        (:mod:`capacity.distributed`). With ``out``, the workers write a dataset folder
+        that they and this process share.
 
     Returns
     -------
@@ -669,39 +700,136 @@ def sweep(
     if memory_limit is not None:
         _memory_limit(memory_limit)
     callback(progress, "progress")
+    scheduler = cluster_argument(scheduler)
     if reduce and out is not None:
         raise InputError("reduce keeps no points and out writes every point: choose one")
+    as_dataset = out is not None and _is_dataset(out)
+    if scheduler is not None and out is not None and not as_dataset:
+        raise InputError(
+            f"out: with a scheduler every worker writes its own chunks, so out is a dataset "
+            f"folder (a name without .parquet, e.g. 'sweep'), not the file {str(out)!r}"
+        )
+    # On a cluster each worker resolves the backend for itself; here it is only checked.
+    request = backend_request(backend) if scheduler is not None else None
     plan = plan_sweep(
         power, chips=chips, pue=pue, utilization=utilization, mixes=mixes, mix_step=mix_step,
         mfu=mfu, precision=precision, basis=basis, provision=provision, method=method,
-        mix_basis=mix_basis, backend=backend, objective=objective, constraints=constraints,
-        bins=bins, grids=grids, profiles=profiles, grid_set=grid_set, overrides=overrides,
+        mix_basis=mix_basis, backend=NumpyBackend() if request is not None else backend,
+        objective=objective, constraints=constraints, bins=bins, grids=grids,
+        profiles=profiles, grid_set=grid_set, overrides=overrides,
     )  # fmt: skip
     problem, spec, runner = plan.problem, plan.spec, plan.backend
     points = problem.points
-    chunk = chunk_points or runner.default_chunk_points
+    if request is not None:
+        plan.inputs["backend_requested"] = request if isinstance(request, str) else request.name
+        chunk = chunk_points or resolve_backend("auto").default_chunk_points
+    else:
+        chunk = chunk_points or runner.default_chunk_points
     materialize = not reduce and out is None
     destination = None
     if materialize:
         _check_fits(points, problem.chips, _memory_limit(memory_limit))
     elif out is not None:
         columns = 4 + 2 * problem.chips + 8 + len(plan.grids)
-        destination = check_destination(out, points * columns * 8.0)
+        check = check_dataset_destination if as_dataset else check_destination
+        destination = check(out, points * columns * 8.0)
     inputs = {**plan.inputs, "reduce": bool(reduce)}
 
+    with contextlib.ExitStack() as stack:
+        writer = None
+        if as_dataset and destination is not None:
+            writer = stack.enter_context(dataset_writer(destination))
+        parts: list[PartInfo] = []
+        cluster = None
+        if request is None and writer is None:
+            total, data, compute_seconds = _run_here(
+                plan, runner, chunk, materialize, destination, inputs, progress
+            )
+            backend_name, backend_detail = runner.name, runner.detail
+        else:
+            job = _ChunkJob(
+                problem=problem, spec=spec, backend=runner if request is None else request,
+                mode="write" if writer is not None else "keep" if materialize else "reduce",
+                columns=_ColumnPlan(plan.chips, inputs["basis"], plan.grids),
+                staging=None if writer is None else str(writer.staging),
+            )  # fmt: skip
+            total, data, parts, cluster, compute_seconds = _run_tasks(
+                job, chunk, materialize, scheduler, progress
+            )
+            backend_name = runner.name if cluster is None else cluster.backend
+            backend_detail = runner.detail if cluster is None else cluster.detail
+        summaries = _summaries(plan, total)
+        # Before a dataset is committed: an overflow leaves no dataset behind.
+        check_finite_outputs(
+            {name: (s.minimum, s.maximum, s.mean) for name, s in summaries.items()}, "sweep"
+        )
+        best = None
+        if plan.objective is not None and total.best_index >= 0:
+            best = _best_point(plan, plan.objective, total)
+        result = SweepResult(
+            backend=backend_name,
+            backend_detail=backend_detail,
+            chips=plan.chips,
+            power=problem.power,
+            pue=problem.pue,
+            utilization=problem.utilization,
+            mixes=problem.mixes,
+            inputs=inputs,
+            summary=summaries,
+            feasible_points=total.feasible,
+            unmet=tuple(_unmet(plan, total)),
+            best=best,
+            objective=None if plan.objective is None else plan.objective.text,
+            constraints=tuple(c.text for c in plan.constraints),
+            grids=plan.grids,
+            assumptions=plan.assumptions,
+            seconds=time.perf_counter() - started,
+            compute_seconds=compute_seconds,
+            quantile_levels=levels,
+            data=data,
+            out=destination,
+            cluster=None if cluster is None else cluster.to_dict(),
+        )
+        if writer is not None:
+            writer.commit(parts, _manifest(result, chunk))
+    return result
+
+
+def _is_dataset(out: str | Path) -> bool:
+    """Whether ``out`` names a dataset folder rather than one Parquet file."""
+    path = Path(out).expanduser()
+    if path.suffix.lower() in PARQUET_SUFFIXES:
+        return False
+    if path.suffix:
+        raise InputError(
+            f"out: {str(out)!r} must end in .parquet (one Parquet file) or have no suffix (a "
+            "folder holding a Parquet dataset, one file per chunk): pandas.read_parquet, "
+            "polars, DuckDB and R's arrow read both"
+        )
+    return True
+
+
+def _run_here(
+    plan: SweepPlan, runner: Backend, chunk: int, materialize: bool, destination: Path | None,
+    inputs: Mapping[str, Any], progress: Callable[[int, int], None] | None,
+) -> tuple[Partial, dict[str, np.ndarray] | None, float]:  # fmt: skip
+    """The chunks in this process: merged partial, the points kept (materialized sweeps)
+    and the seconds the chunks took. With ``destination``, every point streams to it."""
+    problem, spec = plan.problem, plan.spec
+    points = problem.points
     data = output_buffers(points, problem.chips) if materialize else None
-    total = Partial.empty(bins)
+    total = Partial.empty(spec.bins)
     # An empty chunk compiles (or loads) the kernels, so compute_seconds times only the work.
     runner.reduce(problem, spec, 0, 0)
-    if not reduce:
+    if destination is not None or materialize:
         runner.materialize(problem, 0, 0, output_buffers(0, problem.chips))
     loop_started = time.perf_counter()
     with contextlib.ExitStack() as stack:
         sink = buffers = None
         if destination is not None:
             metadata = {
-                "inputs": inputs, "backend": runner.name, "assumptions": list(plan.assumptions),
-                "grids": [g.id for g in plan.grids],
+                "inputs": dict(inputs), "backend": runner.name,
+                "assumptions": list(plan.assumptions), "grids": [g.id for g in plan.grids],
                 "units": {"power_w": "W", "peak_flop_per_s": "FLOP/s",
                           "annual_energy_twh": "TWh"},
             }  # fmt: skip
@@ -711,14 +839,14 @@ def sweep(
             buffers = output_buffers(min(chunk, points), problem.chips)
         if progress is not None:
             progress(0, points)
-        for start in range(0, points, chunk):
-            stop = min(start + chunk, points)
+        columns = _ColumnPlan(plan.chips, inputs["basis"], plan.grids)
+        for start, stop in chunk_ranges(points, chunk):
             if data is not None:
                 views = {name: data[name][start:stop] for name in OUTPUTS}
                 runner.materialize(problem, start, stop, views)
             elif sink is not None and buffers is not None:
                 runner.materialize(problem, start, stop, buffers)
-                sink.write(_stream_columns(plan, start, stop, buffers))
+                sink.write(_stream_columns(problem, columns, start, stop, buffers))
             total = total.merge(runner.reduce(problem, spec, start, stop))
             if progress is not None:
                 progress(stop, points)
@@ -727,34 +855,119 @@ def sweep(
         check_finite_outputs(
             {name: (s.minimum, s.maximum, s.mean) for name, s in summaries.items()}, "sweep"
         )
+    return total, data, time.perf_counter() - loop_started
 
-    compute_seconds = time.perf_counter() - loop_started
-    best = None
-    if plan.objective is not None and total.best_index >= 0:
-        best = _best_point(plan, plan.objective, total)
-    return SweepResult(
-        backend=runner.name,
-        backend_detail=runner.detail,
-        chips=plan.chips,
-        power=problem.power,
-        pue=problem.pue,
-        utilization=problem.utilization,
-        mixes=problem.mixes,
-        inputs=inputs,
-        summary=summaries,
-        feasible_points=total.feasible,
-        unmet=tuple(_unmet(plan, total)),
-        best=best,
-        objective=None if plan.objective is None else plan.objective.text,
-        constraints=tuple(c.text for c in plan.constraints),
-        grids=plan.grids,
-        assumptions=plan.assumptions,
-        seconds=time.perf_counter() - started,
-        compute_seconds=compute_seconds,
-        quantile_levels=levels,
-        data=data,
-        out=destination,
-    )
+
+@dataclass(frozen=True, eq=False)
+class _ColumnPlan:
+    """What a chunk's table of points needs besides the kernels' outputs."""
+
+    chips: tuple[str, ...]
+    basis: str
+    grids: tuple[Grid, ...]
+
+
+@dataclass(frozen=True, eq=False)
+class _ChunkJob:
+    """Everything a chunk's task needs, wherever it runs: ``mode`` "reduce" returns the
+    chunk's partial, "keep" also its points, "write" also writes them as a dataset part
+    into ``staging``."""
+
+    problem: SweepProblem
+    spec: ReduceSpec
+    backend: str | Backend
+    mode: str
+    columns: _ColumnPlan
+    staging: str | None = None
+
+
+def _chunk_task(
+    job: _ChunkJob, start: int, stop: int, index: int
+) -> tuple[tuple[Partial, Any], tuple[str, str]]:
+    """One chunk, on a worker or here: its partial and what ``job.mode`` adds (the points,
+    or the part written), and the backend that ran it."""
+    runner = kernel_backend(job.backend)
+    problem = job.problem
+    extra: Any = None
+    with kernel_turn():
+        partial = runner.reduce(problem, job.spec, start, stop)
+        if job.mode != "reduce":
+            buffers = output_buffers(stop - start, problem.chips)
+            runner.materialize(problem, start, stop, buffers)
+            extra = buffers
+            if job.mode == "write" and job.staging is not None:
+                columns = _stream_columns(problem, job.columns, start, stop, buffers)
+                extra = write_part(job.staging, index, start, columns)
+    return (partial, extra), (runner.name, runner.detail)
+
+
+def _run_tasks(
+    job: _ChunkJob, chunk: int, materialize: bool, scheduler: Any,
+    progress: Callable[[int, int], None] | None,
+) -> tuple[Partial, dict[str, np.ndarray] | None, list[PartInfo], Any, float]:  # fmt: skip
+    """The chunks as tasks: on the cluster of ``scheduler``, or one by one here (a dataset
+    written in this process). Results merge in chunk order either way."""
+    problem = job.problem
+    points = problem.points
+    ranges = chunk_ranges(points, chunk)
+    data = output_buffers(points, problem.chips) if materialize else None
+    parts: list[PartInfo] = []
+    total = Partial.empty(job.spec.bins)
+
+    def consume(index: int, result: tuple[Partial, Any]) -> None:
+        nonlocal total
+        partial, extra = result
+        start, stop = ranges[index]
+        if data is not None:
+            for name in OUTPUTS:
+                data[name][start:stop] = extra[name]
+        elif isinstance(extra, PartInfo):
+            parts.append(extra)
+        total = total.merge(partial)
+        if progress is not None:
+            progress(stop, points)
+
+    cluster = None
+    loop_started = time.perf_counter()
+    if progress is not None:
+        progress(0, points)
+    if scheduler is None:
+        for index, (start, stop) in enumerate(ranges):
+            consume(index, _chunk_task(job, start, stop, index)[0])
+    else:
+        with connected(scheduler) as client:
+            cluster = run_chunks(client, _chunk_task, job, ranges, consume)
+    return total, data, parts, cluster, time.perf_counter() - loop_started
+
+
+def _manifest(result: SweepResult, chunk: int) -> dict[str, Any]:
+    """A dataset's manifest: what the sweep was, where it ran and what it found."""
+    from capacity import __version__
+
+    return {
+        "capacity": __version__,
+        "points": result.points,
+        "chunk_points": chunk,
+        "shape": list(result.shape),
+        "chips": list(result.chips),
+        "columns": list(_column_units(result.chips, result.grids)),
+        "units": _column_units(result.chips, result.grids),
+        "sweep": result.to_dict(),
+    }
+
+
+def _column_units(chips: Sequence[str], grids: Sequence[Grid]) -> dict[str, str]:
+    """The dataset's columns in order, with their units ("" for numbers and counts)."""
+    units = {"power_w": "W", "pue": "", "utilization": "", "mix": ""}
+    units |= {f"share_{chip}": "" for chip in chips}
+    units |= {f"accelerators_{chip}": "" for chip in chips}
+    units |= {
+        "accelerators": "", "peak_flop_per_s": "FLOP/s", "delivered_flop_per_s": "FLOP/s",
+        "average_facility_power_w": "W", "facility_power_w": "W", "it_power_w": "W",
+        "annual_energy_twh": "TWh",
+    }  # fmt: skip
+    units |= {f"grid_share_{grid.id}": "" for grid in grids}
+    return units
 
 
 def _unmet(plan: SweepPlan, total: Partial) -> list[str]:

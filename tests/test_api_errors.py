@@ -203,6 +203,7 @@ HOSTILE: dict[str, dict[str, Any]] = {
     "power or None": {"True": True, "plain number": 5, "energy": "5 TWh", "dict": {}},
     "energy": {"None": None, "True": True, "plain number": 5, "power": "5 GW", "dict": {}},
     "year or None": {"True": True, "text": "2024", "float": 2024.0, "zero": 0, "huge": 10**30},
+    "scheduler": {"True": True, "number": 5, "dict": {}, "empty": "", "object": Opaque()},
 }
 
 PORTFOLIO = load_portfolio(PORTFOLIO_FILE)
@@ -273,6 +274,7 @@ MONTE_CARLO_OPTIONS = {
     "overrides": "mapping or None",
     "chunk_samples": "count or None",
     "progress": "callback",
+    "scheduler": "scheduler",
 }
 SWEEP_OPTIONS = {
     "power": "power",
@@ -321,6 +323,7 @@ PARAMETERS: dict[str, dict[str, str]] = {
         "quantiles": "quantiles",
         "progress": "callback",
         "memory_limit": "memory limit",
+        "scheduler": "scheduler",
     },
     "plan_sweep": SWEEP_OPTIONS,
     "montecarlo": {
@@ -345,6 +348,7 @@ PARAMETERS: dict[str, dict[str, str]] = {
         "overrides": "mapping or None",
         "grid_set": "grid set",
         "progress": "callback",
+        "scheduler": "scheduler",
     },
     "evaluate_portfolio": {
         "portfolio": "text",

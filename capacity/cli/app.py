@@ -15,7 +15,16 @@ from typing import Any
 
 import typer
 
-from capacity.cli import check, chips, convert, costs, montecarlo, portfolio, sweep
+from capacity.cli import (
+    check,
+    chips,
+    convert,
+    costs,
+    montecarlo,
+    portfolio,
+    summarize,
+    sweep,
+)
 from capacity.cli.errors import EXIT_BAD_INPUT, EXIT_INTERRUPTED, ended, reports_errors, say
 from capacity.cli.format import use_lookalikes
 from capacity.cli.once import CapacityTyper
@@ -43,6 +52,7 @@ COMMANDS: dict[str, Callable[..., Any]] = {
     "montecarlo": montecarlo.montecarlo_command,
     "portfolio": portfolio.portfolio_command,
     "sweep": sweep.sweep_command,
+    "summarize": summarize.summarize_command,
 }
 for _name, _command in COMMANDS.items():
     app.command(name=_name)(reports_errors(expand_option_groups(_command)))

@@ -25,6 +25,7 @@ from capacity.cli.options import (
     COST_OPTIONS,
     BackendOption,
     ChipOptions,
+    ClusterOptions,
     DataOptions,
     FormatOption,
     ModelOptions,
@@ -130,6 +131,7 @@ def montecarlo_command(
         ),
     ] = DEFAULTS.montecarlo_bins,
     data: DataOptions,
+    cluster: ClusterOptions,
     output_format: FormatOption = "table",
 ) -> None:
     """Convert a power (or a number of accelerators) whose inputs are uncertain: quantiles,
@@ -152,7 +154,7 @@ def montecarlo_command(
         }
     cost_overrides = costs.overrides()
 
-    with progress_bar("montecarlo", "samples") as progress:
+    with cluster.client() as scheduler, progress_bar("montecarlo", "samples") as progress:
         try:
             result = montecarlo(
                 **chips.given(),
@@ -164,6 +166,7 @@ def montecarlo_command(
                 grids=grid,
                 **data.api_options(),
                 progress=progress,
+                scheduler=scheduler,
                 **options,
             )
         except (ProfileError, InputError, UnitError) as error:

@@ -22,6 +22,7 @@ from capacity.cli.errors import remove_stale_output
 from capacity.cli.format import echo, flatten, human, to_json, wide_console
 from capacity.cli.options import (
     BackendOption,
+    ClusterOptions,
     DataOptions,
     FormatOption,
     SeedOption,
@@ -90,6 +91,7 @@ def portfolio_command(
         typer.Option(help="Write the output to this file (atomically) instead of stdout."),
     ] = None,
     data: DataOptions,
+    cluster: ClusterOptions,
     output_format: FormatOption = "table",
     allow_samples_outside: Annotated[
         bool,
@@ -121,7 +123,7 @@ def portfolio_command(
     )
     simulated = None
     if samples is not None:
-        with progress_bar("portfolio", "samples") as progress:
+        with cluster.client() as scheduler, progress_bar("portfolio", "samples") as progress:
             simulated = simulate_portfolio(
                 portfolio,
                 samples=samples,
@@ -131,6 +133,7 @@ def portfolio_command(
                 overrides=overrides,
                 grid_set=grid_set,
                 progress=progress,
+                scheduler=scheduler,
             )
     if output_format == "json":
         document = report.to_dict()

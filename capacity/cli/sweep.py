@@ -15,6 +15,7 @@ from capacity.cli.errors import remove_stale_output
 from capacity.cli.format import echo, human, to_json, wide_console
 from capacity.cli.options import (
     BackendOption,
+    ClusterOptions,
     DataOptions,
     FormatOption,
     GridOption,
@@ -116,7 +117,12 @@ def sweep_command(
     backend: BackendOption = DEFAULTS.backend,
     out: Annotated[
         str | None,
-        typer.Option(help="Write every point to this Parquet file (streamed, atomic)."),
+        typer.Option(
+            help="Write every point to disk: NAME.parquet is one Parquet file (streamed, "
+            "atomic); a NAME without suffix is a folder holding a Parquet dataset, one file per "
+            "chunk and a manifest written last (with --scheduler or --workers: written by the "
+            "workers)."
+        ),
     ] = None,
     mfu: MfuOption = None,
     model: ModelOptions,
@@ -129,6 +135,7 @@ def sweep_command(
         int, typer.Option(parser=integer_option, help="Histogram bins per output for quantiles.")
     ] = DEFAULTS.sweep_bins,
     data: DataOptions,
+    cluster: ClusterOptions,
     output_format: FormatOption = "table",
 ) -> None:
     """Sweep PUE × utilization × chip mix (× power): min, max, mean and quantiles of every
@@ -139,7 +146,11 @@ def sweep_command(
     if out is not None:
         remove_stale_output(out)
     given = {"pue": pue, "utilization": utilization, "mfu": mfu, **model.given()}
-    with progress_bar("sweep", "points") as progress, _out_in_option_terms():
+    with (
+        _out_in_option_terms(),
+        cluster.client() as scheduler,
+        progress_bar("sweep", "points") as progress,
+    ):
         result = sweep(
             power,
             chips=chips,
@@ -156,6 +167,7 @@ def sweep_command(
             grids=grid,
             **data.api_options(),
             progress=progress,
+            scheduler=scheduler,
         )
     if output_format == "json":
         echo(to_json(result.to_dict()))
@@ -197,6 +209,13 @@ def _print_tables(result: SweepResult) -> None:
     )
     if result.out is not None:
         console.print(f"every point written to {result.out}", highlight=False)
+    if result.cluster is not None:
+        cluster = result.cluster
+        console.print(
+            f"chunks run on the Dask cluster at {cluster['scheduler']}: {cluster['workers']} "
+            f"workers, {cluster['threads']} threads",
+            highlight=False,
+        )
 
     table = Table(title="Over every point (quantiles to within one histogram bin)")
     for column in ("output", "min", "P5", "P50", "P95", "max", "mean"):

@@ -35,6 +35,7 @@ import contextlib
 import json
 import os
 import shutil
+import stat
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -44,7 +45,7 @@ from typing import Any
 import numpy as np
 
 from capacity.errors import DatasetError, InputError, OutputError
-from capacity.streaming import _host, _is_stale, _reason, atomic_destination
+from capacity.streaming import _file_kind, _host, _is_stale, _reason, atomic_destination
 from capacity.summary import OutputSummary
 
 __all__ = [
@@ -210,9 +211,11 @@ def _dataset_folder(path: str | Path, label: str) -> Path:
             f"{label}: folder {str(folder.parent)!r} of {str(folder)!r} does not exist"
         )
     if folder.exists() and not folder.is_dir():
+        mode = folder.stat().st_mode
+        kind = "a file" if stat.S_ISREG(mode) else f"{_file_kind(mode)}, not a regular file"
         raise InputError(
-            f"{label}: {str(folder)!r} is a file; a dataset is a folder (give a new name, or "
-            "a name ending in .parquet to write one file)"
+            f"{label}: {str(folder)!r} is {kind}, and a dataset is a folder: give a new name, "
+            "or a name ending in .parquet to write one file"
         )
     if folder.is_dir():
         with os.scandir(folder) as entries:
@@ -228,8 +231,9 @@ def _dataset_folder(path: str | Path, label: str) -> Path:
         ]
         if foreign:
             raise InputError(
-                f"{label}: {str(folder)!r} holds files that are not a capacity dataset's "
-                f"({', '.join(sorted(foreign)[:3])}); give an empty or new folder"
+                f"{label}: {str(folder)!r} is a folder holding files that are not a capacity "
+                f"dataset's ({', '.join(sorted(foreign)[:3])}); give a new or empty folder for "
+                "a dataset, or a file name ending in .parquet"
             )
     return folder
 

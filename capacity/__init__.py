@@ -6,10 +6,11 @@ energy → share of a grid, for sourced hardware profiles (the model: docs/model
 >>> import capacity
 >>> result = capacity.convert("30 GW", chip="h100")
 >>> f"{result.accelerators.magnitude:,.0f}"
-'19,607,843'
+'17,664,724'
 """
 
 import sys as _sys
+from importlib import metadata as _metadata
 
 if "pint" not in _sys.modules and "dask" not in _sys.modules:
     # pint imports dask whenever it is installed (the [distributed] extra), only to know dask
@@ -41,11 +42,14 @@ from capacity.distributions import Distribution, parse_distribution
 from capacity.errors import (
     CapacityError,
     InputError,
+    MissingExtraError,
     ProfileError,
     UnitError,
     UnknownChipError,
     UnknownGridError,
 )
+from capacity.example_portfolios import ExamplePortfolio, example_portfolio, example_portfolios
+from capacity.extras import DISTRIBUTION
 from capacity.grids import Grid, GridSet, load_grids
 from capacity.montecarlo import MonteCarloResult, Scenario, montecarlo, simulate
 from capacity.portfolio import (
@@ -62,7 +66,10 @@ from capacity.summary import OutputSummary
 from capacity.sweep import BestPoint, SweepResult, SweepTooLargeError, sweep
 from capacity.units import Quantity, ureg
 
-__version__ = "0.1.0"
+try:  # the version is written in pyproject.toml only
+    __version__ = _metadata.version(DISTRIBUTION)
+except _metadata.PackageNotFoundError:  # imported from a copy of the source, never installed
+    __version__ = "0+unknown"
 
 __all__ = [
     "DEFAULTS",
@@ -76,10 +83,12 @@ __all__ = [
     "CostAssumptions",
     "Costs",
     "Distribution",
+    "ExamplePortfolio",
     "Grid",
     "GridSet",
     "GridShare",
     "InputError",
+    "MissingExtraError",
     "MonteCarloResult",
     "OutputSummary",
     "Portfolio",
@@ -103,6 +112,8 @@ __all__ = [
     "convert_accelerators",
     "cost_assumptions",
     "evaluate_portfolio",
+    "example_portfolio",
+    "example_portfolios",
     "load_grids",
     "load_portfolio",
     "load_profile",

@@ -64,6 +64,8 @@ CONSISTENT, OVERSTATES, UNDERSTATES = "consistent", "overstates", "understates"
 
 CLAIM_FORMS = (
     "'POWER = COUNT CHIP' (30 GW = 4.5M h100), "
+    "'FLOP/s [sparse|dense] [PRECISION] = COUNT CHIP [dies]' (16 ZFLOPS sparse fp4 = 800k "
+    "gb300), "
     "'POWER = PERCENT% of GRID' (30 GW = 25% of global-datacenters), "
     "ranges (30 GW = 4-5M h100, 30 GW = 20-25% of world) "
     "and chains (30 GW = 4.5M h100 = 25% of global-datacenters)"
@@ -77,6 +79,10 @@ READINGS: dict[str, str] = {
     "capacity": "facility power ÷ grid capacity",
 }
 
+_SPARSITY_WORD = re.compile(r"\b(sparse|dense)\b", re.IGNORECASE)
+_PRECISION_WORD = re.compile(r"\b(fp4|fp6|fp8|bf16|tf32|fp32|fp64)\b", re.IGNORECASE)
+# A count may say what it counts: "800k gb300 dies", "400k gb300 packages".
+_COUNT_UNIT = re.compile(r"\s+(dies|die|packages|package)\s*$", re.IGNORECASE)
 _SHARE_TERM = re.compile(r"^(?P<value>.+?)\s*%\s*of\s+(?P<grid>\S.*)$", re.IGNORECASE)
 _ACCELERATOR_TERM = re.compile(r"^(?P<count>.+?)\s+(?P<chip>\S+)$")
 # Range separators: a hyphen or dash (not the sign of an exponent, 1e-3) or the word "to".
@@ -96,6 +102,8 @@ class AcceleratorClaim:
     """The chip as written (resolved against the profiles when checked)."""
     counts: tuple[float, ...]
     """One count, or the low and high ends of a range. [1]"""
+    unit: str = "packages"
+    """What the count counts: "packages" (the default) or "dies" ("800k gb300 dies")."""
 
 
 @dataclass(frozen=True)
@@ -114,9 +122,15 @@ class Claim:
     """A power and what it is claimed to amount to, one or more right-hand sides."""
 
     text: str
-    power: pint.Quantity
-    """The claim's power. [W]"""
+    power: pint.Quantity | None
+    """The claim's power [W]; None for a claim about compute."""
     terms: tuple[AcceleratorClaim | ShareClaim, ...]
+    compute: pint.Quantity | None = None
+    """The claim's peak compute [FLOP/s], for "16 ZFLOPS sparse fp4 = 800k gb300"."""
+    precision: str | None = None
+    """The number format the compute is in, where the claim says."""
+    sparsity: str | None = None
+    """"sparse" or "dense", where the claim says."""
 
     @classmethod
     def from_parts(
@@ -207,13 +221,33 @@ def parse_claim(text: str) -> Claim:
     if len(parts) < 2 or not all(parts):
         raise InputError(f"cannot read the claim {text!r}; accepted forms: {CLAIM_FORMS}")
     powers: list[tuple[str, float]] = []
+    computes: list[tuple[str, float, str | None, str | None]] = []
     terms: list[AcceleratorClaim | ShareClaim] = []
     for part in parts:
+        compute = _parse_compute(part)
+        if compute is not None:
+            computes.append((part, *compute))
+            continue
         term = _parse_term(part)
         if isinstance(term, float):
             powers.append((part, term))
         else:
             terms.append(term)
+    if computes:
+        if len(computes) != 1 or powers:
+            raise InputError(
+                f"a compute claim has exactly one FLOP/s figure and no power, such as "
+                f"'16 ZFLOPS sparse fp4 = 800k gb300'; got {text!r}"
+            )
+        shares_named = [t for t in terms if isinstance(t, ShareClaim)]
+        if shares_named or not terms:
+            raise InputError(
+                f"a compute claim compares FLOP/s with counts of accelerators (COUNT CHIP), "
+                f"such as '16 ZFLOPS sparse fp4 = 800k gb300'; got {text!r}"
+            )
+        _, flops, precision, sparsity = computes[0]
+        return Claim(" = ".join(parts), None, tuple(terms),
+                     ureg.Quantity(flops, "FLOP/s"), precision, sparsity)  # fmt: skip
     if len(powers) != 1:
         found = "none" if not powers else ", ".join(repr(p) for p, _ in powers)
         raise InputError(
@@ -223,6 +257,25 @@ def parse_claim(text: str) -> Claim:
         raise InputError(f"the claim {text!r} says nothing about the power; accepted forms: "
                          f"{CLAIM_FORMS}")  # fmt: skip
     return Claim(" = ".join(parts), ureg.Quantity(powers[0][1], "W"), tuple(terms))
+
+
+def _parse_compute(part: str) -> tuple[float, str | None, str | None] | None:
+    """A compute figure with its precision and sparsity, "16 ZFLOPS sparse fp4", or None
+    where ``part`` is not one. "FLOPS" is read as a rate, as claims use it."""
+    if not re.search(r"flop", part, re.IGNORECASE):
+        return None
+    sparsity_word = _SPARSITY_WORD.search(part)
+    precision_word = _PRECISION_WORD.search(part)
+    rest = _PRECISION_WORD.sub(" ", _SPARSITY_WORD.sub(" ", part))
+    rest = re.sub(r"(?i)flops\b", "FLOP/s", " ".join(rest.split()))
+    flops = to_si(rest, "compute rate", f"the claim's compute {part!r}")
+    if np.ndim(flops) or not math.isfinite(flops) or flops <= 0:
+        raise InputError(f"the claim's compute {part!r} must be one finite figure > 0")
+    return (
+        float(flops),
+        None if precision_word is None else precision_word.group(1).lower(),
+        None if sparsity_word is None else sparsity_word.group(1).lower(),
+    )
 
 
 def _parse_term(part: str) -> float | AcceleratorClaim | ShareClaim:
@@ -235,11 +288,18 @@ def _parse_term(part: str) -> float | AcceleratorClaim | ShareClaim:
                          f"such as '{part} h100'")  # fmt: skip
     if _is_quantity(part):
         return _claim_power(part, f"the claim's power {part!r}")
-    accelerators = _ACCELERATOR_TERM.match(part)
+    counted = _COUNT_UNIT.search(part)
+    unit = (
+        "dies"
+        if counted is not None and counted.group(1).lower().startswith("die")
+        else ("packages")
+    )
+    bare = part[: counted.start()] if counted is not None else part
+    accelerators = _ACCELERATOR_TERM.match(bare)
     if accelerators is not None:
         counts = _counts(accelerators["count"], part)
         if counts is not None:
-            return AcceleratorClaim(part, accelerators["chip"], counts)
+            return AcceleratorClaim(part, accelerators["chip"], counts, unit)
     raise InputError(f"cannot read {part!r} in the claim; accepted forms: {CLAIM_FORMS}")
 
 
@@ -545,9 +605,48 @@ class ShareCheck:
             "share_at_busy": self.share_at_busy,
             "average_facility_power_w": _watts(self.average_facility_power),
             "facility_power_w": _watts(self.facility_power),
-            "grid_annual_energy_twh": float(self.grid.annual_energy.value.to("TWh").magnitude),
+            "grid_annual_energy_twh": float(self.grid.energy.value.to("TWh").magnitude),
             "grid_capacity_w": None if self.grid.capacity is None else self.grid.capacity.si,
             "ends": [end.to_dict() for end in self.ends],
+        }
+
+
+@dataclass(frozen=True)
+class ComputeCheck:
+    """ "FLOP/s = N chips": the claimed compute against the model's peak of N chips."""
+
+    term: AcceleratorClaim
+    chip: str
+    """Profile id."""
+    precision: str
+    sparsity: str
+    packages: tuple[float, ...]
+    """The packages counted (the count ÷ dies per package when the claim counts dies). [1]"""
+    model_flops: tuple[float, ...]
+    """The model's peak compute of those packages. [FLOP/s]"""
+    ratios: tuple[float, ...]
+    """Claimed compute ÷ model compute, at each end of the count. [1]"""
+    verdict: str
+    implied_flops_per_unit: tuple[float, ...]
+    """Claimed compute ÷ the count, per package or die as counted. [FLOP/s]"""
+
+    @property
+    def consistent(self) -> bool:
+        return self.verdict == CONSISTENT
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "kind": "compute",
+            "term": self.term.text,
+            "chip": self.chip,
+            "counted": self.term.unit,
+            "precision": self.precision,
+            "sparsity": self.sparsity,
+            "packages": list(self.packages),
+            "model_flop_per_s": list(self.model_flops),
+            "ratios": list(self.ratios),
+            "verdict": self.verdict,
+            "implied_flop_per_s_per_unit": list(self.implied_flops_per_unit),
         }
 
 
@@ -558,7 +657,7 @@ class ClaimReport:
     claim: Claim
     inputs: Mapping[str, Any]
     """basis, pue, utilization, provision, method, tolerance."""
-    checks: tuple[AcceleratorCheck | ShareCheck, ...]
+    checks: tuple[AcceleratorCheck | ShareCheck | ComputeCheck, ...]
     assumptions: tuple[str, ...]
 
     @property
@@ -576,7 +675,10 @@ class ClaimReport:
         """A JSON-ready dict of SI numbers whose keys name their unit (``--format json``)."""
         return {
             "claim": self.claim.text,
-            "power_w": _watts(self.claim.power),
+            "power_w": None if self.claim.power is None else _watts(self.claim.power),
+            "compute_flop_per_s": None
+            if self.claim.compute is None
+            else float(self.claim.compute.to("FLOP/s").magnitude),
             "inputs": dict(self.inputs),
             "consistent": self.consistent,
             "checks": [check.to_dict() for check in self.checks],
@@ -680,12 +782,19 @@ def check_claim(
 
     Examples
     --------
-    >>> report = check_claim("30 GW = 4.5M h100")  # 30 GW ÷ (1,275 W × PUE 1.2) = 19.6M
+    >>> report = check_claim("30 GW = 4.5M h100")  # 30 GW ÷ (1,415.25 W × PUE 1.2) = 17.7M
     >>> check = report.checks[0]
     >>> check.verdict, round(check.ends[0].ratio, 4), round(check.ends[0].implied_pue, 3)
-    ('understates', 0.2295, 5.229)
+    ('understates', 0.2547, 4.711)
     """
     parsed = claim if isinstance(claim, Claim) else parse_claim(claim)
+    if parsed.compute is not None:
+        return _check_compute_claim(
+            parsed, pue=pue, tolerance=tolerance, provision=provision, method=method,
+            profiles=profile_set(profiles, overrides), grid_set=grid_set,
+        )  # fmt: skip
+    if parsed.power is None:
+        raise InputError("the claim has neither a power nor a compute figure")
     pue_value = _scalar(pue, "pue", *RANGES["pue"])
     u = _scalar(utilization, "utilization", *RANGES["utilization"])
     tolerance_value = _scalar(tolerance, "tolerance", 0.0, 1.0)
@@ -821,7 +930,7 @@ def _check_share(
     annual_energy_j = _first(conversion.annual_energy, "J")
     model_shares = {
         "energy": at_u,
-        "full_draw": float(chain.grid_energy_share(facility_w, grid.annual_energy.si)),
+        "full_draw": float(chain.grid_energy_share(facility_w, grid.energy.si)),
     }
     if share.capacity is not None:
         model_shares["capacity"] = _first(share.capacity, "")
@@ -861,3 +970,58 @@ def _check_share(
         model_inside=_inside(term.shares, at_u),
         matches=matches,
     )
+
+
+def _check_compute_claim(
+    claim: Claim, *, pue: Any, tolerance: Any, provision: str, method: str,
+    profiles: ProfileSet, grid_set: GridSet | None,
+) -> ClaimReport:  # fmt: skip
+    """Each count of the claim converted to peak FLOP/s at the claim's precision and sparsity
+    (bf16 and dense where it says none), and compared with the claimed compute."""
+    assert claim.compute is not None
+    pue_value = _scalar(pue, "pue", *RANGES["pue"])
+    tolerance_value = _scalar(tolerance, "tolerance", 0.0, 1.0)
+    precision = claim.precision or DEFAULTS.precision
+    sparsity = claim.sparsity or DEFAULTS.sparsity
+    claimed = float(claim.compute.to("FLOP/s").magnitude)
+    checks: list[ComputeCheck] = []
+    notes: list[str] = []
+    if claim.precision is None:
+        notes.append(f"the claim names no precision: checked at {precision}")
+    if claim.sparsity is None:
+        notes.append(f"the claim says neither sparse nor dense: checked {sparsity}")
+    for term in claim.terms:
+        assert isinstance(term, AcceleratorClaim)
+        chip_id = _resolve_chip(term.chip, profiles)
+        profile = profiles[chip_id]
+        dies = profile.dies if term.unit == "dies" else 1.0
+        if term.unit == "dies" and profile.dies_per_package is None:
+            notes.append(f"{chip_id} publishes no dies per package: a die counted as a package")
+        packages = tuple(count / dies for count in term.counts)
+        conversion = convert_accelerators(
+            np.array(packages), chip=chip_id, pue=pue_value, provision=provision,
+            method=method, precision=precision, sparsity=sparsity, profiles=profiles,
+            grid_set=grid_set,
+        )  # fmt: skip
+        model = tuple(
+            float(x) for x in np.atleast_1d(conversion.peak_flops.to("FLOP/s").magnitude)
+        )
+        ratios = tuple(_ratio(claimed, m) for m in model)
+        verdict_text = (
+            verdict(ratios[0], tolerance_value) if len(ratios) == 1
+            else _range_verdict(ratios, tolerance_value)
+        )  # fmt: skip
+        checks.append(
+            ComputeCheck(
+                term=term, chip=chip_id, precision=precision, sparsity=sparsity,
+                packages=packages, model_flops=model, ratios=ratios, verdict=verdict_text,
+                implied_flops_per_unit=tuple(claimed / count for count in term.counts),
+            )
+        )  # fmt: skip
+        site_notes = conversion.site.notes() if conversion.site is not None else []
+        notes += [
+            line for line in conversion.assumptions if line not in notes and line not in site_notes
+        ]
+    inputs = {"precision": precision, "sparsity": sparsity, "pue": pue_value,
+              "provision": provision, "method": method, "tolerance": tolerance_value}  # fmt: skip
+    return ClaimReport(claim, inputs, tuple(checks), tuple(notes))

@@ -9,7 +9,7 @@ functions of :mod:`capacity.chain`.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -19,11 +19,12 @@ import pint
 from capacity import chain
 from capacity.checks import describe, number_like, one_of, optional_text
 from capacity.defaults import BASES, DEFAULTS, METHODS, MIX_BASES, PROVISIONS, RANGES
+from capacity.environment import Environment, Site, environment, site
 from capacity.errors import InputError, UnitError
 from capacity.fleet import build_fleet, fleet_assumptions, replaced_data_notes
-from capacity.grids import Grid, GridSet, select_grids
+from capacity.grids import Grid, GridSet, known_grids, select_grids
 from capacity.inputs import bounded_number, check_finite_outputs
-from capacity.profiles import PRECISIONS, ProfileSet, profile_set
+from capacity.profiles import PRECISIONS, SPARSITIES, ProfileSet, profile_set
 from capacity.units import parse_count, to_si, ureg
 
 __all__ = [
@@ -160,6 +161,17 @@ class Conversion:
     assumptions: tuple[str, ...]
     warnings: tuple[str, ...] = ()
     """Grid shares above 100 %: the fleet would draw more than the whole grid."""
+    dies_by_chip: Mapping[str, pint.Quantity] = field(default_factory=dict)
+    """Compute dies of each chip's fleet: packages × dies per package."""
+    site: Site | None = None
+    """The site region: its price, carbon and water intensities and the site's WUE."""
+    environment: Environment | None = None
+    """Annual emissions and water at the site."""
+
+    @property
+    def dies(self) -> pint.Quantity:
+        """Compute dies of the whole fleet."""
+        return ureg.Quantity(sum(q.magnitude for q in self.dies_by_chip.values()), "")
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict of SI numbers whose keys name their unit (``--format json``)."""
@@ -175,7 +187,12 @@ class Conversion:
             "peak_flop_per_s": _si(self.peak_flops, "FLOP/s"),
             "delivered_flop_per_s": _si(self.delivered_flops, "FLOP/s"),
             "flop_per_year": _si(self.flop_per_year, "FLOP"),
+            "h100_equivalents": _si(self.h100_equivalents, ""),
+            "dies": _si(self.dies, "") if self.dies_by_chip else None,
+            "dies_by_chip": {k: _si(v, "") for k, v in self.dies_by_chip.items()},
             "grid_share": {grid_id: share.to_dict() for grid_id, share in self.grid_share.items()},
+            "site": None if self.site is None else self.site.to_dict(),
+            "environment": None if self.environment is None else self.environment.to_dict(),
             "assumptions": list(self.assumptions),
             "warnings": list(self.warnings),
         }
@@ -244,9 +261,16 @@ def _quantity_map(chips: tuple[str, ...], values: np.ndarray, unit: str) -> dict
 
 
 def check_options(
-    *, basis: str, provision: str, precision: str, method: str, mix_basis: str
+    *,
+    basis: str,
+    provision: str,
+    precision: str,
+    method: str,
+    mix_basis: str,
+    sparsity: str = DEFAULTS.sparsity,
 ) -> None:
     """Each named option is one of its choices, and method and provision go together."""
+    one_of(sparsity, SPARSITIES, "sparsity")
     one_of(basis, BASES, "basis")
     one_of(provision, PROVISIONS, "provision")
     one_of(method, METHODS, "method")
@@ -258,10 +282,10 @@ def check_options(
 
 def _common_inputs(
     *, pue: Any, utilization: Any, mfu: Any, basis: str, provision: str, precision: str,
-    method: str, mix_basis: str,
+    method: str, mix_basis: str, sparsity: str,
 ) -> tuple[Any, Any, Any]:  # fmt: skip
     check_options(basis=basis, provision=provision, precision=precision, method=method,
-                  mix_basis=mix_basis)  # fmt: skip
+                  mix_basis=mix_basis, sparsity=sparsity)  # fmt: skip
     return (
         chain_input(pue, "pue"),
         chain_input(utilization, "utilization"),
@@ -292,12 +316,15 @@ def _run(
     *, power_w: Any, total: Any, chip: str | None, mix: Any, pue: Any, utilization: Any,
     mfu: Any, basis: str, provision: str, precision: str, method: str, mix_basis: str,
     grids: Iterable[str | Grid] | None, profiles: ProfileSet | str | Path | None,
-    grid_set: GridSet | None, overrides: Mapping[str, Any] | None,
+    grid_set: GridSet | None, overrides: Mapping[str, Any] | None, sparsity: str,
+    region: str | Grid | None, cooling: str, wue: Any,
 ) -> Conversion:  # fmt: skip
     pue, utilization, mfu = _common_inputs(
         pue=pue, utilization=utilization, mfu=mfu, basis=basis, provision=provision,
-        precision=precision, method=method, mix_basis=mix_basis,
+        precision=precision, method=method, mix_basis=mix_basis, sparsity=sparsity,
     )  # fmt: skip
+    known = known_grids(grid_set)
+    place = site(region, grids=grids, grid_set=known, cooling=cooling, wue=wue)
     profiles = profile_set(profiles, overrides)
     shares = resolve_mix(chip, mix, profiles)
     driver = power_w if power_w is not None else total
@@ -306,11 +333,12 @@ def _run(
         "utilization": utilization, "mfu": mfu,
         **{f"mix share of {chip}": share for chip, share in shares.items()},
     })  # fmt: skip
-    fleet = build_fleet(shares, profiles, method=method, provision=provision, precision=precision)
+    fleet = build_fleet(shares, profiles, method=method, provision=provision, precision=precision,
+                        sparsity=sparsity)  # fmt: skip
     mix_shares = np.stack([np.broadcast_to(s, shape) for s in shares.values()], axis=-1)
     mix_shares = mix_shares.astype(np.float64)
     chips = fleet.chips
-    selected = select_grids(grids, grid_set)
+    selected = select_grids(grids, known)
 
     # Overflow is refused by check_finite_outputs below, with the reason.
     with np.errstate(over="ignore", invalid="ignore"):
@@ -330,16 +358,12 @@ def _run(
         peak = np.sum(peak_by_chip, axis=-1)
         delivered = chain.delivered_flops(peak, utilization, mfu)
         reference = profiles[REFERENCE_CHIP]
-        reference_precision = reference.precision_used(precision)
-        h100e = (
-            peak / reference.peak[reference_precision].si if reference_precision else peak * np.nan
-        )
+        reference_peak = reference.peak_flops(precision, sparsity)
+        h100e = peak / reference_peak[0].si if reference_peak else peak * np.nan
 
         shares_out = {
             grid.id: GridShare(
-                energy=ureg.Quantity(
-                    chain.grid_energy_share(average_total, grid.annual_energy.si), ""
-                ),
+                energy=ureg.Quantity(chain.grid_energy_share(average_total, grid.energy.si), ""),
                 capacity=None
                 if grid.capacity is None
                 else ureg.Quantity(chain.grid_capacity_share(facility, grid.capacity.si), ""),
@@ -372,8 +396,12 @@ def _run(
         "provision": provision,
         "precision": precision,
         "method": method,
+        "sparsity": sparsity,
+        "region": place.region,
+        "cooling": cooling,
         "grids": [g.id for g in selected],
     }
+    annual_energy_j = chain.annual_energy(average_total)
     return Conversion(
         inputs=inputs,
         chips=chips,
@@ -397,8 +425,12 @@ def _run(
         assumptions=(
             *fleet_assumptions(fleet, method=method, precision=precision),
             *replaced_data_notes(selected, reference, chips),
+            *place.notes(),
         ),
         warnings=tuple(note for g, share in shares_out.items() for note in share.warnings(g)),
+        dies_by_chip=_quantity_map(chips, counts * fleet.dies, ""),
+        site=place,
+        environment=environment(annual_energy_j, pue, place),
     )
 
 
@@ -419,8 +451,13 @@ def convert(
     profiles: ProfileSet | str | Path | None = None,
     grid_set: GridSet | None = None,
     overrides: Mapping[str, Any] | None = None,
+    sparsity: str = DEFAULTS.sparsity,
+    region: str | Grid | None = None,
+    cooling: str = DEFAULTS.cooling,
+    wue: Any = None,
 ) -> Conversion:
-    """Convert a power figure into accelerators, FLOP/s, energy and grid share.
+    """Convert a power figure into accelerators, FLOP/s, energy, grid share, emissions and
+    water.
 
     Parameters
     ----------
@@ -457,6 +494,17 @@ def convert(
         Known grids to look ``grids`` up in (default: built-in plus ``$CAPACITY_GRIDS``).
     overrides : mapping, optional
         Single profile fields for this run: ``{"openai-broadcom-xpu.tdp": "1.2 kW"}``.
+    sparsity : {"dense", "sparse"}
+        Dense peaks (default), or structured-sparse peaks where the vendor publishes them
+        (chips without one are counted dense, flagged).
+    region : str or Grid, optional
+        The site region whose carbon and water intensities (and, for costs, electricity
+        price) apply: a grid id such as "texas". Default: the first of ``grids`` that has
+        them, else "us".
+    cooling : {"average", "evaporative", "closed-loop"}
+        The site's cooling type, for its sourced WUE (docs/model.md#carbon-and-water).
+    wue : str or quantity, optional
+        The site's water usage effectiveness for this run ("0.2 L/kWh").
 
     Returns
     -------
@@ -471,8 +519,8 @@ def convert(
     Examples
     --------
     >>> result = convert("1 GW", chip="h100", pue=1.2)
-    >>> round(result.accelerators.magnitude)
-    653595
+    >>> round(result.accelerators.magnitude)  # 1 GW ÷ 1.2 ÷ (1,275 W × 1.11)
+    588824
     """
     power_w = to_si(power, "power", "power")
     if np.any(np.asarray(power_w) < 0) or not np.all(np.isfinite(power_w)):
@@ -481,7 +529,7 @@ def convert(
         power_w=power_w, total=None, chip=chip, mix=mix, pue=pue, utilization=utilization,
         mfu=mfu, basis=basis, provision=provision, precision=precision, method=method,
         mix_basis=mix_basis, grids=grids, profiles=profiles, grid_set=grid_set,
-        overrides=overrides,
+        overrides=overrides, sparsity=sparsity, region=region, cooling=cooling, wue=wue,
     )  # fmt: skip
 
 
@@ -501,6 +549,10 @@ def convert_accelerators(
     profiles: ProfileSet | str | Path | None = None,
     grid_set: GridSet | None = None,
     overrides: Mapping[str, Any] | None = None,
+    sparsity: str = DEFAULTS.sparsity,
+    region: str | Grid | None = None,
+    cooling: str = DEFAULTS.cooling,
+    wue: Any = None,
 ) -> Conversion:
     """The reverse of :func:`convert`: a number of accelerators to the power they need.
 
@@ -513,15 +565,15 @@ def convert_accelerators(
     Examples
     --------
     >>> result = convert_accelerators("8", chip="h100", pue=1.0)
-    >>> round(float(result.it_power.to("kW").magnitude), 9)
-    10.2
+    >>> round(float(result.it_power.to("kW").magnitude), 9)  # 10.2 kW × 1.11 overhead
+    11.322
     """
     total = _count_input(count)
     return _run(
         power_w=None, total=total, chip=chip, mix=mix, pue=pue, utilization=utilization,
         mfu=mfu, basis="facility", provision=provision, precision=precision, method=method,
         mix_basis=mix_basis, grids=grids, profiles=profiles, grid_set=grid_set,
-        overrides=overrides,
+        overrides=overrides, sparsity=sparsity, region=region, cooling=cooling, wue=wue,
     )  # fmt: skip
 
 

@@ -45,6 +45,7 @@ from typing import Any
 import numpy as np
 
 from capacity.errors import DatasetError, InputError, OutputError
+from capacity.extras import import_extra
 from capacity.streaming import _file_kind, _host, _is_stale, _reason, atomic_destination
 from capacity.summary import OutputSummary
 
@@ -94,9 +95,8 @@ def write_part(
 ) -> PartInfo:
     """Write chunk ``index``'s columns as its part file in ``staging``; runs where the chunk
     was computed (a worker, or this process)."""
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-
+    pa = import_extra("pyarrow", "parquet", "out: writing a Parquet dataset")
+    pq = import_extra("pyarrow.parquet", "parquet", "out: writing a Parquet dataset")
     name = _PART.format(index=index)
     destination = Path(staging) / name
     table = pa.table(dict(columns))
@@ -186,7 +186,9 @@ def dataset_writer(path: str | Path, label: str = "out") -> Iterator[DatasetWrit
 def check_dataset_destination(
     path: str | Path, estimated_bytes: float, label: str = "out"
 ) -> Path:
-    """``path`` as a dataset folder to write, after checking it and the free space."""
+    """``path`` as a dataset folder to write, after checking it, that pyarrow is there and
+    the free space."""
+    import_extra("pyarrow.parquet", "parquet", f"{label}: writing a Parquet dataset")
     folder = _dataset_folder(path, label)
     try:
         free = shutil.disk_usage(folder if folder.is_dir() else folder.parent).free
@@ -279,7 +281,7 @@ class SweepDataset:
     ) -> dict[str, OutputSummary]:
         """Count, min, max, mean and a histogram (quantiles to one bin) of each numeric
         column, read part by part in point order."""
-        import pyarrow.parquet as pq
+        pq = import_extra("pyarrow.parquet", "parquet", "reading a Parquet dataset")
 
         parts = self.manifest["parts"]
         names = [c for c in (columns or self.columns) if any(c in p["ranges"] for p in parts)]

@@ -31,7 +31,7 @@ from capacity.datafiles import (
     parse_toml,
     read_bounded,
 )
-from capacity.defaults import BASES, DEFAULTS, RANGES
+from capacity.defaults import BASES, COOLING_TYPES, DEFAULTS, RANGES
 from capacity.distributions import (
     COUNT,
     Distribution,
@@ -80,6 +80,8 @@ _DEAL_KEYS = (
     "mfu",
     *_SCHEDULE_KEYS,
     "prices",
+    "region",
+    "cooling",
     "notes",
 )
 _DEFAULT_KEYS = tuple(k for k in _DEAL_KEYS if k not in ("name", "counterparty", *_SCHEDULE_KEYS))
@@ -157,6 +159,10 @@ class Deal:
     """The chip as written, when the deal names one chip."""
     announced: date | None = None
     notes: str = ""
+    region: str | None = None
+    """The site region (a grid id such as "texas"); None for the default region."""
+    cooling: str = DEFAULTS.cooling
+    """The site's cooling type, for its WUE."""
 
     @property
     def chips(self) -> str:
@@ -196,6 +202,8 @@ class Deal:
             ],
             "price_overrides": self.prices.cost_overrides(),
             "announced_value_usd": self.prices.value,
+            "region": self.region,
+            "cooling": self.cooling,
             "notes": self.notes,
         }
 
@@ -685,7 +693,17 @@ class _Reader:
             chip=chip,
             announced=announced,
             notes=fields.optional_text(merged, "notes") or "",
+            region=fields.optional_text(merged, "region") or None,
+            cooling=self.cooling(merged, fields),
         )
+
+    def cooling(self, raw: Mapping[str, Any], fields: TableReader) -> str:
+        cooling = raw.get("cooling", DEFAULTS.cooling)
+        if cooling not in COOLING_TYPES:
+            raise fields.fail(
+                "cooling", f"must be one of {', '.join(COOLING_TYPES)}; got {cooling!r}"
+            )
+        return str(cooling)
 
     def portfolio(self, raw: Mapping[str, Any]) -> Portfolio:
         for key in raw:

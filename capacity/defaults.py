@@ -19,10 +19,12 @@ from dataclasses import dataclass
 from capacity.checks import one_of, optional_text, quantile_levels, real_number, whole_number
 from capacity.errors import InputError
 from capacity.kernels.backends import BACKENDS
-from capacity.profiles import PRECISIONS
+from capacity.profiles import PRECISIONS, SPARSITIES
 
 __all__ = [
     "BASES",
+    "COOLING_TYPES",
+    "COUNT_UNITS",
     "DEFAULTS",
     "MAX_BINS",
     "MAX_SAMPLES",
@@ -42,6 +44,10 @@ PROVISIONS = ("nameplate", "busy")
 METHODS = ("system", "epoch")
 # What the shares of a mix divide: IT power, or the number of accelerators.
 MIX_BASES = ("power", "count")
+# Site cooling types, each with a sourced WUE (capacity/data/cooling.toml).
+COOLING_TYPES = ("average", "evaporative", "closed-loop")
+# What a count of accelerators counts: packages (the default) or compute dies.
+COUNT_UNITS = ("packages", "dies")
 # The valid range of each dimensionless input of the chain, (low, high), both included.
 RANGES: Mapping[str, tuple[float, float]] = {
     "pue": (1.0, math.inf),
@@ -96,6 +102,14 @@ class ConversionDefaults:
         A claim is consistent when claimed ÷ model lies within 1 ± this, in [0, 1]. [1]
     headline_grid : str
         The reference grid whose share the tables show when none is asked for.
+    sparsity : {"dense", "sparse"}
+        Dense peaks, or structured-sparse peaks where the vendor publishes them.
+    default_region : str
+        The site region (a grid id) whose price and intensities apply when none is named.
+    cooling : {"average", "evaporative", "closed-loop"}
+        The site's cooling type, for its water usage effectiveness.
+    count_unit : {"packages", "dies"}
+        What a count of accelerators counts.
     """
 
     basis: str = "facility"
@@ -114,6 +128,10 @@ class ConversionDefaults:
     backend: str = "auto"
     tolerance: float = 0.1
     headline_grid: str = "global-datacenters"
+    sparsity: str = "dense"
+    default_region: str = "us"
+    cooling: str = "average"
+    count_unit: str = "packages"
 
     def __post_init__(self) -> None:
         one_of(self.basis, BASES, "basis")
@@ -134,6 +152,11 @@ class ConversionDefaults:
         real_number(self.tolerance, "tolerance", low=0.0, high=1.0)
         if optional_text(self.headline_grid, "headline_grid") is None:
             raise InputError("headline_grid must be a grid id such as 'global-datacenters'")
+        one_of(self.sparsity, SPARSITIES, "sparsity")
+        if optional_text(self.default_region, "default_region") is None:
+            raise InputError("default_region must be a grid id such as 'us'")
+        one_of(self.cooling, COOLING_TYPES, "cooling")
+        one_of(self.count_unit, COUNT_UNITS, "count_unit")
 
 
 DEFAULTS = ConversionDefaults()

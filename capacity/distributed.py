@@ -17,14 +17,14 @@ another worker (up to ``distributed.scheduler.allowed-failures`` deaths per task
 a chunk's result does not depend on where it runs, the answer is unchanged. Ctrl-C (or any
 exception) while a run waits cancels its tasks on the cluster before it propagates.
 
-Dask is the optional extra ``[distributed]``: nothing here imports it before a run asks for
-a cluster, and ``import capacity`` never does.
+Dask is the optional extra ``distributed``
+(``pip install 'datacenter-capacity[distributed]'``): nothing here imports it before a run
+asks for a cluster, and ``import capacity`` never does.
 """
 
 from __future__ import annotations
 
 import contextlib
-import importlib
 import logging
 import os
 import threading
@@ -36,11 +36,12 @@ from typing import Any
 
 from capacity.checks import describe
 from capacity.errors import ClusterError, InputError
+from capacity.extras import import_extra
 from capacity.kernels.backends import BACKENDS, Backend, resolve_backend
 
 __all__ = [
     "CONNECT_TIMEOUT_SECONDS",
-    "INSTALL_HINT",
+    "EXTRA",
     "ClusterRun",
     "chunk_ranges",
     "cluster_argument",
@@ -51,7 +52,8 @@ __all__ = [
     "run_chunks",
 ]
 
-INSTALL_HINT = "pip install 'capacity[distributed]'"
+# The optional extra that brings Dask.
+EXTRA = "distributed"
 # How long to try to reach a scheduler before giving up.
 CONNECT_TIMEOUT_SECONDS = 10.0
 # Most workers of a local cluster: far more than the cores of any one machine.
@@ -69,14 +71,9 @@ _kernel_lock = threading.Lock()
 
 
 def require_distributed(purpose: str = "a cluster") -> ModuleType:
-    """The ``distributed`` package, or a :class:`ClusterError` naming the extra to install."""
-    try:
-        return importlib.import_module("distributed")
-    except ImportError as error:
-        raise ClusterError(
-            f"{purpose} needs Dask's distributed scheduler, which is not installed "
-            f"({error}): {INSTALL_HINT}"
-        ) from None
+    """The ``distributed`` package, or a :class:`~capacity.errors.MissingExtraError` that
+    names ``purpose`` and the extra to install."""
+    return import_extra("distributed", EXTRA, purpose)
 
 
 def cluster_argument(scheduler: Any, label: str = "scheduler") -> Any:

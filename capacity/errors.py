@@ -12,6 +12,7 @@ __all__ = [
     "ClusterError",
     "DatasetError",
     "InputError",
+    "MissingExtraError",
     "OutputError",
     "ProfileError",
     "Terminated",
@@ -64,6 +65,11 @@ class ClusterError(CapacityError):
 class DatasetError(CapacityError):
     """A sweep's Parquet dataset that is not complete: no manifest (the run that wrote it
     failed or was stopped), or a part that the manifest lists missing or changed."""
+
+
+class MissingExtraError(CapacityError, ImportError):
+    """A feature whose optional dependency is not installed; the message gives the
+    ``pip install 'datacenter-capacity[EXTRA]'`` line that installs it."""
 
 
 class Terminated(BaseException):

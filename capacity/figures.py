@@ -32,13 +32,18 @@ CONFIDENCE_LEVELS: tuple[str, ...] = (
     "measured",
     "vendor-announced",
     "press-estimate",
+    "estimate",
     "user-override",
     "assumption",
 )
 # Figures of these grades are named in every output that uses them.
-FLAGGED_CONFIDENCE: frozenset[str] = frozenset({"press-estimate", "user-override", "assumption"})
+FLAGGED_CONFIDENCE: frozenset[str] = frozenset(
+    {"press-estimate", "estimate", "user-override", "assumption"}
+)
 
-_FIGURE_KEYS = ("value", "low", "high", "confidence", "source", "note")
+_FIGURE_KEYS = ("value", "low", "high", "confidence", "source", "note", "year")
+# Years a figure may be for.
+FIGURE_YEARS = (1900, 2100)
 
 
 @dataclass(frozen=True)
@@ -60,6 +65,8 @@ class Figure:
     low, high : pint.Quantity, optional
         Where sources disagree, the range they span (same unit as ``value``), with
         ``low ≤ value ≤ high``. None where the file gives no range.
+    year : int, optional
+        The year the figure is for (a grid's generation, a price); None where not given.
     """
 
     value: pint.Quantity
@@ -69,6 +76,7 @@ class Figure:
     note: str = ""
     low: pint.Quantity | None = None
     high: pint.Quantity | None = None
+    year: int | None = None
 
     @property
     def summary(self) -> str:
@@ -145,8 +153,15 @@ def read_figure(
     note = table.get("note", "")
     if not isinstance(note, str):
         raise fail("note must be a string")
-    if confidence == "assumption" and not note.strip():
-        raise fail("an assumption needs a note giving its rationale")
+    if confidence in ("assumption", "estimate") and not note.strip():
+        raise fail(f"an {confidence} needs a note giving its rationale or method")
+    year = table.get("year")
+    if year is not None and (
+        isinstance(year, bool)
+        or not isinstance(year, int)
+        or not FIGURE_YEARS[0] <= year <= FIGURE_YEARS[1]
+    ):
+        raise fail(f"year must be a whole year such as 2023, got {year!r}")
 
     quantity, si = _read_value(table["value"], "value", dimension, kind, fail)
     bounds: dict[str, pint.Quantity | None] = {"low": None, "high": None}
@@ -161,7 +176,14 @@ def read_figure(
                 )
             bounds[key] = bound.to(quantity.units)
     return Figure(
-        quantity, si, confidence, source.strip(), note.strip(), bounds["low"], bounds["high"]
+        quantity,
+        si,
+        confidence,
+        source.strip(),
+        note.strip(),
+        bounds["low"],
+        bounds["high"],
+        year,
     )
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -27,9 +27,15 @@ class Fleet:
     sizing: np.ndarray
     """IT power reserved per accelerator, W_k × s_k. [W]"""
     flops: np.ndarray
-    """Dense peak FLOP/s at the precision used (0 where the chip has none). [FLOP/s]"""
+    """Peak FLOP/s at the precision used, dense or sparse as asked (0 where the chip has
+    none). [FLOP/s]"""
     precision_used: tuple[str | None, ...]
     per_system: np.ndarray
+    sparse_used: tuple[bool, ...] = ()
+    """Whether each chip's peak is its sparse one."""
+    sparsity: str = "dense"
+    dies: np.ndarray = field(default_factory=lambda: np.ones(0))
+    """Dies per package of each chip (1 where unpublished)."""
 
     @property
     def chips(self) -> tuple[str, ...]:
@@ -37,7 +43,13 @@ class Fleet:
 
 
 def build_fleet(
-    chips: Iterable[str], profiles: ProfileSet, *, method: str, provision: str, precision: str
+    chips: Iterable[str],
+    profiles: ProfileSet,
+    *,
+    method: str,
+    provision: str,
+    precision: str,
+    sparsity: str = "dense",
 ) -> Fleet:
     """The per-chip arrays of the chain for already-resolved profile ids."""
     chosen = tuple(profiles[chip] for chip in chips)
@@ -57,7 +69,9 @@ def build_fleet(
         )
     busy = np.array([p.busy_fraction.si for p in chosen])
     used = tuple(p.precision_used(precision) for p in chosen)
-    flops = np.array([p.peak[u].si if u else 0.0 for p, u in zip(chosen, used, strict=True)])
+    peaks = [p.peak_flops(precision, sparsity) for p in chosen]
+    flops = np.array([0.0 if peak is None else peak[0].si for peak in peaks])
+    sparse_used = tuple(peak is not None and peak[1] for peak in peaks)
     return Fleet(
         profiles=chosen,
         provisioned=provisioned,
@@ -67,6 +81,9 @@ def build_fleet(
         flops=flops,
         precision_used=used,
         per_system=np.array([p.system.accelerators.si for p in chosen]),
+        sparse_used=sparse_used,
+        sparsity=sparsity,
+        dies=np.array([p.dies for p in chosen]),
     )
 
 
@@ -90,8 +107,13 @@ def fleet_assumptions(fleet: Fleet, *, method: str, precision: str) -> list[str]
             fields += ["system.power_to_tdp", "tdp", "cluster_overhead"]
         else:
             fields += ["system.power", "cluster_overhead"]
+        sparse = bool(fleet.sparse_used) and fleet.sparse_used[fleet.profiles.index(profile)]
         if used is not None:
-            fields.append(f"peak.{used}")
+            fields.append(f"peak_sparse.{used}" if sparse else f"peak.{used}")
+            if fleet.sparsity == "sparse" and not sparse:
+                notes.append(
+                    f"{profile.id} publishes no sparse {used} peak: counted at its dense peak"
+                )
         figures = profile.figures()
         for name in fields:
             figure = figures[name]

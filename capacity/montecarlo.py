@@ -21,7 +21,7 @@ How a run goes:
 4. a tornado table swings each uncertain input from its P5 to its P95 with the others at
    their nominal values.
 
-Outputs are the eight :data:`~capacity.kernels.scenario.SCENARIO_QUANTITIES` plus annual
+Outputs are the ten :data:`~capacity.kernels.scenario.SCENARIO_QUANTITIES` plus annual
 energy, FLOP per year and grid shares (exact rescalings of average power and delivered
 FLOP/s). Quantiles are accurate to one histogram bin (``quantile_resolution``).
 """
@@ -67,10 +67,11 @@ from capacity.distributions import (
     is_distribution_text,
     parse_distribution,
 )
+from capacity.environment import Site, site
 from capacity.errors import InputError
 from capacity.figures import Figure
 from capacity.fleet import build_fleet, fleet_assumptions, replaced_data_notes
-from capacity.grids import Grid, GridSet, select_grids
+from capacity.grids import Grid, GridSet, known_grids, select_grids
 from capacity.inputs import check_finite_outputs
 from capacity.kernels.backends import Backend, resolve_backend
 from capacity.kernels.montecarlo_problem import MonteCarloProblem, SamplePartial, SampleSpec
@@ -120,6 +121,7 @@ MULTIPLIER_SPREADS: dict[str, float] = {
     "user-override": 0.0,
     "vendor-announced": 0.1,
     "press-estimate": 0.2,
+    "estimate": 0.2,
     "assumption": 0.3,
 }
 _NO_LIMIT = math.inf
@@ -158,6 +160,9 @@ class Scenario:
     utilization: Distribution = field(default_factory=lambda: default_input("utilization"))
     mfu: Distribution = field(default_factory=lambda: default_input("mfu"))
     cost_overrides: Mapping[str, Any] | None = None
+    region: str | None = None
+    """The site region (a grid id); None for the run's default region."""
+    cooling: str = DEFAULTS.cooling
 
 
 @dataclass(frozen=True)
@@ -337,6 +342,9 @@ def montecarlo(
     overrides: Mapping[str, Any] | None = None,
     chunk_samples: int | None = None,
     progress: Callable[[int, int], None] | None = None,
+    sparsity: str = DEFAULTS.sparsity,
+    region: str | None = None,
+    cooling: str = DEFAULTS.cooling,
     scheduler: Any = None,
 ) -> MonteCarloResult:
     """Convert a power (or a number of accelerators) whose inputs are uncertain.
@@ -369,8 +377,11 @@ def montecarlo(
         Multiplier on each chip's power per accelerator and on its FLOP/s: ``"auto"`` by the
         figures' confidence (:data:`MULTIPLIER_SPREADS`), ``"none"`` for fixed, or chip →
         distribution (chips left out stay ``"auto"``).
-    provision, precision, method, mix_basis, grids, profiles, grid_set, overrides :
+    provision, precision, method, mix_basis, grids, profiles, grid_set, overrides, sparsity :
         As in :func:`capacity.convert`.
+    region, cooling : optional
+        The site region (a grid id; default: the first of ``grids`` with site figures, else
+        "us") and its cooling type, as in :func:`capacity.convert`.
     cost_overrides : mapping, optional
         As :func:`capacity.costs.cost_assumptions`' ``overrides`` ("price.h100", ...).
     chunk_samples : int, optional
@@ -393,7 +404,7 @@ def montecarlo(
     >>> result = montecarlo("1 GW", chip="h100", pue="tri:1.1,1.2,1.4", samples=20_000,
     ...                     backend="numpy")
     >>> count = result.summary("1 GW of h100-sxm", "accelerators")
-    >>> 560_000 < count.quantile(0.05) < count.quantile(0.95) < 710_000
+    >>> 500_000 < count.quantile(0.05) < count.quantile(0.95) < 645_000
     True
     """
     label_profiles = profile_set(profiles, overrides)
@@ -413,13 +424,15 @@ def montecarlo(
         utilization=chain_input_distribution(utilization, "utilization"),
         mfu=chain_input_distribution(mfu, "mfu"),
         cost_overrides=cost_overrides,
+        region=region,
+        cooling=cooling,
     )
     return simulate(
         [scenario], samples=samples, seed=seed, backend=backend, quantiles=quantiles,
         bins=bins, power_uncertainty=power_uncertainty, flops_uncertainty=flops_uncertainty,
         provision=provision, precision=precision, method=method, mix_basis=mix_basis,
         grids=grids, profiles=label_profiles, grid_set=grid_set, chunk_samples=chunk_samples,
-        progress=progress, scheduler=scheduler,
+        progress=progress, sparsity=sparsity, scheduler=scheduler,
     )  # fmt: skip
 
 
@@ -455,6 +468,7 @@ def simulate(
     overrides: Mapping[str, Any] | None = None,
     chunk_samples: int | None = None,
     progress: Callable[[int, int], None] | None = None,
+    sparsity: str = DEFAULTS.sparsity,
     scheduler: Any = None,
 ) -> MonteCarloResult:
     """Run several scenarios on the same samples, each reduced on its own and in total.
@@ -486,15 +500,17 @@ def simulate(
     if len(set(names)) != len(names) or "total" in names:
         raise InputError(f"scenario names must be unique and not 'total': {names}")
     check_options(basis="facility", provision=provision, precision=precision, method=method,
-                  mix_basis=mix_basis)  # fmt: skip
+                  mix_basis=mix_basis, sparsity=sparsity)  # fmt: skip
     scheduler = cluster_argument(scheduler)
     profiles = profile_set(profiles, overrides)
-    selected_grids = select_grids(grids, grid_set)
+    known = known_grids(grid_set)
+    selected_grids = select_grids(grids, known)
     # On a cluster each worker resolves the backend for itself; here it is only checked.
     request = backend_request(backend) if scheduler is not None else None
     runner = resolve_backend(backend if request is None else "auto")
 
-    builder = _ProblemBuilder(seed, profiles, provision, precision, method, mix_basis)
+    builder = _ProblemBuilder(seed, profiles, provision, precision, method, mix_basis,
+                              sparsity, known, grids)  # fmt: skip
     for scenario in scenarios:
         builder.add(scenario, power_uncertainty, flops_uncertainty)
     problem = builder.problem()
@@ -509,7 +525,7 @@ def simulate(
         {
             name: pilot[:, q]
             for q, name in enumerate(SCENARIO_QUANTITIES)
-            if name not in ("capex", "annual_cost")
+            if name not in ("capex", "annual_cost", "emissions", "water")
         },
         "montecarlo",
     )
@@ -535,12 +551,20 @@ def simulate(
     cluster = where.cluster
 
     missing = builder.missing_prices
+    unsited = builder.missing_environment
+
+    def available(group: str, table: Mapping[str, tuple[str, ...]], what: str = "") -> bool:
+        members = names if group == "total" else [group]
+        return not any((what in table.get(m, ())) if what else table.get(m) for m in members)
+
     summaries = {
         group: _group_summaries(
             passes,
             g,
             selected_grids,
-            costs=not any(missing.get(s) for s in (names if group == "total" else [group])),
+            costs=available(group, missing),
+            emissions=available(group, unsited, "emissions"),
+            water=available(group, unsited, "water"),
         )
         for g, group in enumerate(groups)
     }
@@ -565,7 +589,11 @@ def simulate(
         groups=groups,
         quantiles=qs,
         summaries=summaries,
-        baseline=dict(zip(SCENARIO_QUANTITIES, baseline_values.tolist(), strict=True)),
+        baseline={
+            name: value
+            for name, value in zip(SCENARIO_QUANTITIES, baseline_values.tolist(), strict=True)
+            if name not in summaries[groups[top]] or summaries[groups[top]][name] is not None
+        },
         inputs=tuple(
             InputSummary(
                 name=builder.names[v],
@@ -625,8 +653,13 @@ class _ProblemBuilder:
 
     def __init__(
         self, seed: int, profiles: ProfileSet, provision: str, precision: str, method: str,
-        mix_basis: str,
+        mix_basis: str, sparsity: str = DEFAULTS.sparsity, grid_set: GridSet | None = None,
+        grids: Iterable[str | Grid] | None = None,
     ) -> None:  # fmt: skip
+        self.sparsity = sparsity
+        self.grid_set = known_grids(grid_set)
+        self.grids = grids
+        self.missing_environment: dict[str, tuple[str, ...]] = {}
         self.seed = int(seed)
         self.profiles = profiles
         self.provision = provision
@@ -670,7 +703,9 @@ class _ProblemBuilder:
         shares = resolve_mix(None, dict(scenario.shares), self.profiles)
         name = scenario.name
         fixed_overrides, uncertain = _split_cost_overrides(scenario.cost_overrides, self.profiles)
-        costs = cost_assumptions(list(shares), self.profiles, fixed_overrides)
+        place = site(scenario.region, grids=self.grids, grid_set=self.grid_set,
+                     cooling=scenario.cooling)  # fmt: skip
+        costs = cost_assumptions(list(shares), self.profiles, fixed_overrides, place)
         shared_costs = not scenario.cost_overrides
         hardware_rate, facility_rate = costs.annualization()
         driver = scenario.power if scenario.power is not None else scenario.accelerators
@@ -696,10 +731,49 @@ class _ProblemBuilder:
                 "electricity_price",
                 uncertain.get("electricity_price", costs.electricity_price),
                 "energy price",
+                place.region,
             ),
             self._input(f"{name}: hardware annualization", fixed(hardware_rate)),
             self._input(f"{name}: facility annualization", fixed(facility_rate)),
-        ]
+            self._cost_input(
+                name,
+                shared_costs,
+                "network_storage_per_accelerator",
+                uncertain.get(
+                    "network_storage_per_accelerator", costs.network_storage_per_accelerator
+                ),
+                "money",
+            ),
+            self._cost_input(
+                name,
+                shared_costs,
+                "power_infrastructure_per_watt",
+                uncertain.get(
+                    "power_infrastructure_per_watt", costs.power_infrastructure_per_watt
+                ),
+                "power price",
+            ),
+            self._cost_input(
+                name, shared_costs, "non_energy_opex_share", costs.non_energy_opex_share,
+                "dimensionless",
+            ),
+            self._cost_input(
+                name, shared_costs, "land_and_soft_share", costs.land_and_soft_share,
+                "dimensionless",
+            ),
+            self._site_input("carbon intensity", place.carbon_intensity, place,
+                             "carbon_intensity", "carbon intensity"),
+            self._site_input("water intensity of generation", place.water_intensity, place,
+                             "water_intensity", "water intensity"),
+            self._input(f"site WUE ({place.cooling} cooling)",
+                        _figure_distribution(place.wue, "water intensity", "site WUE"),
+                        "water intensity"),
+        ]  # fmt: skip
+        self.missing_environment[name] = tuple(
+            label for label, figure in (("emissions", place.carbon_intensity),
+                                        ("water", place.water_intensity)) if figure is None
+        )  # fmt: skip
+        self.notes += place.notes()
         chip_inputs: dict[str, list[int]] = {}
         missing = []
         for chip in shares:
@@ -740,17 +814,29 @@ class _ProblemBuilder:
 
     def _cost_input(
         self, scenario: str, shared: bool, key: str, figure: Figure | Distribution,
-        dimension: str,
+        dimension: str, region: str | None = None,
     ) -> int:  # fmt: skip
-        label = key.replace("_", " ")
+        label = key.replace("_", " ") + (f" ({region})" if region else "")
         name = label if shared else f"{scenario}: {label}"
         return self._input(name, _figure_distribution(figure, dimension, label), dimension)
+
+    def _site_input(
+        self, label: str, figure: Figure | None, place: Site, field: str, dimension: str
+    ) -> int:
+        """A site intensity shared by every scenario whose region gives it; NaN without one
+        (that output is then unavailable for the scenario)."""
+        if figure is None:  # the output is unavailable for this scenario (missing_environment)
+            return self._input("no figure", fixed(0.0))
+        origin = place.origin.get(field, place.region)
+        return self._input(
+            f"{label} of {origin}", _figure_distribution(figure, dimension, label), dimension
+        )
 
     def problem(self) -> MonteCarloProblem:
         n_scenarios, n_chips = len(self.rows), len(self.chips)
         fleet = build_fleet(
             self.chips, self.profiles, method=self.method, provision=self.provision,
-            precision=self.precision,
+            precision=self.precision, sparsity=self.sparsity,
         )  # fmt: skip
         self.fleet = fleet
         shares = np.zeros((n_scenarios, n_chips))
@@ -830,7 +916,12 @@ def _multiplier(
     return parse_distribution(f"tri:{1 - spread:g},1,{1 + spread:g}", chip, lower=0.0)
 
 
-_UNCERTAIN_COSTS = {"facility_capex_per_watt": "power price", "electricity_price": "energy price"}
+_UNCERTAIN_COSTS = {
+    "facility_capex_per_watt": "power price",
+    "electricity_price": "energy price",
+    "network_storage_per_accelerator": "money",
+    "power_infrastructure_per_watt": "power price",
+}
 
 
 def _split_cost_overrides(
@@ -855,8 +946,8 @@ def _split_cost_overrides(
             )
         else:
             raise InputError(
-                f"cost override {key!r}: only prices, facility_capex_per_watt and "
-                f"electricity_price may be distributions; got {value!r}"
+                f"cost override {key!r}: only prices, {', '.join(_UNCERTAIN_COSTS)} may be "
+                f"distributions; got {value!r}"
             )
     return fixed_overrides, uncertain
 
@@ -973,7 +1064,7 @@ def _needs_exact_range(
 
 def _group_summaries(
     passes: Sequence[tuple[SamplePartial, SampleSpec]], g: int, grids: Sequence[Grid], *,
-    costs: bool,
+    costs: bool, emissions: bool = True, water: bool = True,
 ) -> dict[str, OutputSummary | None]:  # fmt: skip
     """Group ``g``'s summaries: the first pass's histograms, and the second pass's (over the
     exact range) as their ``tail`` where there was one."""
@@ -1012,9 +1103,11 @@ def _group_summaries(
         "flop_per_year": summary("delivered_flops", "FLOP", SECONDS_PER_YEAR, "flop_per_year"),
         "capex": summary("capex", "USD") if costs else None,
         "annual_cost": summary("annual_cost", "USD/year") if costs else None,
+        "emissions": summary("emissions", "kgCO2e/year") if emissions else None,
+        "water": summary("water", "m**3/year") if water else None,
     }
     for grid in grids:
-        factor = float(chain.grid_energy_share(1.0, grid.annual_energy.si))
+        factor = float(chain.grid_energy_share(1.0, grid.energy.si))
         name = f"{GRID_SHARE_OUTPUT}:{grid.id}"
         out[name] = summary("average_facility_power", "", factor, name)
     return out

@@ -8,7 +8,8 @@ grid's average load), so a bound on a measure is a bound on a quantity. Mix cons
 
 Measures: accelerators, peak-flops, delivered-flops, h100-equivalents, average-power,
 annual-energy, facility-power, it-power, grid-share:GRID (energy basis) and
-grid-capacity-share:GRID. Mix shares (of provisioned IT power): vendor-share (every vendor),
+grid-capacity-share:GRID, emissions and water (at the sweep's site region, or
+emissions:REGION, water:REGION). Mix shares (of provisioned IT power): vendor-share (every vendor),
 vendor-share:VENDOR, chip-share:CHIP.
 """
 
@@ -17,9 +18,12 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
+from capacity.defaults import DEFAULTS
+from capacity.environment import Site, site
 from capacity.errors import CapacityError, InputError, UnitError
 from capacity.grids import GridSet
 from capacity.kernels.point import QUANTITIES
@@ -49,6 +53,10 @@ MEASURE_NAMES = (
     "it-power",
     "grid-share:GRID",
     "grid-capacity-share:GRID",
+    "emissions",
+    "water",
+    "emissions:REGION",
+    "water:REGION",
 )
 MIX_MEASURES = ("vendor-share", "vendor-share:VENDOR", "chip-share:CHIP")
 # Mix shares are sums of exact multiples of a step; compare them with this slack.
@@ -66,9 +74,20 @@ class Measure:
     dimension: str
 
 
-def measure(name: str, grids: GridSet, reference_flops: float) -> Measure:
-    """The measure called ``name`` (see :data:`MEASURE_NAMES`)."""
+def measure(
+    name: str, grids: GridSet, reference_flops: float, place: Site | None = None,
+    pue: Any = None,
+) -> Measure:  # fmt: skip
+    """The measure called ``name`` (see :data:`MEASURE_NAMES`).
+
+    ``emissions`` and ``water`` are at the sweep's site region ``place`` (or at REGION, as
+    ``emissions:texas``): average facility power × 1 year × the region's carbon intensity, and
+    × (WUE ÷ PUE + water intensity of generation), which is one factor only when the sweep has
+    one PUE value (``pue``, the PUE axis).
+    """
     base, _, argument = name.partition(":")
+    if base in ("emissions", "water"):
+        return _environment_measure(name, base, argument, grids, place, pue)
     simple = {
         "accelerators": ("accelerators", 1.0, "", "dimensionless"),
         "peak-flops": ("peak_flops", 1.0, "FLOP/s", "compute rate"),
@@ -92,7 +111,7 @@ def measure(name: str, grids: GridSet, reference_flops: float) -> Measure:
             raise InputError(f"{base} needs a grid: {base}:GRID, with GRID one of {known}")
         grid = grids[argument]
         if base == "grid-share":
-            factor = SECONDS_PER_YEAR / grid.annual_energy.si
+            factor = SECONDS_PER_YEAR / grid.energy.si
             return Measure(name, QUANTITIES.index("average_facility_power"), factor, "",
                            "dimensionless")  # fmt: skip
         if grid.capacity is None:
@@ -100,6 +119,33 @@ def measure(name: str, grids: GridSet, reference_flops: float) -> Measure:
         return Measure(name, QUANTITIES.index("facility_power"), 1.0 / grid.capacity.si, "",
                        "dimensionless")  # fmt: skip
     raise InputError(f"unknown output {name!r}; known: {', '.join(MEASURE_NAMES + MIX_MEASURES)}")
+
+
+def _environment_measure(
+    name: str, base: str, argument: str, grids: GridSet, place: Site | None, pue: Any
+) -> Measure:
+    if argument:
+        place = site(argument, grid_set=grids, cooling=place.cooling if place else "average")
+    if place is None:
+        place = site(None, grid_set=grids)
+    average = QUANTITIES.index("average_facility_power")
+    if base == "emissions":
+        if place.carbon_intensity is None:
+            raise InputError(f"region {place.region!r} has no carbon intensity (capacity grids)")
+        factor = SECONDS_PER_YEAR * place.carbon_intensity.si
+        return Measure(name, average, factor, "kgCO2e", "emissions")
+    if place.water_intensity is None:
+        raise InputError(
+            f"region {place.region!r} has no water intensity of generation (capacity grids)"
+        )
+    pue_values = np.unique(np.asarray(pue if pue is not None else [DEFAULTS.pue], dtype=float))
+    if pue_values.size != 1:
+        raise InputError(
+            "water in a sweep needs one PUE value: site water is WUE × IT energy, and IT "
+            "energy is the average facility power ÷ PUE; give one --pue, or use emissions"
+        )
+    factor = SECONDS_PER_YEAR * (place.wue.si / float(pue_values[0]) + place.water_intensity.si)
+    return Measure(name, average, factor, "m**3", "volume")
 
 
 @dataclass(frozen=True)
@@ -111,7 +157,10 @@ class Objective:
     sign: float
 
 
-def parse_objective(text: str, grids: GridSet, reference_flops: float) -> Objective:
+def parse_objective(
+    text: str, grids: GridSet, reference_flops: float, place: Site | None = None,
+    pue: Any = None,
+) -> Objective:  # fmt: skip
     """``max-delivered-flops``, ``min-annual-energy``, ``min-grid-share:us``…"""
     match = re.fullmatch(r"\s*(max|min)(?:imize)?[-:\s]+(.+?)\s*", text)
     if match is None:
@@ -120,7 +169,7 @@ def parse_objective(text: str, grids: GridSet, reference_flops: float) -> Object
             f"outputs: {', '.join(MEASURE_NAMES)}"
         )
     try:
-        output = measure(match[2], grids, reference_flops)
+        output = measure(match[2], grids, reference_flops, place, pue)
     except CapacityError as error:
         raise InputError(f"objective {text!r}: {error}") from None
     return Objective(text.strip(), output, 1.0 if match[1] == "max" else -1.0)
@@ -190,8 +239,9 @@ def _bound(text: str, value: str, dimension: str) -> float:
 
 
 def parse_constraint(
-    text: str, grids: GridSet, reference_flops: float, profiles: Iterable[Profile]
-) -> Constraint | MixConstraint:
+    text: str, grids: GridSet, reference_flops: float, profiles: Iterable[Profile],
+    place: Site | None = None, pue: Any = None,
+) -> Constraint | MixConstraint:  # fmt: skip
     """``OUTPUT<=VALUE`` or ``OUTPUT>=VALUE``: ``grid-share:global-datacenters<=0.3``,
     ``average-power<=5GW``, ``vendor-share<=60%``, ``chip-share:h100>=0.1``."""
     match = re.fullmatch(r"\s*([A-Za-z0-9_.:/ -]+?)\s*(<=|>=|≤|≥)\s*(.+?)\s*", text)
@@ -224,7 +274,7 @@ def parse_constraint(
         lower, upper = (-np.inf, share) if upper_bound else (share, np.inf)
         return MixConstraint(text.strip(), base.split("-")[0], argument or None, lower, upper)
     try:
-        output = measure(name, grids, reference_flops)
+        output = measure(name, grids, reference_flops, place, pue)
     except CapacityError as error:
         raise InputError(f"constraint {text!r}: {error}") from None
     bound = _bound(text, value, output.dimension)

@@ -115,6 +115,10 @@ class PortfolioTotals:
     annual_cost: pint.Quantity | None
     announced_value: pint.Quantity | None
     """Sum of the deals' announced values, when every deal gives one. [USD]"""
+    emissions: pint.Quantity | None = None
+    """Location-based emissions at each deal's site region. [tCO2e/year]"""
+    water: pint.Quantity | None = None
+    """Site and generation water at each deal's site region. [m³/year]"""
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -133,6 +137,8 @@ class PortfolioTotals:
             "facility_capex_usd": _si(self.facility_capex, "USD"),
             "capex_usd": _si(self.capex, "USD"),
             "annual_energy_cost_usd_per_year": _si(self.annual_energy_cost, "USD/year"),
+            "emissions_tco2e_per_year": _si(self.emissions, "tCO2e/year"),
+            "water_m3_per_year": _si(self.water, "m**3/year"),
             "annual_cost_usd_per_year": _si(self.annual_cost, "USD/year"),
             "announced_value_usd": _si(self.announced_value, "USD"),
         }
@@ -256,6 +262,8 @@ def convert_deal(
         "mfu": deal.mfu.nominal(),
         "profiles": profiles,
         "grid_set": grid_set,
+        "region": deal.region,
+        "cooling": deal.cooling,
     }
     if deal.power is not None:
         return convert(ureg.Quantity(deal.power.nominal(), "W"), basis=deal.basis, **options)
@@ -332,7 +340,7 @@ def evaluate_portfolio(
         conversion = convert_deal(deal, profiles=profiles, grid_set=grid_set)
         try:
             assumptions = cost_assumptions(
-                conversion.chips, profiles, deal.prices.cost_overrides()
+                conversion.chips, profiles, deal.prices.cost_overrides(), conversion.site
             )
         except CapacityError as error:
             raise PortfolioError(
@@ -387,9 +395,7 @@ def _totals(results: Sequence[DealResult], grid_set: GridSet | None) -> Portfoli
     grids = select_grids(None, grid_set)
     shares = {
         grid.id: GridShare(
-            energy=ureg.Quantity(
-                chain.grid_energy_share(average.magnitude, grid.annual_energy.si), ""
-            ),
+            energy=ureg.Quantity(chain.grid_energy_share(average.magnitude, grid.energy.si), ""),
             capacity=None
             if grid.capacity is None
             else ureg.Quantity(
@@ -416,6 +422,14 @@ def _totals(results: Sequence[DealResult], grid_set: GridSet | None) -> Portfoli
         capex=_summed_or_none([c.capex for c in costs], "USD"),
         annual_energy_cost=_summed((c.annual_energy_cost for c in costs), "USD/year"),
         annual_cost=_summed_or_none([c.annual_cost for c in costs], "USD/year"),
+        emissions=_summed_or_none(
+            [None if c.environment is None else c.environment.emissions for c in conversions],
+            "tCO2e/year",
+        ),
+        water=_summed_or_none(
+            [None if c.environment is None else c.environment.water for c in conversions],
+            "m**3/year",
+        ),
         announced_value=None
         if any(v is None for v in values)
         else ureg.Quantity(math.fsum(v for v in values if v is not None), "USD"),
@@ -502,6 +516,8 @@ def portfolio_scenarios(portfolio: Portfolio) -> list[Scenario]:
             utilization=deal.utilization,
             mfu=deal.mfu,
             cost_overrides=deal.prices.cost_overrides() or None,
+            region=deal.region,
+            cooling=deal.cooling,
         )
         for deal in portfolio.deals
     ]

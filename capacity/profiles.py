@@ -28,6 +28,7 @@ from capacity.units import ureg
 __all__ = [
     "PRECISIONS",
     "PROFILES_ENV",
+    "SPARSITIES",
     "Profile",
     "ProfileSet",
     "SystemSpec",
@@ -47,8 +48,10 @@ _POWER_BEHAVIOUR = ("cluster_overhead", "idle_fraction", "busy_fraction")
 _POWER_BEHAVIOUR_KINDS = ("non-negative", "fraction", "fraction")
 _TOP_LEVEL_KEYS = (
     "id", "aliases", "name", "vendor", "year", "notes", "tdp", "system", "power_behaviour",
-    "peak", "memory", "price",
+    "peak", "peak_sparse", "memory", "price", "dies_per_package",
 )  # fmt: skip
+# Dense peaks (the default) or 2:4-structured-sparse peaks where the vendor publishes them.
+SPARSITIES = ("dense", "sparse")
 
 
 @dataclass(frozen=True)
@@ -84,6 +87,11 @@ class Profile:
     price: Figure | None = None
     """Capital cost per accelerator [USD]; see the note for what it covers (chip, or share of
     the reference system). None where no public figure exists."""
+    peak_sparse: Mapping[str, Figure] = field(default_factory=dict)
+    """Structured-sparse peak FLOP/s per precision, where the vendor publishes one."""
+    dies_per_package: Figure | None = None
+    """Compute dies per package (the vendor's "GPUs" per package in NVIDIA's Rubin-era
+    naming); None where not published (counted as 1, flagged)."""
     path: Path | None = None
     raw: Mapping[str, Any] = field(default_factory=dict, repr=False, compare=False)
     replaces: str | None = field(default=None, compare=False)
@@ -116,7 +124,26 @@ class Profile:
             figures["memory.bandwidth"] = self.memory_bandwidth
         if self.price is not None:
             figures["price"] = self.price
+        figures.update({f"peak_sparse.{p}": f for p, f in self.peak_sparse.items()})
+        if self.dies_per_package is not None:
+            figures["dies_per_package"] = self.dies_per_package
         return figures
+
+    @property
+    def dies(self) -> float:
+        """Dies per package: the published figure, or 1 where none is published."""
+        return 1.0 if self.dies_per_package is None else self.dies_per_package.si
+
+    def peak_flops(self, precision: str, sparsity: str = "dense") -> tuple[Figure, bool] | None:
+        """The peak the chip runs ``precision`` at and whether it is sparse; None where the
+        chip has no such format. A sparse peak falls back to the dense one (False) where
+        the vendor publishes none."""
+        used = self.precision_used(precision)
+        if used is None:
+            return None
+        if sparsity == "sparse" and used in self.peak_sparse:
+            return self.peak_sparse[used], True
+        return self.peak[used], False
 
     def precision_used(self, precision: str) -> str | None:
         """The format the chip runs ``precision`` at: itself, the next wider one, or None."""
@@ -208,12 +235,31 @@ def _parse_profile(raw: Mapping[str, Any], where: Path | str, expected_id: str |
         else None
     )
     price = read_figure(raw["price"], fields, "price", "money") if "price" in raw else None
+    sparse_raw = fields.table(raw.get("peak_sparse", {}), "peak_sparse", "a table [peak_sparse]")
+    sparse_fields = fields.within("peak_sparse")
+    sparse_fields.check_keys(sparse_raw, PRECISIONS)
+    peak_sparse = {
+        precision: read_figure(table, sparse_fields, precision, "compute rate")
+        for precision, table in sparse_raw.items()
+    }
+    for precision, figure in peak_sparse.items():
+        if precision in peak and figure.si < peak[precision].si:
+            raise sparse_fields.fail(
+                precision, f"a sparse peak ({figure.display()}) must not be below the dense one "
+                f"({peak[precision].display()})",
+            )  # fmt: skip
+    dies = (
+        read_figure(raw["dies_per_package"], fields, "dies_per_package", "dimensionless", "count")
+        if "dies_per_package" in raw
+        else None
+    )
     return Profile(
         id=profile_id, name=name, vendor=vendor, year=year,
         system=SystemSpec(system_name, accelerators, system_power, power_to_tdp),
         cluster_overhead=overhead, idle_fraction=idle, busy_fraction=busy, peak=peak, tdp=tdp,
         aliases=tuple(aliases), notes=notes, memory_kind=memory_kind, memory_capacity=capacity,
-        memory_bandwidth=bandwidth, price=price, path=where if isinstance(where, Path) else None,
+        memory_bandwidth=bandwidth, price=price, peak_sparse=peak_sparse, dies_per_package=dies,
+        path=where if isinstance(where, Path) else None,
         raw=raw,
     )  # fmt: skip
 
@@ -328,6 +374,8 @@ _OVERRIDE_PATHS: dict[str, tuple[str, ...]] = {
     "memory.capacity": ("memory", "capacity"),
     "memory.bandwidth": ("memory", "bandwidth"),
     "price": ("price",),
+    "dies_per_package": ("dies_per_package",),
+    **{f"peak_sparse.{p}": ("peak_sparse", p) for p in PRECISIONS},
     **{name: ("power_behaviour", name) for name in _POWER_BEHAVIOUR},
     **{f"power_behaviour.{name}": ("power_behaviour", name) for name in _POWER_BEHAVIOUR},
     **{f"peak.{p}": ("peak", p) for p in PRECISIONS},

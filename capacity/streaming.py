@@ -43,6 +43,7 @@ from typing import Any
 import numpy as np
 
 from capacity.errors import InputError, OutputError, Terminated
+from capacity.extras import import_extra
 from capacity.units import SECONDS_PER_DAY
 
 __all__ = [
@@ -125,6 +126,7 @@ def check_destination(path: str | Path, estimated_bytes: float, label: str = "ou
             f"{label}: {str(path)!r} must end in .parquet: sweeps stream to Apache Parquet "
             "(pandas.read_parquet, polars, DuckDB and R's arrow read it)"
         )
+    import_extra("pyarrow.parquet", "parquet", f"{label}: writing Parquet")
     try:
         free = shutil.disk_usage(path.parent).free
     except OSError as error:
@@ -396,7 +398,8 @@ class ParquetSink:
     """Row groups appended to one Parquet file; metadata (JSON) stored in its schema."""
 
     def __init__(self, path: Path, metadata: Mapping[str, Any]) -> None:
-        import pyarrow.parquet  # noqa: F401  (here, not in the first chunk that progress times)
+        # here, not in the first chunk that progress times
+        import_extra("pyarrow.parquet", "parquet", "writing Parquet")
 
         self.path = path
         self.metadata = {b"capacity": json.dumps(metadata, allow_nan=True).encode()}

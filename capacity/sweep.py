@@ -57,7 +57,9 @@ from capacity.distributed import (
     kernel_turn,
     run_chunks,
 )
+from capacity.environment import Site, site
 from capacity.errors import InputError
+from capacity.extras import import_extra
 from capacity.fleet import build_fleet, fleet_assumptions, replaced_data_notes
 from capacity.grids import Grid, GridSet, known_grids, select_grids
 from capacity.inputs import check_finite_outputs
@@ -199,14 +201,15 @@ class SweepResult:
         ``utilization``, ``mix`` (labelled ``chip=share,...``; the ``share`` coordinate holds
         the numbers) and ``chip`` for per-chip counts; ``grid`` for grid shares. Units are in
         each variable's ``units`` attribute. Annual energy and grid shares are derived here
-        from the average power, at 8 bytes per point each.
+        from the average power, at 8 bytes per point each. Needs the ``xarray`` extra
+        (``pip install 'datacenter-capacity[xarray]'``).
         """
         if self.data is None:
             raise InputError(
                 "this sweep kept no points (it was reduced or streamed to a file); "
                 "run it without reduce and out to get every point in memory"
             )
-        import xarray as xr
+        xr = import_extra("xarray", "xarray", "SweepResult.to_xarray()")
 
         dims: list[str] = ["power", "pue", "utilization", "mix"]
         shape: tuple[int, ...] = self.shape
@@ -237,7 +240,7 @@ class SweepResult:
                 power_dims, values[0] if squeeze else values, attrs={"units": "W"}
             )
         if self.grids:
-            energies = np.array([g.annual_energy.si for g in self.grids])
+            energies = np.array([g.energy.si for g in self.grids])
             shares = chain.grid_energy_share(average[np.newaxis, :], energies[:, np.newaxis])
             variables["grid_share"] = xr.Variable(
                 ("grid", *dims), shares.reshape((len(self.grids), *shape)),
@@ -459,8 +462,8 @@ def _stream_columns(
         "it_power_w": chain.it_power(power, pue, basis),
         "annual_energy_twh": chain.annual_energy(average) / JOULES_PER_TWH,
     }
-    for grid in plan.grids:
-        columns[f"grid_share_{grid.id}"] = chain.grid_energy_share(average, grid.annual_energy.si)
+    for grid_id, energy in plan.grid_energies:
+        columns[f"grid_share_{grid_id}"] = chain.grid_energy_share(average, energy)
     return columns
 
 
@@ -480,6 +483,8 @@ class SweepPlan:
     constraints: tuple[Constraint | MixConstraint, ...]
     assumptions: tuple[str, ...]
     inputs: dict[str, Any]
+    site: Site | None = None
+    """The site region whose carbon and water intensities the emissions and water use."""
 
 
 def plan_sweep(
@@ -504,13 +509,16 @@ def plan_sweep(
     profiles: ProfileSet | str | Path | None = None,
     grid_set: GridSet | None = None,
     overrides: Mapping[str, Any] | None = None,
+    sparsity: str = DEFAULTS.sparsity,
+    region: str | None = None,
+    cooling: str = DEFAULTS.cooling,
 ) -> SweepPlan:
     """Check a sweep's inputs and build what its kernels need; :func:`sweep`'s parameters.
 
     The benchmark suite times the kernels on a plan without the rest of :func:`sweep`.
     """
     check_options(basis=basis, provision=provision, precision=precision, method=method,
-                  mix_basis=mix_basis)  # fmt: skip
+                  mix_basis=mix_basis, sparsity=sparsity)  # fmt: skip
     mfu_value = chain_input(mfu, "mfu")
     if np.ndim(mfu_value):
         raise InputError("mfu must be one number in a sweep")
@@ -527,7 +535,7 @@ def plan_sweep(
     profiles = profile_set(profiles, overrides)
     chip_ids, mix_rows = _mix_table(_chip_list(chips, profiles), mixes, mix_step, profiles)
     fleet = build_fleet(chip_ids, profiles, method=method, provision=provision,
-                        precision=precision)  # fmt: skip
+                        precision=precision, sparsity=sparsity)  # fmt: skip
     problem = SweepProblem(
         power=power_axis, pue=pue_axis, utilization=utilization_axis, mixes=mix_rows,
         mfu=mfu_value, it_basis=basis == "it", count_basis=mix_basis == "count",
@@ -548,14 +556,17 @@ def plan_sweep(
     grid_references = known_grids(grid_set)
     selected = tuple(select_grids(grids, grid_references))
     reference = profiles[REFERENCE_CHIP]
-    reference_precision = reference.precision_used(precision)
-    reference_flops = reference.peak[reference_precision].si if reference_precision else 0.0
+    reference_peak = reference.peak_flops(precision, sparsity)
+    reference_flops = reference_peak[0].si if reference_peak else 0.0
 
+    place = site(region, grids=grids, grid_set=grid_references, cooling=cooling)
     goal = (
-        None if objective is None else parse_objective(objective, grid_references, reference_flops)
+        None
+        if objective is None
+        else parse_objective(objective, grid_references, reference_flops, place, pue_axis)
     )
     parsed = [
-        parse_constraint(text, grid_references, reference_flops, fleet.profiles)
+        parse_constraint(text, grid_references, reference_flops, fleet.profiles, place, pue_axis)
         for text in constraint_texts
     ]
     point_constraints = [c for c in parsed if isinstance(c, Constraint)]
@@ -575,7 +586,9 @@ def plan_sweep(
         assumptions=(
             *fleet_assumptions(fleet, method=method, precision=precision),
             *replaced_data_notes(selected, reference, chip_ids),
+            *place.notes(),
         ),
+        site=place,
         inputs={
             "chips": list(chip_ids),
             "basis": basis,
@@ -584,6 +597,9 @@ def plan_sweep(
             "provision": provision,
             "method": method,
             "mix_basis": mix_basis,
+            "sparsity": sparsity,
+            "region": place.region,
+            "cooling": cooling,
             "mix_step": mix_step,
             "backend_requested": backend if isinstance(backend, str) else runner.name,
         },
@@ -618,6 +634,9 @@ def sweep(
     overrides: Mapping[str, Any] | None = None,
     memory_limit: Any = None,
     progress: Callable[[int, int], None] | None = None,
+    sparsity: str = DEFAULTS.sparsity,
+    region: str | None = None,
+    cooling: str = DEFAULTS.cooling,
     scheduler: Any = None,
 ) -> SweepResult:
     """Evaluate the chain at every point of power × PUE × utilization × mix.
@@ -639,9 +658,14 @@ def sweep(
         1): C(1/step + K − 1, K − 1) mixes, 1771 for K = 4 at 0.05.
     mfu, precision, basis, provision, method, mix_basis, grids, profiles, grid_set, overrides
         As in :func:`capacity.convert`; ``mfu`` is one number.
+    sparsity : {"dense", "sparse"}
+        As in :func:`capacity.convert`.
     backend : {"auto", "numpy", "numba", "cuda"}
         ``auto``: CUDA when a usable device is present, else numba on every CPU core.
         ``cuda`` without a usable device is an error. The result records which ran.
+    region, cooling : optional
+        The site region (default: the first of ``grids`` with site figures, else "us") and its
+        cooling, for the ``emissions`` and ``water`` outputs, as in :func:`capacity.convert`.
     reduce : bool
         Keep no points, only the summary and the best point (any size of sweep).
     objective : str, optional
@@ -687,8 +711,8 @@ def sweep(
     ...                backend="numpy", reduce=True)
     >>> result.points, result.backend
     (10, 'numpy')
-    >>> f"{result.summary['accelerators'].maximum:,.0f}"  # 30 GW / 1.1 / 1,275 W
-    '21,390,374'
+    >>> f"{result.summary['accelerators'].maximum:,.0f}"  # 30 GW / 1.1 / 1,415.25 W
+    '19,270,608'
     """
     started = time.perf_counter()
     if chunk_points is not None:
@@ -716,7 +740,8 @@ def sweep(
         mfu=mfu, precision=precision, basis=basis, provision=provision, method=method,
         mix_basis=mix_basis, backend=NumpyBackend() if request is not None else backend,
         objective=objective, constraints=constraints, bins=bins, grids=grids,
-        profiles=profiles, grid_set=grid_set, overrides=overrides,
+        profiles=profiles, grid_set=grid_set, overrides=overrides, sparsity=sparsity,
+        region=region, cooling=cooling,
     )  # fmt: skip
     problem, spec, runner = plan.problem, plan.spec, plan.backend
     points = problem.points
@@ -750,7 +775,7 @@ def sweep(
             job = _ChunkJob(
                 problem=problem, spec=spec, backend=runner if request is None else request,
                 mode="write" if writer is not None else "keep" if materialize else "reduce",
-                columns=_ColumnPlan(plan.chips, inputs["basis"], plan.grids),
+                columns=_ColumnPlan.of(plan, inputs["basis"]),
                 staging=None if writer is None else str(writer.staging),
             )  # fmt: skip
             total, data, parts, cluster, compute_seconds = _run_tasks(
@@ -839,7 +864,7 @@ def _run_here(
             buffers = output_buffers(min(chunk, points), problem.chips)
         if progress is not None:
             progress(0, points)
-        columns = _ColumnPlan(plan.chips, inputs["basis"], plan.grids)
+        columns = _ColumnPlan.of(plan, inputs["basis"])
         for start, stop in chunk_ranges(points, chunk):
             if data is not None:
                 views = {name: data[name][start:stop] for name in OUTPUTS}
@@ -860,11 +885,19 @@ def _run_here(
 
 @dataclass(frozen=True, eq=False)
 class _ColumnPlan:
-    """What a chunk's table of points needs besides the kernels' outputs."""
+    """What a chunk's table of points needs besides the kernels' outputs: plain numbers, so
+    that it travels to a cluster's workers (quantities in capacity's own units would not
+    unpickle there)."""
 
     chips: tuple[str, ...]
     basis: str
-    grids: tuple[Grid, ...]
+    grid_energies: tuple[tuple[str, float], ...]
+    """Each grid's id and annual energy. [J]"""
+
+    @classmethod
+    def of(cls, plan: SweepPlan, basis: str) -> _ColumnPlan:
+        energies = tuple((grid.id, float(grid.energy.si)) for grid in plan.grids)
+        return cls(plan.chips, basis, energies)
 
 
 @dataclass(frozen=True, eq=False)
@@ -995,7 +1028,13 @@ def _summaries(plan: SweepPlan, total: Partial) -> dict[str, OutputSummary]:
     names += [f"grid-capacity-share:{g.id}" for g in plan.grids if g.capacity is not None]
     summaries = {}
     for name in names:
-        output = measure(name, plan.known_grids, plan.reference_flops)
+        try:
+            output = measure(name, plan.known_grids, plan.reference_flops, plan.site,
+                             plan.problem.pue)  # fmt: skip
+        except InputError:
+            if name in ("emissions", "water"):  # no intensity, or water over several PUEs
+                continue
+            raise
         summaries[name] = summarize(name, output.unit, output.quantity, output.factor, total,
                                     plan.spec)  # fmt: skip
     return summaries
@@ -1007,7 +1046,7 @@ def _best_point(plan: SweepPlan, goal: Objective, total: Partial) -> BestPoint:
     mix = {c: float(s) for c, s in zip(plan.chips, problem.mixes[im], strict=True)}
     power = ureg.Quantity(float(problem.power[ip]), "W")
     options = {k: plan.inputs[k] for k in ("basis", "provision", "precision", "method",
-                                            "mix_basis", "mfu")}  # fmt: skip
+                                            "mix_basis", "mfu", "sparsity")}  # fmt: skip
     conversion = convert(
         power, mix={c: s for c, s in mix.items() if s > 0}, pue=float(problem.pue[iq]),
         utilization=float(problem.utilization[iu]), grids=list(plan.grids),

@@ -50,6 +50,12 @@ def _build_registry() -> pint.UnitRegistry:
     registry.define("FLOP = [computation] = FLOP = flop")
     # Money is in US dollars only: prices from other currencies are converted at the source.
     registry.define("USD = [currency] = _ = usd = dollar")
+    # Greenhouse gases as CO2-equivalent mass, a dimension of its own so that an emission is
+    # never mixed up with a mass of anything else.
+    registry.define("kgCO2e = [emission] = _ = kgCO2eq")
+    registry.define("gCO2e = 1e-3 * kgCO2e = _ = gCO2eq")
+    registry.define("tCO2e = 1e3 * kgCO2e = _ = tCO2eq")
+    registry.define("MtCO2e = 1e9 * kgCO2e = _ = MtCO2eq")
     return registry
 
 
@@ -75,6 +81,12 @@ DIMENSIONS: dict[str, tuple[str, str]] = {
     "energy price": ("USD/J", "80 USD/MWh"),
     "power price": ("USD/W", "11 USD/W"),
     "duration": ("s", "5 year"),
+    "carbon intensity": ("kgCO2e/J", "400 gCO2e/kWh"),
+    "water intensity": ("m**3/J", "1.8 L/kWh"),
+    "emissions": ("kgCO2e", "1 MtCO2e"),
+    "volume": ("m**3", "1e6 m**3"),
+    "money per accelerator": ("USD", "5000 USD"),
+    "power price per year": ("USD/J", "100 USD/kW/year"),
 }
 
 _FLOP_AMOUNT_HINT = (
@@ -106,6 +118,10 @@ _NAMED_DIMENSIONS: dict[str, str] = {
     "USD": "an amount of money",
     "USD/J": "a price of energy",
     "USD/W": "a price of power",
+    "kgCO2e": "an emission (CO2e mass)",
+    "kgCO2e/J": "a carbon intensity",
+    "m**3": "a volume",
+    "m**3/J": "a water intensity",
     "": "a plain number",
 }
 

@@ -21,6 +21,7 @@ import numpy as np
 
 from capacity.checks import describe
 from capacity.errors import InputError
+from capacity.extras import pip_install
 from capacity.kernels import montecarlo_reference, reference
 from capacity.kernels.montecarlo_problem import MonteCarloProblem, SamplePartial, SampleSpec
 from capacity.kernels.partial import Partial, best_of_blocks
@@ -37,6 +38,7 @@ __all__ = [
     "NumbaBackend",
     "NumpyBackend",
     "cuda_status",
+    "output_buffers",
     "resolve_backend",
 ]
 
@@ -372,7 +374,7 @@ def cuda_status() -> CudaStatus:
             import cupy
         except ImportError:
             return CudaStatus(
-                False, "CuPy is not installed (pip install 'capacity[gpu-cuda13]' or [gpu-cuda12])"
+                False, f"CuPy is not installed ({pip_install('gpu-cuda13')} or [gpu-cuda12])"
             )
         if cupy.cuda.runtime.getDeviceCount() < 1:
             return CudaStatus(False, "no CUDA device is visible")

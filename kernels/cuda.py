@@ -31,7 +31,7 @@ from capacity.kernels.jit_options import (
 )
 from capacity.kernels.point import N_QUANTITIES, POINT_QUANTITIES, point_quantities
 
-__all__ = ["CudaKernels", "array_module", "kernels"]
+__all__ = ["CudaKernels", "array_module", "kernels", "launch_blocks"]
 
 
 def array_module(simulated: bool) -> ModuleType:

@@ -23,6 +23,9 @@ from capacity.kernels.montecarlo_problem import N_SCENARIO_QUANTITIES
 __all__ = ["BATCH", "reduce_samples"]
 
 BATCH = 64
+# numba's on-disk cache is keyed by this file, not by the globals it reads: a change to
+# N_SCENARIO_QUANTITIES (ten since costs by component, carbon and water) must come with an edit
+# here so that stale compiled kernels are not reused.
 # Distribution kinds with a loop of their own (the rest go through the general ``draw``).
 _UNIFORM, _TRIANGULAR = 1, 2
 

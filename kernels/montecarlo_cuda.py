@@ -31,7 +31,14 @@ from capacity.kernels.montecarlo_problem import (
     SampleSpec,
 )
 
-__all__ = ["MAX_INPUTS", "MonteCarloCudaKernels", "montecarlo_kernels", "reduce_on_device"]
+__all__ = [
+    "MAX_INPUTS",
+    "MonteCarloCudaKernels",
+    "device_arrays",
+    "materialize_on_device",
+    "montecarlo_kernels",
+    "reduce_on_device",
+]
 
 # Inputs a sample may have on the GPU: each thread keeps its drawn inputs in local memory.
 MAX_INPUTS = 256
@@ -63,9 +70,9 @@ class MonteCarloCudaKernels:
             stride = cuda.gridsize(1)
             while row < n:
                 draw_inputs(start + row, table, keys, pool, values)
-                t0 = t1 = t2 = t3 = t4 = t5 = t6 = t7 = 0.0
+                t0 = t1 = t2 = t3 = t4 = t5 = t6 = t7 = t8 = t9 = 0.0
                 for s in range(n_scenarios):
-                    q0, q1, q2, q3, q4, q5, q6, q7 = scenario(
+                    q0, q1, q2, q3, q4, q5, q6, q7, q8, q9 = scenario(
                         s, values, scenario_inputs, chip_inputs, shares, provisioned, idle,
                         busy, sizing_fraction, flops, modes, seconds_per_year,
                     )  # fmt: skip
@@ -77,6 +84,8 @@ class MonteCarloCudaKernels:
                     out[s, 5, row] = q5
                     out[s, 6, row] = q6
                     out[s, 7, row] = q7
+                    out[s, 8, row] = q8
+                    out[s, 9, row] = q9
                     t0 += q0
                     t1 += q1
                     t2 += q2
@@ -85,6 +94,8 @@ class MonteCarloCudaKernels:
                     t5 += q5
                     t6 += q6
                     t7 += q7
+                    t8 += q8
+                    t9 += q9
                 if with_total:
                     out[n_scenarios, 0, row] = t0
                     out[n_scenarios, 1, row] = t1
@@ -94,6 +105,8 @@ class MonteCarloCudaKernels:
                     out[n_scenarios, 5, row] = t5
                     out[n_scenarios, 6, row] = t6
                     out[n_scenarios, 7, row] = t7
+                    out[n_scenarios, 8, row] = t8
+                    out[n_scenarios, 9, row] = t9
                 row += stride
 
         self.materialize = materialize

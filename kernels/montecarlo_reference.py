@@ -49,9 +49,11 @@ def evaluate(problem: MonteCarloProblem, values: np.ndarray) -> np.ndarray:
 
 
 def _scenario(problem: MonteCarloProblem, s: int, values: np.ndarray) -> np.ndarray:
-    driver, pue, utilization, mfu, capex_per_watt, electricity, hardware_rate, facility_rate = (
-        values[v] for v in problem.scenario_inputs[s]
-    )
+    (
+        driver, pue, utilization, mfu, capex_per_watt, electricity, hardware_rate, facility_rate,
+        network_per_accelerator, power_per_watt, opex_rate, soft_share, carbon_intensity,
+        water_intensity, wue,
+    ) = (values[v] for v in problem.scenario_inputs[s])  # fmt: skip
     used = np.flatnonzero(problem.shares[s] > 0)
     power_multiplier = values[problem.chip_inputs[s, used, 0]].T  # samples × chips
     flops_multiplier = values[problem.chip_inputs[s, used, 1]].T
@@ -75,16 +77,18 @@ def _scenario(problem: MonteCarloProblem, s: int, values: np.ndarray) -> np.ndar
     )
     average = np.sum(chain.average_facility_power(counts, average_each, pue), axis=-1)
     peak = np.sum(chain.peak_flops(counts, problem.flops[used] * flops_multiplier), axis=-1)
-    hardware = np.sum(counts * price, axis=-1)
-    facility_capex = it_power * capex_per_watt
+    accelerators = np.sum(counts, axis=-1)
+    hardware = np.sum(counts * price, axis=-1) + accelerators * network_per_accelerator
+    facility_capex = it_power * capex_per_watt * (1.0 + soft_share) + facility * power_per_watt
+    energy = chain.annual_energy(average)
     annual = (
         hardware * hardware_rate
-        + facility_capex * facility_rate
-        + chain.annual_energy(average) * electricity
+        + facility_capex * (facility_rate + opex_rate)
+        + energy * electricity
     )
     return np.stack(
         [
-            np.sum(counts, axis=-1),
+            accelerators,
             peak,
             chain.delivered_flops(peak, utilization, mfu),
             average,
@@ -92,6 +96,8 @@ def _scenario(problem: MonteCarloProblem, s: int, values: np.ndarray) -> np.ndar
             it_power,
             hardware + facility_capex,
             annual,
+            energy * carbon_intensity,
+            energy * (wue / pue + water_intensity),
         ]
     )
 

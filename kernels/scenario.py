@@ -35,6 +35,8 @@ SCENARIO_QUANTITIES = (
     "it_power",
     "capex",
     "annual_cost",
+    "emissions",
+    "water",
 )
 # Columns of the per-scenario input table (indices into the distribution table); the
 # ``driver`` is the power (W, facility or IT by basis) or, for count scenarios, the number
@@ -48,6 +50,13 @@ SCENARIO_INPUTS = (
     "electricity_price",
     "hardware_annualization",
     "facility_annualization",
+    "network_storage_per_accelerator",
+    "power_infrastructure_per_watt",
+    "non_energy_opex_share",
+    "land_and_soft_share",
+    "carbon_intensity",
+    "water_intensity",
+    "wue",
 )
 # Per scenario and chip: multipliers of the chip's power and FLOP/s, and its price.
 CHIP_INPUTS = ("power_multiplier", "flops_multiplier", "price")
@@ -73,15 +82,18 @@ def draw_inputs(index: int, table: Any, keys: Any, pool: Any, values: Any) -> No
 def scenario_quantities(
     s: int, values: Any, scenario_inputs: Any, chip_inputs: Any, shares: Any, provisioned: Any,
     idle: Any, busy: Any, sizing_fraction: Any, flops: Any, modes: Any, seconds_per_year: float,
-) -> tuple[float, float, float, float, float, float, float, float]:  # fmt: skip
-    """The eight :data:`SCENARIO_QUANTITIES` of scenario ``s`` at the drawn input ``values``.
+) -> tuple[float, float, float, float, float, float, float, float, float, float]:  # fmt: skip
+    """The ten :data:`SCENARIO_QUANTITIES` of scenario ``s`` at the drawn input ``values``.
 
     ``modes[s]`` = (driver is a count, power is IT power, shares are of accelerators); the
     annualizations are capital recovery factors per year.
     With chip k's provisioned power ``W_k m^P_k`` and sizing ``W_k m^P_k s_k``, accelerators
     per IT watt are ``c_k = x_k / (W_k m^P_k s_k)`` (``x_k / Σ_j x_j W_j m^P_j s_j`` for
     shares of accelerators); the chain itself is :func:`~.point.point_quantities`, the
-    sweep's, and the costs follow the formula of :mod:`capacity.costs`.
+    sweep's; the costs follow the formula of :mod:`capacity.costs` (hardware: accelerators and
+    network per accelerator; facility: construction × (1 + soft share) per IT watt and power
+    infrastructure per facility watt) and carbon and water those of
+    :mod:`capacity.environment`.
     """
     driver = values[scenario_inputs[s, 0]]
     pue = values[scenario_inputs[s, 1]]
@@ -91,6 +103,13 @@ def scenario_quantities(
     electricity = values[scenario_inputs[s, 5]]
     hardware_rate = values[scenario_inputs[s, 6]]
     facility_rate = values[scenario_inputs[s, 7]]
+    network_per_accelerator = values[scenario_inputs[s, 8]]
+    power_per_watt = values[scenario_inputs[s, 9]]
+    opex_rate = values[scenario_inputs[s, 10]]
+    soft_share = values[scenario_inputs[s, 11]]
+    carbon_intensity = values[scenario_inputs[s, 12]]
+    water_intensity = values[scenario_inputs[s, 13]]
+    wue = values[scenario_inputs[s, 14]]
     n_chips = shares.shape[1]
     denominator = 1.0
     if modes[s, 2]:
@@ -124,14 +143,19 @@ def scenario_quantities(
         power, pue, utilization, mfu, it_basis, per_watt, flops_per_watt, idle_per_watt,
         extra_per_watt,
     )  # fmt: skip
-    hardware = it_power * price_per_watt
-    facility_capex = it_power * capex_per_watt
+    hardware = it_power * price_per_watt + accelerators * network_per_accelerator
+    facility_capex = (
+        it_power * capex_per_watt * (1.0 + soft_share) + facility_power * power_per_watt
+    )
+    energy = average * seconds_per_year
     annual = (
         hardware * hardware_rate
-        + facility_capex * facility_rate
-        + average * seconds_per_year * electricity
+        + facility_capex * (facility_rate + opex_rate)
+        + energy * electricity
     )
+    emissions = energy * carbon_intensity
+    water = energy * (wue / pue + water_intensity)
     return (
         accelerators, peak, delivered, average, facility_power, it_power,
-        hardware + facility_capex, annual,
+        hardware + facility_capex, annual, emissions, water,
     )  # fmt: skip

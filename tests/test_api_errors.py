@@ -32,6 +32,8 @@ from capacity import (
     convert_accelerators,
     cost_assumptions,
     evaluate_portfolio,
+    example_portfolio,
+    example_portfolios,
     load_grids,
     load_portfolio,
     load_profile,
@@ -202,6 +204,7 @@ HOSTILE: dict[str, dict[str, Any]] = {
     },
     "power or None": {"True": True, "plain number": 5, "energy": "5 TWh", "dict": {}},
     "energy": {"None": None, "True": True, "plain number": 5, "power": "5 GW", "dict": {}},
+    "quantity or None": {"True": True, "plain number": 5, "mass": "5 kg", "dict": {}},
     "year or None": {"True": True, "text": "2024", "float": 2024.0, "zero": 0, "huge": 10**30},
     "scheduler": {"True": True, "number": 5, "dict": {}, "empty": "", "object": Opaque()},
 }
@@ -241,6 +244,8 @@ CALLABLES: dict[str, tuple[Callable[..., Any], dict[str, Any]]] = {
     "Grid.create": (Grid.create, {"id": "x", "annual_energy": "490 TWh", "capacity": "145 GW"}),
     "parse_distribution": (parse_distribution, {"value": "tri:1,2,3", "name": "x"}),
     "parse_mix": (parse_mix, {"mix": "h100=1"}),
+    "example_portfolios": (example_portfolios, {}),
+    "example_portfolio": (example_portfolio, {"example": "openai-2025"}),
 }
 
 CONVERSION_OPTIONS = {
@@ -275,6 +280,7 @@ MONTE_CARLO_OPTIONS = {
     "chunk_samples": "count or None",
     "progress": "callback",
     "scheduler": "scheduler",
+    "sparsity": "choice",
 }
 SWEEP_OPTIONS = {
     "power": "power",
@@ -297,6 +303,17 @@ SWEEP_OPTIONS = {
     "profiles": "profiles",
     "grid_set": "grid set",
     "overrides": "mapping or None",
+    "sparsity": "choice",
+    "region": "text or None",
+    "cooling": "choice",
+}
+
+# The site and sparsity options of convert and convert_accelerators.
+SITE_OPTIONS = {
+    "sparsity": "choice",
+    "region": "text or None",
+    "cooling": "choice",
+    "wue": "quantity or None",
 }
 
 # case → parameter → kind of value (a key of HOSTILE). Every parameter of every callable is
@@ -308,12 +325,14 @@ PARAMETERS: dict[str, dict[str, str]] = {
         "mix": "mix",
         "basis": "choice",
         **CONVERSION_OPTIONS,
+        **SITE_OPTIONS,
     },
     "convert_accelerators": {
         "count": "count",
         "chip": "text or None",
         "mix": "mix",
         **CONVERSION_OPTIONS,
+        **SITE_OPTIONS,
     },
     "sweep": {
         **SWEEP_OPTIONS,
@@ -336,6 +355,8 @@ PARAMETERS: dict[str, dict[str, str]] = {
         "basis": "choice",
         "cost_overrides": "mapping or None",
         **MONTE_CARLO_OPTIONS,
+        "region": "text or None",
+        "cooling": "choice",
     },
     "simulate": {"scenarios": "text list", **MONTE_CARLO_OPTIONS},
     "simulate_portfolio": {
@@ -391,6 +412,7 @@ PARAMETERS: dict[str, dict[str, str]] = {
         "chips": "text list",
         "profiles": "profile set or None",
         "overrides": "mapping or None",
+        "site": "profile set or None",
     },
     "capital_recovery_factor": {"rate": "number", "years": "number"},
     "load_profiles": {"directories": "paths or None", "use_environment": "flag"},
@@ -403,8 +425,15 @@ PARAMETERS: dict[str, dict[str, str]] = {
         "name": "text or None",
         "year": "year or None",
         "source": "text",
+        "kind": "choice",
+        "carbon_intensity": "quantity or None",
+        "water_intensity": "quantity or None",
+        "electricity_price": "quantity or None",
+        "parent": "text or None",
     },
     "parse_mix": {"mix": "flag"},
+    "example_portfolios": {},
+    "example_portfolio": {"example": "text"},
 }
 
 

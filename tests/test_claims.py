@@ -21,6 +21,9 @@ from capacity.cli.app import app
 from capacity.convert import convert
 from capacity.errors import InputError, UnitError, UnknownChipError, UnknownGridError
 
+# Hand-computed cases at the reference systems' own power (cluster overhead 0).
+pytestmark = pytest.mark.usefixtures("reference_system_power")
+
 H100_W = 10_200 / 8  # W per accelerator, provisioned IT power
 H100_IDLE, H100_BUSY = 0.25, 0.76
 HOURS_PER_YEAR = 365.25 * 24

@@ -12,6 +12,9 @@ from capacity.profiles import PROFILES_ENV
 from .test_convert import JSON_KEYS
 from .test_profiles import IDS, _valid_profile
 
+# Hand-computed cases at the reference systems' own power (cluster overhead 0).
+pytestmark = pytest.mark.usefixtures("reference_system_power")
+
 runner = CliRunner()
 
 
@@ -43,7 +46,7 @@ def test_show_gives_every_field_with_source_and_confidence() -> None:
 def test_grids_lists_the_references() -> None:
     result = run("grids")
     assert result.exit_code == 0
-    assert "global-datacenters" in result.stdout and "415 TWh" in result.stdout
+    assert "global-datacenters" in result.stdout and "415 (2024)" in result.stdout
 
 
 def test_convert_table_shows_inputs_results_and_assumptions() -> None:

@@ -17,10 +17,14 @@ from capacity import (
 )
 from capacity.units import ureg
 
+# Hand-computed cases at the reference systems' own power (cluster overhead 0).
+pytestmark = pytest.mark.usefixtures("reference_system_power")
+
 JSON_KEYS = {
     "inputs", "accelerators", "accelerators_by_chip", "systems_by_chip", "it_power_w",
     "facility_power_w", "average_facility_power_w", "annual_energy_twh", "peak_flop_per_s",
     "delivered_flop_per_s", "flop_per_year", "grid_share", "assumptions", "warnings",
+    "h100_equivalents", "dies", "dies_by_chip", "site", "environment",
 }  # fmt: skip
 
 

@@ -3,7 +3,8 @@
 Reference case, computed by hand: 1 GW of facility power, PUE 1.2, utilization 0.8, MFU 1, all
 H100 SXM (DGX H100: 10.2 kW for 8 GPUs, so W = 1275 W; idle 0.25, busy 0.76; 989.5 TFLOP/s
 dense BF16), at 30,000 USD per accelerator, 10 USD/W of IT power, 80 USD/MWh, hardware
-lifetime 5 years and facility lifetime 20 years:
+lifetime 5 years and facility lifetime 20 years; network and storage, power infrastructure,
+land and soft costs and non-energy opex at zero (the all-in components are in test_world.py):
 
     N            = 1e9 / 1.2 / 1275                 = 653,594.77124 accelerators
     hardware     = N × 30,000                       = 19,607,843,137.25 USD
@@ -31,6 +32,7 @@ import capacity.cli.costs  # noqa: F401  (registers 'capacity costs' before app.
 from capacity.cli.app import app
 from capacity.convert import convert
 from capacity.costs import (
+    COST_PARAMETERS,
     capital_recovery_factor,
     conversion_costs,
     cost_assumptions,
@@ -40,6 +42,9 @@ from capacity.errors import InputError, ProfileError, UnknownChipError
 from capacity.profiles import load_profiles
 from capacity.units import ureg
 
+# Hand-computed cases at the reference systems' own power (cluster overhead 0).
+pytestmark = pytest.mark.usefixtures("reference_system_power")
+
 RTOL = 1e-9  # the reference values above are exact to more digits than this
 CASE = {
     "price.h100": "30000 USD",
@@ -48,6 +53,11 @@ CASE = {
     "hardware_lifetime": "5 year",
     "facility_lifetime": "20 year",
     "discount_rate": 0,
+    # the components this reference case predates, at zero (tested in test_world.py)
+    "network_storage_per_accelerator": "0 USD",
+    "power_infrastructure_per_watt": "0 USD/W",
+    "land_and_soft_share": 0,
+    "non_energy_opex_share": 0,
 }
 HARDWARE_USD = 19_607_843_137.2549
 FACILITY_USD = 8_333_333_333.33333
@@ -55,7 +65,7 @@ ENERGY_COST_USD = 461_442_240.0
 EFLOP_PER_YEAR = 16_327_448_470.5882
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def conversion():
     return convert("1 GW", chip="h100", pue=1.2, utilization=0.8, mfu=1.0)
 
@@ -128,13 +138,7 @@ def test_capital_recovery_factor_refuses_bad_input(rate, years):
 
 def test_defaults_are_sourced_and_shown():
     defaults = load_cost_defaults()
-    assert set(defaults) == {
-        "facility_capex_per_watt",
-        "electricity_price",
-        "hardware_lifetime",
-        "facility_lifetime",
-        "discount_rate",
-    }
+    assert set(defaults) == set(COST_PARAMETERS)
     for figure in defaults.values():
         assert figure.source and figure.confidence
     # Cushman & Wakefield 2025: 11.7 USD/W average, 9.3-15.0 across 19 US markets
@@ -153,13 +157,28 @@ def test_profile_prices_and_missing_ones():
     assert set(prices) == {"h100-sxm", "gb300", "tpu-v7"}
     assert prices["h100-sxm"].value.to("USD").magnitude == pytest.approx(33_750)  # 270k / 8
     assert prices["gb300"].confidence == "press-estimate"
-    assert prices["tpu-v7"] is None
+    assert prices["tpu-v7"].confidence == "assumption"  # Google sells no TPU
     assert any(line.startswith("price of gb300") for line in assumptions.flagged())
+    assert any(line.startswith("price of tpu-v7") for line in assumptions.flagged())
+
+
+def _unpriced(chip: str):
+    """The built-in profiles with ``chip``'s price removed: a chip without a price."""
+    import dataclasses
+
+    from capacity.profiles import ProfileSet
+
+    profiles = load_profiles()
+    chosen = profiles.resolve(chip)
+    return ProfileSet(
+        dataclasses.replace(p, price=None) if p.id == chosen else p for p in profiles.values()
+    )
 
 
 def test_missing_price_is_unavailable_and_names_the_chip():
-    mixed = convert("1 GW", mix="h100=0.5,tpu-v7=0.5")
-    costs = conversion_costs(mixed, cost_assumptions(mixed.chips))
+    unpriced = _unpriced("tpu-v7")
+    mixed = convert("1 GW", mix="h100=0.5,tpu-v7=0.5", profiles=unpriced)
+    costs = conversion_costs(mixed, cost_assumptions(mixed.chips, unpriced))
     assert costs.missing_prices == ("tpu-v7",)
     for name in ("hardware_capex", "capex", "annualized_capex", "annual_cost", "capex_per_gw"):
         assert getattr(costs, name) is None, name
@@ -257,6 +276,41 @@ value = "20 year"
 confidence = "assumption"
 source = "test"
 note = "test"
+[network_storage_per_accelerator]
+value = "0 USD"
+confidence = "assumption"
+source = "test"
+note = "test"
+[shell_share]
+value = 0.47
+confidence = "assumption"
+source = "test"
+note = "test"
+[electrical_share]
+value = 0.2915
+confidence = "assumption"
+source = "test"
+note = "test"
+[mechanical_share]
+value = 0.2385
+confidence = "assumption"
+source = "test"
+note = "test"
+[power_infrastructure_per_watt]
+value = "0 USD/W"
+confidence = "assumption"
+source = "test"
+note = "test"
+[land_and_soft_share]
+value = 0.0
+confidence = "assumption"
+source = "test"
+note = "test"
+[non_energy_opex_share]
+value = 0.0
+confidence = "assumption"
+source = "test"
+note = "test"
 [discount_rate]
 value = 0.0
 confidence = "assumption"
@@ -326,6 +380,11 @@ def test_zero_power_gives_no_cost_per_watt_rather_than_a_crash():
 
 
 runner = CliRunner()
+# The reference case's CLI options for the components it predates, at zero.
+ZERO_NEW_COMPONENTS = [
+    "--cost", "network_storage_per_accelerator=0USD", "--cost", "power_infrastructure_per_watt=0USD/W",
+    "--cost", "land_and_soft_share=0", "--cost", "non_energy_opex_share=0",
+]  # fmt: skip
 
 
 def test_cli_table():
@@ -333,7 +392,7 @@ def test_cli_table():
         app,
         ["costs", "1GW", "--chip", "h100", "--price", "h100=30000USD", "--facility-capex",
          "10USD/W", "--electricity", "80USD/MWh", "--lifetime", "5year",
-         "--facility-lifetime", "20year", "--discount-rate", "0"],
+         "--facility-lifetime", "20year", "--discount-rate", "0", *ZERO_NEW_COMPONENTS],
     )  # fmt: skip
     assert result.exit_code == 0, result.output
     for text in (
@@ -374,8 +433,11 @@ def test_cli_json():
     assert document["conversion"]["facility_power_w"] == pytest.approx(1e9)
 
 
-def test_cli_missing_price_is_named():
-    result = runner.invoke(app, ["costs", "1GW", "--chip", "tpu-v7"])
+def test_cli_missing_price_is_named(tmp_path):
+    text = (Path(__file__).parents[1] / "hardware_profiles" / "tpu-v7.toml").read_text()
+    lines = [line for line in text.splitlines() if not line.startswith("price =")]
+    (tmp_path / "tpu-v7.toml").write_text("\n".join(lines) + "\n")
+    result = runner.invoke(app, ["costs", "1GW", "--chip", "tpu-v7", "--profiles", str(tmp_path)])
     assert result.exit_code == 0, result.output
     assert "unavailable (no price for tpu-v7)" in result.output
     assert "--price tpu-v7=" in result.output

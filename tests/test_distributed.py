@@ -25,7 +25,7 @@ import capacity
 from capacity import distributed as cluster_module
 from capacity.cli.app import app
 from capacity.dataset import MANIFEST, open_dataset
-from capacity.errors import ClusterError, DatasetError, InputError
+from capacity.errors import ClusterError, DatasetError, InputError, MissingExtraError
 
 runner = CliRunner()
 
@@ -300,13 +300,13 @@ def test_an_unreachable_scheduler_is_one_clear_error(monkeypatch: pytest.MonkeyP
 
 def test_without_the_extra_cluster_options_name_it(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(sys.modules, "distributed", None)  # import distributed fails
-    with pytest.raises(ClusterError, match=r"capacity\[distributed\]"):
+    with pytest.raises(MissingExtraError, match=r"datacenter-capacity\[distributed\]"):
         capacity.sweep("1GW", chips="h100", reduce=True, scheduler="tcp://127.0.0.1:8786")
     for option in (["--workers", "2"], ["--scheduler", "tcp://127.0.0.1:8786"]):
         done = runner.invoke(app, ["sweep", "1GW", "--chips", "h100", *option])
         assert done.exit_code == 2, done.output
-        assert f"error: {option[0]} needs Dask's distributed scheduler" in done.output
-        assert "capacity[distributed]" in done.output
+        assert done.output.startswith(f"error: {option[0]} needs distributed, which is not")
+        assert "pip install 'datacenter-capacity[distributed]'" in done.output
 
 
 def test_importing_capacity_imports_no_dask() -> None:

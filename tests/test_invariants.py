@@ -158,3 +158,38 @@ def test_any_power_unit_gives_the_same_answer(gigawatts: float, unit: str) -> No
     assert convert(in_unit, chip="h100", profiles=PROFILES).accelerators.magnitude == (
         pytest.approx(expected, rel=RTOL)
     )
+
+
+@given(chip=st.sampled_from(CHIPS), overhead=st.floats(0.0, 1.0), gigawatts=st.floats(1e-3, 1e3))
+def test_counts_inverse_in_one_plus_cluster_overhead(
+    chip: str, overhead: float, gigawatts: float
+) -> None:
+    """W_k = system power ÷ accelerators × (1 + cluster_overhead): N_k scales as its inverse,
+    and capacity stays exactly committed with the overhead."""
+    power = ureg.Quantity(gigawatts, "GW")
+    bare = convert(power, chip=chip, profiles=PROFILES, overrides={f"{chip}.cluster_overhead": 0})
+    loaded = convert(power, chip=chip, profiles=PROFILES,
+                     overrides={f"{chip}.cluster_overhead": overhead})  # fmt: skip
+    assert loaded.accelerators.magnitude * (1 + overhead) == pytest.approx(
+        bare.accelerators.magnitude, rel=RTOL
+    )
+    committed = loaded.accelerators.magnitude * loaded.power_per_accelerator[chip].magnitude
+    assert committed == pytest.approx(loaded.it_power.to("W").magnitude, rel=RTOL)
+
+
+@given(mix=fleets(), gigawatts=st.floats(1e-3, 1e3))
+def test_dies_are_packages_times_dies_per_package(mix: dict[str, float], gigawatts: float) -> None:
+    result = convert(ureg.Quantity(gigawatts, "GW"), mix=mix, profiles=PROFILES)
+    expected = sum(
+        result.accelerators_by_chip[chip].magnitude * PROFILES[chip].dies for chip in result.chips
+    )
+    assert result.dies.magnitude == pytest.approx(expected, rel=RTOL)
+
+
+@given(mix=fleets(), gigawatts=st.floats(1e-3, 1e3))
+def test_sparse_peak_is_never_below_the_dense_one(mix: dict[str, float], gigawatts: float) -> None:
+    power = ureg.Quantity(gigawatts, "GW")
+    dense = convert(power, mix=mix, precision="fp4", profiles=PROFILES)
+    sparse = convert(power, mix=mix, precision="fp4", sparsity="sparse", profiles=PROFILES)
+    assert sparse.peak_flops.magnitude >= dense.peak_flops.magnitude * (1 - RTOL)
+    assert sparse.accelerators.magnitude == pytest.approx(dense.accelerators.magnitude, rel=RTOL)

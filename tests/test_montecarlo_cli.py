@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -11,6 +12,9 @@ from typer.testing import CliRunner
 
 import capacity.cli.montecarlo  # noqa: F401  (registers the command)
 from capacity.cli.app import app
+
+# Hand-computed cases at the reference systems' own power (cluster overhead 0).
+pytestmark = pytest.mark.usefixtures("reference_system_power")
 
 runner = CliRunner()
 ISSUE_EXAMPLE = [
@@ -134,9 +138,15 @@ def test_power_distribution_input() -> None:
 def test_price_and_cost_options() -> None:
     base = ["montecarlo", "1GW", "--chip", "h100", "--samples", "5000", *NUMPY]
     doc = document(*base, "--price", "h100=20000USD", "--facility-capex", "10USD/W",
-                   "--electricity", "80USD/MWh", "--discount-rate", "0.08")  # fmt: skip
+                   "--electricity", "80USD/MWh", "--discount-rate", "0.08",
+                   "--cost", "network_storage_per_accelerator=0USD",
+                   "--cost", "power_infrastructure_per_watt=0USD/W",
+                   "--cost", "land_and_soft_share=0", "--cost", "non_energy_opex_share=0",
+                   "--cost", "shell_share=0.47", "--cost", "electrical_share=0.2915",
+                   "--cost", "mechanical_share=0.2385")  # fmt: skip
     names = [item["name"] for item in doc["inputs"]]
-    assert not any("price" in name or "capex" in name for name in names)  # all now fixed
+    assert not any("price" in name or "capex" in name or "share" in name or "per" in name
+                   for name in names if "WUE" not in name and "intensity" not in name)  # fmt: skip
     # 1 GW / 1.2 / 1,275 W of H100 at 20,000 USD, plus 10 USD per IT watt
     it_watts = 1e9 / 1.2
     capex = doc["groups"]["1GW of h100-sxm"]["capex"]
@@ -150,22 +160,26 @@ def test_cost_options_may_be_distributions() -> None:
                    "--electricity", "tri:60USD/MWh,80USD/MWh,100USD/MWh")  # fmt: skip
     inputs = {item["name"].split(": ")[-1]: item for item in doc["inputs"]}
     assert inputs["price of h100-sxm"]["p5"] == pytest.approx(20_500)
-    assert inputs["electricity price"]["nominal"] == pytest.approx(80 / 3.6e9)
+    assert inputs["electricity price (us)"]["nominal"] == pytest.approx(80 / 3.6e9)
     result = run("montecarlo", "1GW", "--chip", "h100", "--samples", "5000", *NUMPY,
                  "--electricity", "tri:60USD/MWh,80USD/MWh,100USD/MWh")  # fmt: skip
     assert "tri:60USD/MWh,80USD/MWh,100USD/MWh" in result.stdout
 
 
-def test_missing_price_says_how_to_set_it() -> None:
+def test_missing_price_says_how_to_set_it(tmp_path: Path) -> None:
+    text = (Path(__file__).parents[1] / "hardware_profiles" / "mi355x.toml").read_text()
+    lines = [line for line in text.splitlines() if not line.startswith("price =")]
+    (tmp_path / "mi355x.toml").write_text("\n".join(lines) + "\n")
+    unpriced = ["--profiles", str(tmp_path)]
     result = run("montecarlo", "1GW", "--mix", "gb300=0.5,mi355x=0.5", "--samples", "5000",
-                 *NUMPY)  # fmt: skip
+                 *NUMPY, *unpriced)  # fmt: skip
     assert result.exit_code == 0, result.output
     assert "capex unavailable: no price for mi355x; set --price mi355x=VALUE" in result.stdout
     doc = document("montecarlo", "1GW", "--mix", "gb300=0.5,mi355x=0.5", "--samples", "5000",
-                   *NUMPY)  # fmt: skip
+                   *NUMPY, *unpriced)  # fmt: skip
     assert doc["missing_prices"] == {"1GW of gb300+mi355x": ["mi355x"]}
     priced = document("montecarlo", "1GW", "--mix", "gb300=0.5,mi355x=0.5", "--samples", "5000",
-                      "--price", "mi355x=25000USD", *NUMPY)  # fmt: skip
+                      "--price", "mi355x=25000USD", *NUMPY, *unpriced)  # fmt: skip
     assert priced["groups"]["1GW of gb300+mi355x"]["capex"] is not None
 
 
@@ -256,6 +270,6 @@ def test_inputs_are_shown_in_their_units_without_guessing_from_names() -> None:
     table = result.stdout.split("Uncertain inputs")[1].split("Outputs over")[0]
     rows = {line.split("│")[1].strip(): line for line in table.splitlines() if "│" in line}
     assert "4,500,000" in rows["accelerators"]
-    assert "tri:57.5,80.6,89.2 USD/MWh" in rows["electricity price"]
-    assert "80.6 USD/MWh" in rows["electricity price"]
+    assert "tri:57.5,80.6,89.2 USD/MWh" in rows["electricity price (us)"]
+    assert "80.6 USD/MWh" in rows["electricity price (us)"]
     assert "USD" in rows["price of h100-sxm"]

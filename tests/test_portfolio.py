@@ -27,6 +27,9 @@ from capacity.profiles import ProfileSet
 from capacity.schedule import Ramp, Schedule
 from capacity.units import SECONDS_PER_YEAR
 
+# Hand-computed cases at the reference systems' own power (cluster overhead 0).
+pytestmark = pytest.mark.usefixtures("reference_system_power")
+
 DATA = Path(__file__).parent / "data" / "portfolios"
 EXAMPLES = Path(__file__).parent.parent / "examples"
 TWO_DEALS = DATA / "two-deals.toml"
@@ -339,7 +342,9 @@ def test_totals_equal_the_sum_of_single_conversions(profiles: ProfileSet) -> Non
         expected = sum(c.grid_share[grid].energy.magnitude for c in singles)
         assert share.energy.magnitude == pytest.approx(expected, rel=REL), grid
     # literal values: 1 GW ÷ 1.2 of H100s at 1.275 kW each (DGX H100: 10.2 kW / 8)
-    assert alpha.accelerators.magnitude == pytest.approx(1e9 / 1.2 / 1275, rel=REL)
+    h100 = profiles["h100"]
+    watts = h100.system.power.si / 8 * (1 + h100.cluster_overhead.si)
+    assert alpha.accelerators.magnitude == pytest.approx(1e9 / 1.2 / watts, rel=REL)
     assert t.facility_power.to("GW").magnitude == pytest.approx(1.0 + 2.0 * 1.3, rel=REL)
     for result, single in zip(report.deals, singles, strict=True):
         assert result.conversion.accelerators.magnitude == pytest.approx(
@@ -430,9 +435,11 @@ def test_prices_become_cost_overrides(profiles: ProfileSet) -> None:
     assert costs.capex.to("USD").magnitude == pytest.approx(
         expected.capex.to("USD").magnitude, rel=REL
     )
-    # 1 GW / 1.2 / 1275 W × 30 000 USD + 1 GW / 1.2 × 10 USD/W
-    assert costs.capex.to("USD").magnitude == pytest.approx(
-        1e9 / 1.2 / 1275 * 30_000 + 1e9 / 1.2 * 10, rel=REL
+    # 1 GW / 1.2 / W × 30 000 USD, W the H100's provisioned power
+    h100 = profiles["h100"]
+    watts = h100.system.power.si / 8 * (1 + h100.cluster_overhead.si)
+    assert costs.hardware_capex.to("USD").magnitude == pytest.approx(
+        1e9 / 1.2 / watts * 30_000, rel=REL
     )
     assert report.totals.capex is not None
     assert report.totals.announced_value is not None

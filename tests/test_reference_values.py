@@ -5,7 +5,10 @@ from __future__ import annotations
 import pytest
 
 from capacity import convert, convert_accelerators
-from capacity.profiles import ProfileSet
+from capacity.profiles import load_profiles
+
+# Hand-computed cases at the reference systems' own power (cluster overhead 0).
+pytestmark = pytest.mark.usefixtures("reference_system_power")
 
 # Reference values computed apart from the code, from each reference system's published power
 # (the profiles' sources; docs/model.md#power-per-accelerator): all-in IT power per accelerator
@@ -26,8 +29,9 @@ ALL_IN = [
 
 @pytest.mark.parametrize(("chip", "watts", "per_gw", "eflops_per_gw"), ALL_IN)
 def test_all_in_power_and_counts_per_gigawatt(
-    profiles: ProfileSet, chip: str, watts: float, per_gw: int, eflops_per_gw: float
+    chip: str, watts: float, per_gw: int, eflops_per_gw: float
 ) -> None:
+    profiles = load_profiles(use_environment=False)
     result = convert("1 GW", chip=chip, basis="it", pue=1.0, profiles=profiles)
     assert result.power_per_accelerator[profiles.resolve(chip)].to("W").magnitude == (
         pytest.approx(watts, rel=1e-4)

@@ -18,6 +18,9 @@ from capacity.kernels.backends import FORCE_CPU_ENV, cuda_status
 from capacity.streaming import ParquetSink
 from tests.backends import BACKEND_PARAMS, make_backend
 
+# Hand-computed cases at the reference systems' own power (cluster overhead 0).
+pytestmark = pytest.mark.usefixtures("reference_system_power")
+
 CHIPS = ["h100", "mi355x", "tpu-v7", "openai-broadcom-xpu"]
 SMALL = {"pue": "1.1:1.5:0.2", "utilization": "0.5,0.8,1", "mix_step": 0.25}
 

@@ -11,6 +11,9 @@ from typer.testing import CliRunner
 
 from capacity.cli.app import app
 
+# Hand-computed cases at the reference systems' own power (cluster overhead 0).
+pytestmark = pytest.mark.usefixtures("reference_system_power")
+
 runner = CliRunner()
 ISSUE_EXAMPLE = [
     "sweep", "30GW", "--chips", "h100,mi355x,tpu-v7,openai-broadcom-xpu", "--mix-step", "0.05",

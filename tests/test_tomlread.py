@@ -108,7 +108,7 @@ def test_an_unknown_memory_field_is_named(tmp_path: Path) -> None:
     ("text", "message"),
     [
         ('ercot = "big"', "field 'ercot': must be a table [ercot] with name and annual_energy"),
-        ('[ercot]\nname = "ERCOT"', "field 'ercot.annual_energy': required, missing"),
+        ('[ercot]\nname = "ERCOT"', "field 'ercot.annual_energy': a grid needs annual_energy"),
         ('[ercot]\nname = "ERCOT"\nyear = "2024"', "field 'ercot.year': must be a year"),
         ('[ercot]\nname = "ERCOT"\nyear = 10000', "field 'ercot.year': must be a year"),
         ('[ercot]\nname = "ERCOT"\nsize = 1', "field 'ercot.size': unknown field; known: name"),
@@ -127,7 +127,7 @@ def test_cost_file_unknown_table_lists_the_known_ones(tmp_path: Path) -> None:
     path = tmp_path / "costs.toml"
     path.write_text("[rent]\nvalue = 1\n")
     with pytest.raises(
-        ProfileError, match=r"field 'rent': unknown field; known: facility_capex_per_watt"
+        ProfileError, match=r"field 'rent': unknown field; known: network_storage_per_accelerator"
     ):
         load_cost_defaults(path)
 

@@ -1,4 +1,10 @@
-"""The built wheel carries the profile data: build it, install it in a fresh venv, run it."""
+"""The distributions: the sdist holds the repository, and the wheel built from it installs in
+a fresh venv and runs from any folder, with its profiles, examples, version and type marker.
+
+``python -m build`` builds the sdist, then the wheel from the unpacked sdist, so the wheel
+tested here is also the proof that the sdist builds. CI (.ci/run) installs both into fresh
+venvs, with their dependencies from the index, and builds them from a clone without symlinks.
+"""
 
 from __future__ import annotations
 
@@ -8,38 +14,60 @@ import shutil
 import site
 import subprocess
 import sys
+import tarfile
+import tomllib
 import venv
+import zipfile
 from pathlib import Path
+from typing import NamedTuple
 
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
+pytestmark = pytest.mark.slow
+
+
+class Distributions(NamedTuple):
+    sdist: Path
+    wheel: Path
+
+
+def _version() -> str:
+    with (ROOT / "pyproject.toml").open("rb") as file:
+        return str(tomllib.load(file)["project"]["version"])
 
 
 @pytest.fixture(scope="module")
-def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A fresh venv with the wheel installed; dependencies come from this environment."""
-    work = tmp_path_factory.mktemp("wheel")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Distributions:
+    """The sdist and the wheel of a copy of this tree (without build isolation: offline)."""
+    work = tmp_path_factory.mktemp("dist")
     source = work / "source"
     shutil.copytree(
-        ROOT, source, symlinks=True,
+        ROOT, source,
         ignore=shutil.ignore_patterns(".git", "build", "dist", "*.egg-info", "__pycache__",
-                                      ".*cache", ".hypothesis", ".venv"),
+                                      ".*cache", ".hypothesis", ".venv", ".whl"),
     )  # fmt: skip
-    wheels = work / "wheels"
-    subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation",
-         "--wheel-dir", str(wheels), str(source)],
-        check=True, capture_output=True,
+    result = subprocess.run(
+        [sys.executable, "-m", "build", "--no-isolation", "--outdir", str(work / "dist"),
+         str(source)],
+        capture_output=True, text=True, check=False,
     )  # fmt: skip
-    (wheel,) = wheels.glob("capacity-*.whl")
-    environment = work / "venv"
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    (sdist,) = (work / "dist").glob("datacenter_capacity-*.tar.gz")
+    (wheel,) = (work / "dist").glob("datacenter_capacity-*.whl")
+    return Distributions(sdist, wheel)
+
+
+@pytest.fixture(scope="module")
+def installed(built: Distributions, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A fresh venv with the wheel installed; dependencies come from this environment."""
+    environment = tmp_path_factory.mktemp("wheel") / "venv"
     venv.create(environment, with_pip=False)
     python = environment / "bin" / "python"
     _share_dependencies(python)
     subprocess.run(
         [sys.executable, "-m", "pip", "--python", str(python), "install", "--quiet",
-         "--no-deps", "--no-index", str(wheel)],
+         "--no-deps", "--no-index", str(built.wheel)],
         check=True, capture_output=True,
     )  # fmt: skip
     return environment
@@ -79,12 +107,70 @@ def _run(environment: Path, *args: str) -> subprocess.CompletedProcess[str]:
     )  # fmt: skip
 
 
+# --- the sdist ------------------------------------------------------------------------------
+
+
+def _sdist_names(sdist: Path) -> dict[str, tarfile.TarInfo]:
+    with tarfile.open(sdist) as archive:
+        return {m.name.partition("/")[2]: m for m in archive.getmembers() if "/" in m.name}
+
+
+def test_sdist_holds_every_tracked_file(built: Distributions) -> None:
+    """Tests (conftest.py, backends.py, data/, hostile/), examples, benchmarks, docs, the
+    licence: everything in git but the dot-files (.ci/, .gitignore) and site/, the built
+    documentation."""
+    listed = subprocess.run(
+        ["git", "ls-files", "-z"], cwd=ROOT, capture_output=True, text=True, check=False
+    )
+    if listed.returncode != 0:
+        pytest.skip("not a git checkout")
+    tracked = {
+        name for name in listed.stdout.split("\0") if name and not name.startswith((".", "site/"))
+    }
+    tracked = {name for name in tracked if (ROOT / name).exists()}  # deleted, not yet committed
+    missing = sorted(tracked - set(_sdist_names(built.sdist)))
+    assert missing == [], f"add them to MANIFEST.in: {missing}"
+
+
+def test_sdist_holds_the_test_suite_and_no_links(built: Distributions) -> None:
+    names = _sdist_names(built.sdist)
+    for name in ("LICENSE", "tests/conftest.py", "tests/backends.py", "tests/hostile/corpus.py",
+                 "tests/data/portfolios/two-deals.toml", "examples/openai-2025.toml",
+                 "benchmarks/run.py", "docs/trust-model.md", "kernels/backends.py",
+                 "hardware_profiles/h100-sxm.toml", "stubs/capacity/kernels/backends.pyi"):  # fmt: skip
+        assert name in names, name
+    assert [
+        name for name, member in names.items() if not (member.isfile() or member.isdir())
+    ] == []
+
+
+# --- the wheel ------------------------------------------------------------------------------
+
+
+def test_wheel_holds_the_package_only(built: Distributions) -> None:
+    with zipfile.ZipFile(built.wheel) as archive:
+        names = set(archive.namelist())
+    dist_info = f"datacenter_capacity-{_version()}.dist-info"
+    assert {name.split("/")[0] for name in names} == {"capacity", dist_info}
+    for name in ("capacity/py.typed", f"{dist_info}/licenses/LICENSE",
+                 "capacity/kernels/backends.py", "capacity/hardware_profiles/h100-sxm.toml",
+                 "capacity/examples/openai-2025.toml", "capacity/examples/README.md"):  # fmt: skip
+        assert name in names, name
+
+
 def test_wheel_imports_from_the_venv_not_the_source_tree(installed: Path) -> None:
     out = subprocess.run(
-        [str(installed / "bin" / "python"), "-c", "import capacity; print(capacity.__file__)"],
+        [str(installed / "bin" / "python"), "-c",
+         "import capacity, capacity.kernels; print(capacity.__file__, capacity.kernels.__file__)"],
         capture_output=True, text=True, cwd=installed, check=True,
     ).stdout  # fmt: skip
-    assert Path(out.strip()).is_relative_to(installed)
+    assert all(Path(path).is_relative_to(installed) for path in out.split())
+
+
+def test_wheel_version(installed: Path) -> None:
+    result = _run(installed, "--version")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == f"capacity {_version()}\n"
 
 
 def test_wheel_has_every_profile(installed: Path) -> None:
@@ -101,3 +187,16 @@ def test_wheel_converts(installed: Path) -> None:
     document = json.loads(result.stdout)
     assert document["accelerators"] > 0
     assert set(document["grid_share"]) >= {"world", "global-datacenters"}
+
+
+def test_wheel_lists_and_reads_its_examples(installed: Path) -> None:
+    listed = _run(installed, "examples", "--format", "json")
+    assert listed.returncode == 0, listed.stderr
+    examples = json.loads(listed.stdout)
+    assert set(examples) == {"anthropic-2025", "openai-2025"}
+    assert all(Path(e["path"]).is_relative_to(installed) for e in examples.values())
+    result = _run(installed, "portfolio", "--example", "openai-2025", "--format", "json")
+    assert result.returncode == 0, result.stderr
+    assert (
+        json.loads(result.stdout)["portfolio"]["name"] == "OpenAI compute deals announced in 2025"
+    )

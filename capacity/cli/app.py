@@ -11,35 +11,57 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
-from typing import Any
+from typing import Annotated, Any
 
 import typer
 
+from capacity import __version__
 from capacity.cli import (
     check,
     chips,
     convert,
     costs,
+    examples,
     montecarlo,
     portfolio,
     summarize,
     sweep,
 )
 from capacity.cli.errors import EXIT_BAD_INPUT, EXIT_INTERRUPTED, ended, reports_errors, say
-from capacity.cli.format import use_lookalikes
+from capacity.cli.format import echo, use_lookalikes
 from capacity.cli.once import CapacityTyper
 from capacity.cli.options import expand_option_groups
 from capacity.errors import Terminated
 from capacity.streaming import unwinding_on_signals
 
 # CapacityTyper: a single-value option given twice is an error (capacity/cli/once.py).
+# add_completion: --install-completion and --show-completion (bash, zsh, fish, PowerShell).
 app = CapacityTyper(
     name="capacity",
     help="Turn datacenter power into hardware capacity: accelerators, FLOP/s, energy, grid share.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
-    add_completion=False,
+    add_completion=True,
 )
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        echo(f"capacity {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _options(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_print_version, is_eager=True, help="Print the version and exit."
+        ),
+    ] = False,
+) -> None:
+    """The options of ``capacity`` itself, before the command."""
+
 
 # The commands, in the order of `capacity --help`.
 COMMANDS: dict[str, Callable[..., Any]] = {
@@ -50,6 +72,7 @@ COMMANDS: dict[str, Callable[..., Any]] = {
     "convert": convert.convert_command,
     "costs": costs.costs_command,
     "montecarlo": montecarlo.montecarlo_command,
+    "examples": examples.examples,
     "portfolio": portfolio.portfolio_command,
     "sweep": sweep.sweep_command,
     "summarize": summarize.summarize_command,

@@ -15,6 +15,7 @@ from capacity.claims import (
     AcceleratorCheck,
     Claim,
     ClaimReport,
+    ComputeCheck,
     ShareCheck,
     check_claim,
 )
@@ -116,7 +117,44 @@ def check_command(
         _print_report(report, given)
 
 
+def _power(report: ClaimReport) -> Any:
+    """The claim's power (a power claim has one)."""
+    assert report.claim.power is not None
+    return report.claim.power
+
+
+def _print_compute_report(report: ClaimReport) -> None:
+    """A claim about FLOP/s: each count's peak compute at the claim's precision and sparsity."""
+    console = wide_console(110)
+    console.print(f"Claim: {report.claim.text}", markup=False, highlight=False, soft_wrap=True)
+    table = Table(
+        title=f"Peak compute ({report.inputs['precision']}, {report.inputs['sparsity']})"
+    )
+    for column in ("counted", "chip", "packages", "model peak", "claimed ÷ model", "verdict",
+                   "claimed per unit"):  # fmt: skip
+        table.add_column(column, justify="left" if column in ("counted", "chip") else "right")
+    for check in report.checks:
+        if not isinstance(check, ComputeCheck):
+            continue
+        table.add_row(
+            f"{check.term.text} ({check.term.unit})", check.chip,
+            " – ".join(format_count(p) for p in check.packages),
+            " – ".join(human(m, "FLOP/s") for m in check.model_flops),
+            " – ".join(f"{r:.3g}" for r in check.ratios), check.verdict,
+            " – ".join(human(f, "FLOP/s") for f in check.implied_flops_per_unit),
+        )  # fmt: skip
+    console.print(table)
+    if report.assumptions:
+        console.print("[bold]Assumptions and estimates in these figures:[/bold]")
+        for line in report.assumptions:
+            console.print(f"  - {line}", markup=False, highlight=False, soft_wrap=True)
+
+
 def _print_report(report: ClaimReport, given: dict[str, Any]) -> None:
+    if report.claim.compute is not None or report.claim.power is None:
+        _print_compute_report(report)
+        return
+    power = report.claim.power
     console = wide_console(110)
     inputs = report.inputs
 
@@ -128,7 +166,7 @@ def _print_report(report: ClaimReport, given: dict[str, Any]) -> None:
     overview.add_column("input")
     overview.add_column("value")
     for name, value in (
-        ("power", f"{human(report.claim.power, 'W')} of {_BASIS_WORDS[inputs['basis']]}"),
+        ("power", f"{human(power, 'W')} of {_BASIS_WORDS[inputs['basis']]}"),
         ("basis", label("basis")),
         ("PUE", label("pue")),
         ("utilization", label("utilization")),
@@ -141,7 +179,7 @@ def _print_report(report: ClaimReport, given: dict[str, Any]) -> None:
     for check in report.checks:
         if isinstance(check, AcceleratorCheck):
             _print_accelerators(console, check, report)
-        else:
+        elif isinstance(check, ShareCheck):
             _print_share(console, check, report)
     overall = "consistent" if report.consistent else "not consistent"
     console.print(f"[bold]Verdict: the claim is {overall} with the model.[/bold]")
@@ -208,7 +246,7 @@ def _print_accelerators(console: Console, check: AcceleratorCheck, report: Claim
          [human(e.implied_it_power_per_accelerator, "W") for e in ends],
          human(check.it_power_per_accelerator, "W")),
         (f"{where} power the model gives for the count",
-         [human(e.power_for_count, "W") for e in ends], human(report.claim.power, "W")),
+         [human(e.power_for_count, "W") for e in ends], human(_power(report), "W")),
     ]  # fmt: skip
     for name, claimed, model in rows:
         table.add_row(name, *claimed, model)
@@ -217,7 +255,7 @@ def _print_accelerators(console: Console, check: AcceleratorCheck, report: Claim
         if not end.possible:
             console.print(
                 f"  {format_count(end.accelerators)} accelerators in "
-                f"{human(report.claim.power, 'W')} needs a PUE below 1: impossible at the "
+                f"{human(_power(report), 'W')} needs a PUE below 1: impossible at the "
                 f"profile's {human(check.it_power_per_accelerator, 'W')} IT per accelerator; "
                 f"even at PUE 1 each would have to draw at most "
                 f"{human(end.claimed_power_per_accelerator, 'W')}.",
@@ -260,7 +298,7 @@ def _print_share(console: Console, check: ShareCheck, report: ClaimReport) -> No
          f"{report.inputs['utilization']:g}"),
         (f"{grid.id} annual energy that makes it true",
          [f"{e.implied_grid_annual_energy.to('TWh').magnitude:.4g} TWh" for e in ends],
-         f"{grid.annual_energy.value.to('TWh').magnitude:.4g} TWh"),
+         f"{grid.energy.value.to('TWh').magnitude:.4g} TWh"),
         (f"{grid.id} capacity that makes it true (facility power ÷ share)",
          [human(e.implied_grid_capacity, "W") for e in ends], capacity),
     ]  # fmt: skip

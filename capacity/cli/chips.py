@@ -11,8 +11,9 @@ from rich.table import Table
 from capacity.chain import provisioned_power
 from capacity.cli.format import echo, human, to_json, wide_console
 from capacity.cli.options import FormatOption, GridFileOption, ProfilesOption, check_format
+from capacity.errors import InputError
 from capacity.figures import Figure, weakest_confidence
-from capacity.grids import load_grids
+from capacity.grids import GRID_KINDS, SITE_FIELDS, Grid, GridSet, load_grids
 from capacity.profiles import Profile, load_profiles
 
 _POWER_FIELDS = ("system.power", "system.accelerators")
@@ -162,34 +163,90 @@ def show(
 
 def grids(
     grid_files: GridFileOption = None,
+    kind: Annotated[
+        str | None,
+        typer.Option(help=f"Only grids of this kind: {', '.join(GRID_KINDS)}."),
+    ] = None,
     output_format: FormatOption = "table",
 ) -> None:
-    """List the reference grids used for grid share."""
+    """List the grids and regions: annual generation, capacity, carbon and water intensity of
+    generation and industrial electricity price, each with its year, grade and source."""
     check_format(output_format, ("table", "json"))
+    if kind is not None and kind not in GRID_KINDS:
+        raise InputError(f"--kind must be one of {', '.join(GRID_KINDS)}; got {kind!r}")
     known = load_grids(grid_files)
+    chosen = [g for g in known.values() if kind is None or g.kind == kind]
     if output_format == "json":
-        document = {
-            grid.id: {
-                "name": grid.name,
-                "year": grid.year,
-                "annual_energy_twh": grid.annual_energy.value.to("TWh").magnitude,
-                "capacity_w": None if grid.capacity is None else grid.capacity.si,
-                "source": grid.annual_energy.source,
-                "replaces": grid.replaces,
-            }
-            for grid in known.values()
-        }
-        echo(to_json(document))
+        echo(to_json({grid.id: grid_document(grid, known) for grid in chosen}))
         return
-    table = Table(title="Reference grids")
-    for column in ("id", "name", "year", "annual energy", "capacity", "confidence", "source"):
+    table = Table(title="Grids and regions" + (f" ({kind})" if kind else ""))
+    for column in ("id", "kind", "name", "annual energy", "capacity", "gCO2e/kWh", "water L/kWh",
+                   "USD/MWh", "grades"):  # fmt: skip
         table.add_column(column, overflow="fold")
-    for grid in known.values():
+    for grid in chosen:
+        cells = []
+        grades = []
+        for name, unit in (("annual_energy", "TWh"), ("capacity", "GW"),
+                           *((key, spec[1]) for key, spec in SITE_FIELDS.items())):  # fmt: skip
+            figure, origin = (
+                known.site_figure(grid, name)
+                if name in SITE_FIELDS
+                else (getattr(grid, name), grid)
+            )
+            if figure is None:
+                cells.append("–")
+                continue
+            text = f"{figure.value.to(unit).magnitude:.4g}"
+            if origin is not grid:
+                text += f" ({origin.id})"
+            elif (figure.year or grid.year) is not None:
+                text += f" ({figure.year or grid.year})"
+            cells.append(text)
+            grades.append(figure.confidence)
         table.add_row(
-            grid.id + (REPLACED_MARK if grid.replaces else ""), grid.name, str(grid.year or ""),
-            grid.annual_energy.display(),
-            grid.capacity.display() if grid.capacity else "–", grid.annual_energy.confidence,
-            grid.annual_energy.source,
-        )  # fmt: skip
+            grid.id + (REPLACED_MARK if grid.replaces else ""),
+            grid.kind,
+            grid.name,
+            *cells,
+            ", ".join(dict.fromkeys(grades)),
+        )
     wide_console(200).print(table)
-    _echo_replaced(grid.replacement_note for grid in known.values())
+    echo(
+        "A figure in brackets after a value is its year; a grid id there is the parent region "
+        "whose figure stands in. Sources: capacity grids --format json."
+    )
+    _echo_replaced(grid.replacement_note for grid in chosen)
+
+
+def grid_document(grid: Grid, known: GridSet) -> dict[str, Any]:
+    """One grid as JSON: every figure with its value, year, grade and source."""
+    document: dict[str, Any] = {"name": grid.name, "kind": grid.kind, "year": grid.year,
+                                "parent": grid.parent, "replaces": grid.replaces}  # fmt: skip
+    units = {"annual_energy": "TWh", "capacity": "GW",
+             **{key: spec[1] for key, spec in SITE_FIELDS.items()}}  # fmt: skip
+    for name, unit in units.items():
+        figure, origin = (
+            known.site_figure(grid, name) if name in SITE_FIELDS else (getattr(grid, name), grid)
+        )
+        key = f"{name}_{unit.lower().replace('/', '_per_')}"
+        document[key] = (
+            None
+            if figure is None
+            else {
+                "value": float(figure.value.to(unit).magnitude),
+                "low": None if figure.low is None else float(figure.low.to(unit).magnitude),
+                "high": None if figure.high is None else float(figure.high.to(unit).magnitude),
+                "year": figure.year,
+                "confidence": figure.confidence,
+                "source": figure.source,
+                "note": figure.note,
+                "from": origin.id,
+            }
+        )
+    # kept for readers of the earlier document
+    document["annual_energy_twh"] = (
+        None if grid.annual_energy is None else grid.annual_energy.value.to("TWh").magnitude
+    )
+    document["capacity_w"] = None if grid.capacity is None else grid.capacity.si
+    document["source"] = None if grid.annual_energy is None else grid.annual_energy.source
+    return document

@@ -15,6 +15,7 @@ from capacity.cli.options import (
     InputOptions,
     ModelOptions,
     PowerOrCountArgument,
+    SiteOptions,
     check_format,
 )
 from capacity.cli.shares import ShareCells
@@ -30,11 +31,12 @@ def convert_command(
     inputs: InputOptions,
     model: ModelOptions,
     grid: GridOption = None,
+    site: SiteOptions,
     data: DataOptions,
     output_format: FormatOption = "table",
 ) -> None:
-    """Convert a power (or a number of accelerators) into accelerators, FLOP/s, energy and
-    grid share."""
+    """Convert a power (or a number of accelerators) into accelerators, FLOP/s, energy, grid
+    share, emissions and water (at the site region: the first --grid with site figures)."""
     check_format(output_format, ("table", "json", "csv"))
     given = {**inputs.given(), **model.given()}
     result = converted(
@@ -42,6 +44,7 @@ def convert_command(
         example="30GW",
         **chips.given(),
         **given,
+        **site.given(),
         grids=grid,
         profiles=data.profile_set(),
         grid_set=data.grid_set(),
@@ -72,6 +75,34 @@ def converted(power_or_count: str, *, example: str, **options: Any) -> Conversio
         ) from None
 
 
+def _print_environment(console: Any, result: Conversion) -> None:
+    """Emissions and water at the site region, with the figures they rest on."""
+    place, env = result.site, result.environment
+    if place is None or env is None:
+        return
+    table = Table(title=f"Carbon and water at the site ({place.region}, {place.cooling} cooling)",
+                  show_header=False)  # fmt: skip
+    table.add_column("quantity")
+    table.add_column("value", justify="right")
+
+    def per_year(quantity: Any, unit: str, scale: float, label: str) -> str:
+        if quantity is None:
+            return "– (no figure for the region)"
+        return f"{quantity.to(unit).magnitude / scale:.4g} {label}/yr"
+
+    table.add_row(
+        "emissions (location-based)", per_year(env.emissions, "tCO2e/year", 1e6, "MtCO2e")
+    )
+    table.add_row("water, total", per_year(env.water, "m**3/year", 1e6, "million m³"))
+    table.add_row(
+        "  on site (WUE × IT energy)", per_year(env.site_water, "m**3/year", 1e6, "million m³")
+    )
+    table.add_row(
+        "  at the power plants", per_year(env.generation_water, "m**3/year", 1e6, "million m³")
+    )
+    console.print(table)
+
+
 def _print_table(result: Conversion, given: dict[str, Any]) -> None:
     console = wide_console(110)
     chosen = result.inputs
@@ -93,6 +124,7 @@ def _print_table(result: Conversion, given: dict[str, Any]) -> None:
         ("MFU", label("mfu")),
         ("provisioning", label("provision")),
         ("precision", label("precision")),
+        ("sparsity", label("sparsity")),
         ("method", label("method")),
         ("mix basis", label("mix_basis")),
     ]
@@ -125,18 +157,23 @@ def _print_table(result: Conversion, given: dict[str, Any]) -> None:
     totals.add_column("quantity")
     totals.add_column("value", justify="right")
     for name, value in (
-        ("accelerators", format_count(result.accelerators.magnitude)),
+        ("accelerators (packages)", format_count(result.accelerators.magnitude)),
+        ("compute dies (packages × dies per package)", format_count(result.dies.magnitude)),
         ("IT power", human(result.it_power, "W")),
         ("facility power (provisioned)", human(result.facility_power, "W")),
         ("average facility power", human(result.average_facility_power, "W")),
         ("annual energy", f"{result.annual_energy.to('TWh').magnitude:.4g} TWh"),
-        (f"peak compute ({chosen['precision']}, dense)", human(result.peak_flops, "FLOP/s")),
+        (
+            f"peak compute ({chosen['precision']}, {chosen['sparsity']})",
+            human(result.peak_flops, "FLOP/s"),
+        ),
         ("delivered compute (× utilization × MFU)", human(result.delivered_flops, "FLOP/s")),
         ("delivered FLOP per year", scientific(result.flop_per_year, "FLOP")),
         ("H100-equivalents (peak, same precision)", human(result.h100_equivalents)),
     ):
         totals.add_row(name, value)
     console.print(totals)
+    _print_environment(console, result)
 
     grids = Table(title="Grid share")
     for column in ("grid", "energy basis (avg draw ÷ avg load)", "capacity basis"):

@@ -13,17 +13,20 @@ from capacity.cli.options import (
     ChipOptions,
     CostOptions,
     FormatOption,
+    GridOption,
     InputOptions,
     ModelOptions,
     PowerOrCountArgument,
     ProfilesOption,
     SetOption,
+    SiteOptions,
     check_format,
     cost_option_names,
     parse_overrides,
 )
 from capacity.convert import Conversion
 from capacity.costs import (
+    COMPONENTS,
     COST_PARAMETERS,
     CostAssumptions,
     Costs,
@@ -45,12 +48,16 @@ def costs_command(
     inputs: InputOptions,
     model: ModelOptions,
     costs: CostOptions,
+    site: SiteOptions,
+    grid: GridOption = None,
     set_: SetOption = None,
     profiles: ProfilesOption = None,
     output_format: FormatOption = "table",
 ) -> None:
-    """Capex, energy cost and annual cost of ownership of a power (or a number of
-    accelerators): every default shown with its value, confidence and source."""
+    """All-in capex by component, energy cost, non-energy opex and annual cost of ownership
+    of a power (or a number of accelerators), per GW and per accelerator: every default
+    shown with its value, confidence and source. The site region (--grid) sets the
+    electricity price."""
     check_format(output_format, ("table", "json"))
     given = {**inputs.given(), **model.given()}
     profile_set = load_profiles(profiles)
@@ -58,11 +65,14 @@ def costs_command(
     if overrides:
         profile_set = profile_set.with_overrides(overrides)
     conversion = converted(
-        power_or_count, example="1GW", **chips.given(), **given, profiles=profile_set
-    )
+        power_or_count, example="1GW", **chips.given(), **given, **site.given(), grids=grid,
+        profiles=profile_set,
+    )  # fmt: skip
     cost_overrides = costs.overrides()
     try:
-        assumptions = cost_assumptions(conversion.chips, profile_set, cost_overrides)
+        assumptions = cost_assumptions(
+            conversion.chips, profile_set, cost_overrides, conversion.site
+        )
     except ProfileError as error:  # a malformed override: name the option, not the API key
         raise InputError(cost_option_names(str(error))) from None
     figures = conversion_costs(conversion, assumptions)
@@ -116,8 +126,14 @@ def _print_tables(
         if chip in conversion.chips
     ]
     options = {key: option for option, key in COST_OPTIONS.items()}
+
+    def how(name: str) -> str:
+        if name in options:
+            return f"--{options[name].replace('_', '-')}"
+        return f"--cost {name}=…"
+
     rows += [
-        (f"{name.replace('_', ' ')} (--{options[name].replace('_', '-')})", figure, unit)
+        (f"{name.replace('_', ' ')} ({how(name)})", figure, unit)
         for name, figure in assumptions.parameters().items()
         for unit in (COST_PARAMETERS[name][2],)
     ]
@@ -135,6 +151,20 @@ def _print_tables(
 
     crf_hardware, crf_facility = assumptions.annualization()
     missing = ", ".join(costs.missing_prices)
+    breakdown = Table(title="Capex by component (annualized with each component's lifetime)")
+    for column in ("component", "capex", "per GW", "per accelerator", "annualized"):
+        breakdown.add_column(column, justify="left" if column == "component" else "right")
+    for name, row in costs.breakdown().items():
+
+        def cell(value: Any, unit: str) -> str:
+            return "–" if value is None else human(value, unit)
+
+        breakdown.add_row(
+            COMPONENTS[name][0], cell(row["capex_usd"], "USD"),
+            cell(row["capex_usd_per_gw"], "USD"), cell(row["capex_usd_per_accelerator"], "USD"),
+            cell(row["annualized_usd_per_year"], "USD") + "/yr",
+        )  # fmt: skip
+    console.print(breakdown)
     table = Table(title="Costs", show_header=False)
     table.add_column("quantity")
     table.add_column("value", justify="right")
@@ -146,15 +176,25 @@ def _print_tables(
         ("facility capex", money(costs.facility_capex, missing=missing)),
         ("capex", money(costs.capex, missing=missing)),
         (
-            "annual energy cost",
+            f"annual energy cost ({conversion.site.region if conversion.site else 'us'} price)",
             money(costs.annual_energy_cost, "USD/year", "/yr", missing=missing),
         ),
         (
+            "non-energy opex",
+            money(costs.non_energy_opex, "USD/year", "/yr", missing=missing),
+        ),
+        (
             f"annualized capex (CRF {crf_hardware:.4g}/yr hardware, {crf_facility:.4g}/yr "
-            "facility)",
+            f"facility, cost of capital {assumptions.discount_rate.si:g})",
             money(costs.annualized_capex, "USD/year", "/yr", missing=missing),
         ),
         ("annual cost of ownership", money(costs.annual_cost, "USD/year", "/yr", missing=missing)),
+        (
+            "capex per accelerator",
+            "–"
+            if costs.capex is None or costs.accelerators is None
+            else human(costs.capex / costs.accelerators, "USD"),
+        ),
         (
             "capex per GW of facility power",
             money(costs.capex_per_gw, "USD/GW", "/GW", missing=missing),

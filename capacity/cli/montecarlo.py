@@ -58,6 +58,8 @@ _OUTPUTS = {
     "annual_energy": "annual energy",
     "capex": "capex",
     "annual_cost": "annual cost",
+    "emissions": "emissions (location-based)",
+    "water": "water (site + generation)",
 }
 _TORNADO_OUTPUTS = ("delivered_flops", "accelerators")
 _TORNADO_BARS = 8
@@ -255,6 +257,10 @@ def _value(output: str, unit: str, value: float | None, shares: ShareCells | Non
         return percent(value) if shares is None else shares(value)
     if unit == "J":
         return f"{value / JOULES_PER_TWH:.4g} TWh"
+    if unit == "kgCO2e/year":
+        return f"{value / 1e9:.4g} MtCO2e/yr"
+    if unit == "m**3/year":
+        return f"{value / 1e6:.4g} Mm³/yr"
     if unit in ("USD", "USD/year"):
         return str(money(Quantity(value, unit), unit, "/yr" if unit == "USD/year" else ""))
     return human(value, unit)
@@ -285,6 +291,10 @@ def _input_value(item: InputSummary, value: float) -> str:
         return format_count(value)
     if item.dimension == "power":
         return human(value, item.unit)
+    if item.dimension == "water intensity":
+        return f"{value * 3.6e9:.4g} L/kWh"  # m³/J → L/kWh
+    if item.dimension == "carbon intensity":
+        return f"{value * 3.6e9:.4g} gCO2e/kWh"  # kgCO2e/J → g/kWh
     unit = _SHOWN_UNITS.get(item.dimension)
     if unit is not None:
         return f"{Quantity(value, item.unit).to(unit).magnitude:.4g} {unit}"

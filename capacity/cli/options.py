@@ -30,7 +30,7 @@ from capacity.defaults import DEFAULTS
 from capacity.errors import CapacityError, ClusterError, InputError
 from capacity.grammar import read_number
 from capacity.grids import GridSet, load_grids
-from capacity.profiles import PRECISIONS, ProfileSet, load_profiles
+from capacity.profiles import PRECISIONS, SPARSITIES, ProfileSet, load_profiles
 
 Command = TypeVar("Command", bound=Callable[..., Any])
 
@@ -140,6 +140,24 @@ MethodOption = Annotated[
         + default_text("method")
     ),
 ]
+SparsityOption = Annotated[
+    str | None,
+    typer.Option(
+        help=f"{listed(SPARSITIES)}: dense peaks, or structured-sparse peaks where the vendor "
+        "publishes them." + default_text("sparsity")
+    ),
+]
+CoolingOption = Annotated[
+    str | None,
+    typer.Option(
+        help="Site cooling, for its water use (WUE): average, evaporative or closed-loop."
+        + default_text("cooling")
+    ),
+]
+WueOption = Annotated[
+    str | None,
+    typer.Option(help="Site water usage effectiveness for this run, e.g. 0.2L/kWh."),
+]
 MixBasisOption = Annotated[
     str | None,
     typer.Option(
@@ -148,7 +166,10 @@ MixBasisOption = Annotated[
 ]
 GridOption = Annotated[
     list[str] | None,
-    typer.Option(help="Reference grid id for grid share (repeatable). Default: all."),
+    typer.Option(
+        help="Grid id for grid share (repeatable; default: the reference grids). The first "
+        "with a price or intensities is the site region (default: us): capacity grids."
+    ),
 ]
 BackendOption = Annotated[
     str, typer.Option(help="auto (CUDA if usable, else numba), numba, cuda or numpy.")
@@ -230,6 +251,15 @@ WorkersOption = Annotated[
         "[distributed] extra.",
     ),
 ]
+CostParameterOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--cost",
+        help="Any cost parameter for this run: NAME=VALUE, e.g. "
+        "network_storage_per_accelerator=7000USD or non_energy_opex_share=0.04 (repeatable; "
+        "names: capacity costs --format json).",
+    ),
+]
 DiscountRateOption = Annotated[
     str | None, typer.Option(help="Discount rate per year, e.g. 0.08 (0: straight line).")
 ]
@@ -284,6 +314,15 @@ class ModelOptions(OptionGroup):
     precision: PrecisionOption = None
     method: MethodOption = None
     mix_basis: MixBasisOption = None
+    sparsity: SparsityOption = None
+
+
+@dataclasses.dataclass(frozen=True)
+class SiteOptions(OptionGroup):
+    """The site's cooling (the region is the first --grid with site figures)."""
+
+    cooling: CoolingOption = None
+    wue: WueOption = None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -325,11 +364,19 @@ class CostOptions(OptionGroup):
     lifetime: LifetimeOption = None
     facility_lifetime: FacilityLifetimeOption = None
     discount_rate: DiscountRateOption = None
+    cost: CostParameterOption = None
 
     def overrides(self) -> dict[str, str]:
         """The options given as the ``overrides`` of :func:`capacity.costs.cost_assumptions`."""
         given = self.given()
         overrides = price_overrides(given.pop("price", None))
+        for setting in given.pop("cost", None) or []:
+            name, equals, value = setting.partition("=")
+            if not equals or not name.strip() or not value.strip():
+                raise InputError(
+                    f"--cost {setting!r} must be NAME=VALUE, e.g. non_energy_opex_share=0.04"
+                )
+            overrides[name.strip()] = value.strip()
         return overrides | {COST_OPTIONS[name]: value for name, value in given.items()}
 
 

@@ -18,6 +18,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from capacity.checks import one_of
 from capacity.cli.errors import remove_stale_output
 from capacity.cli.format import echo, flatten, human, to_json, wide_console
 from capacity.cli.options import (
@@ -33,6 +34,7 @@ from capacity.cli.progress import progress_bar
 from capacity.cli.shares import ShareCells
 from capacity.defaults import DEFAULTS
 from capacity.errors import InputError
+from capacity.example_portfolios import example_portfolios
 from capacity.montecarlo import MonteCarloResult
 from capacity.portfolio import (
     PortfolioReport,
@@ -41,7 +43,7 @@ from capacity.portfolio import (
     simulate_portfolio,
 )
 from capacity.streaming import atomic_destination, check_output_path
-from capacity.units import JOULES_PER_TWH, format_count
+from capacity.units import JOULES_PER_TWH, format_count, ureg
 
 # Width of the console for the tables, so that they do not wrap when piped to a file.
 TABLE_WIDTH = 150
@@ -61,6 +63,8 @@ _MC_OUTPUTS = (
     (f"grid_share:{HEADLINE_GRID}", f"share of {HEADLINE_GRID} (energy)", "%"),
     ("capex", "capex", "USD"),
     ("annual_cost", "annual cost", "USD/year"),
+    ("emissions", "emissions (location-based)", "tCO2e/year"),
+    ("water", "water (site + generation)", "m³/year"),
 )
 # The outputs of the per-deal Monte Carlo table.
 _MC_BY_DEAL = (
@@ -69,14 +73,27 @@ _MC_BY_DEAL = (
     "annual_energy",
     "delivered_flops",
     "capex",
+    "emissions",
+    "water",
 )
 
 
 def portfolio_command(
     file: Annotated[
-        Path, typer.Argument(metavar="FILE", help="Portfolio TOML file of named deals.")
-    ],
+        Path | None,
+        typer.Argument(
+            metavar="FILE", help="Portfolio TOML file of named deals (or --example NAME)."
+        ),
+    ] = None,
     *,
+    example: Annotated[
+        str | None,
+        typer.Option(
+            metavar="NAME",
+            help="Read a shipped example portfolio instead of FILE (see 'capacity examples').",
+            autocompletion=lambda: [portfolio.name for portfolio in example_portfolios()],
+        ),
+    ] = None,
     samples: Annotated[
         int | None,
         typer.Option(
@@ -114,7 +131,7 @@ def portfolio_command(
     grid_set = data.grid_set()
     overrides = data.overrides()
     portfolio = load_portfolio(
-        file,
+        _portfolio_file(file, example),
         profiles=profile_set.with_overrides(overrides),
         allow_samples_outside=allow_samples_outside,
     )
@@ -148,6 +165,23 @@ def portfolio_command(
         buffer = io.StringIO()
         _print_tables(Console(file=buffer, width=TABLE_WIDTH, no_color=True), report, simulated)
         _emit(buffer.getvalue(), out)
+
+
+def _portfolio_file(file: Path | None, example: str | None) -> Path:
+    """FILE, or the shipped example named by --example: exactly one of the two."""
+    if file is not None and example is not None:
+        raise InputError(
+            f"give a portfolio FILE or --example, not both; got FILE {str(file)!r} and "
+            f"--example {example!r}"
+        )
+    if file is not None:
+        return file
+    if example is None:
+        raise InputError(
+            "give a portfolio FILE or --example NAME ('capacity examples' lists the examples)"
+        )
+    shipped = {portfolio.name: portfolio.path for portfolio in example_portfolios()}
+    return shipped[one_of(example, shipped, "--example")]
 
 
 def _emit(text: str, out: Path | None) -> None:
@@ -288,6 +322,8 @@ def _print_tables(
         f"{HEADLINE_GRID} share",
         "capex",
         "annual cost",
+        "emissions",
+        "water",
         "announced value",
     ):
         energy.add_column(column, justify="left" if column == "deal" else "right")
@@ -301,6 +337,8 @@ def _print_tables(
             _share(c.grid_share, HEADLINE_GRID, shares),
             _money(costs.capex),
             _money(costs.annual_cost, "USD/year"),
+            _emissions(None if c.environment is None else c.environment.emissions),
+            _water(None if c.environment is None else c.environment.water),
             "–" if value is None else human(value, "USD"),
         )
     energy.add_section()
@@ -311,6 +349,8 @@ def _print_tables(
         _share(t.grid_share, HEADLINE_GRID, shares),
         _money(t.capex),
         _money(t.annual_cost, "USD/year"),
+        _emissions(t.emissions),
+        _water(t.water),
         _money(t.announced_value),
         style="bold",
     )
@@ -442,6 +482,7 @@ def _nominal(report: PortfolioReport, group: str, shares: ShareCells) -> dict[st
             (t.delivered_flops),
         )
         share, capex, annual = t.grid_share.get(HEADLINE_GRID), t.capex, t.annual_cost
+        emissions, water = t.emissions, t.water
     else:
         result = next(r for r in report.deals if r.deal.name == group)
         c = result.conversion
@@ -454,6 +495,8 @@ def _nominal(report: PortfolioReport, group: str, shares: ShareCells) -> dict[st
         )
         share = c.grid_share.get(HEADLINE_GRID)
         capex, annual = result.costs.capex, result.costs.annual_cost
+        emissions = None if c.environment is None else c.environment.emissions
+        water = None if c.environment is None else c.environment.water
     return {
         "accelerators": format_count(accelerators.magnitude),
         "facility_power": human(facility, "W"),
@@ -465,10 +508,30 @@ def _nominal(report: PortfolioReport, group: str, shares: ShareCells) -> dict[st
         f"grid_share:{HEADLINE_GRID}": "–" if share is None else shares(share.energy),
         "capex": _money(capex),
         "annual_cost": _money(annual, "USD/year"),
+        "emissions": _emissions(emissions),
+        "water": _water(water),
     }
 
 
+def _emissions(quantity: Any) -> str:
+    """Emissions per year: "59.1 MtCO2e/yr", or "–"."""
+    if quantity is None:
+        return "–"
+    return f"{quantity.to('MtCO2e/year').magnitude:.3g} MtCO2e/yr"
+
+
+def _water(quantity: Any) -> str:
+    """Water per year in cubic metres: "424 Mm³/yr", or "–"."""
+    if quantity is None:
+        return "–"
+    return f"{quantity.to('m**3/year').magnitude / 1e6:.3g} Mm³/yr"
+
+
 def _value(value: float, unit: str, shares: ShareCells) -> str:
+    if unit == "tCO2e/year":
+        return _emissions(ureg.Quantity(value, "kgCO2e/year"))
+    if unit == "m³/year":
+        return _water(ureg.Quantity(value, "m**3/year"))
     if unit == "%":
         return shares(value)
     if unit == "":

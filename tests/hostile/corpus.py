@@ -78,7 +78,7 @@ def api_gives(case_id: str, code: str, value: Any, setup: str = "", **options: A
 
 
 JSON = ("--format", "json")
-W_PER_H100 = 1275.0  # provisioned IT watts per H100 SXM (DGX H100: 10.2 kW / 8)
+W_PER_H100 = 1275.0 * 1.11  # provisioned IT W per H100 SXM: DGX H100 10.2 kW / 8, + 11 %
 
 # --- quantities written by users --------------------------------------------------------------
 

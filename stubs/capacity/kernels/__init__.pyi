@@ -1,0 +1,1 @@
+"""capacity.kernels for mypy: kernels/ (see stubs/README.md)."""

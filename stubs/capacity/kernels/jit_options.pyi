@@ -1,0 +1,1 @@
+from kernels.jit_options import *

@@ -51,9 +51,16 @@ MONTE_CARLO: dict[str, Any] = {
 RUN_FIELDS = ("seconds", "compute_seconds", "backend", "backend_detail", "cluster", "out")
 
 
+def needs_dask() -> None:
+    """Skip, saying why, where Dask is not installed (the test extra installs it)."""
+    pytest.importorskip(
+        "distributed", reason="needs the distributed extra (pip install -e '.[test]')"
+    )
+
+
 @pytest.fixture(scope="module")
 def client() -> Iterator[Any]:
-    pytest.importorskip("distributed")
+    needs_dask()
     with cluster_module.local_cluster(2, threads_per_worker=1) as connected:
         yield connected
 
@@ -178,22 +185,21 @@ def _worker_pids(client: Any) -> dict[str, int]:
     return dict(client.run(os.getpid))
 
 
-def test_a_killed_worker_changes_nothing(tmp_path: Path) -> None:
-    pytest.importorskip("distributed")
+def test_a_killed_worker_changes_nothing(client: Any) -> None:
     options = {**MONTE_CARLO, "samples": 200_000, "chunk_samples": 4_096, "backend": "numpy"}
     here = capacity.montecarlo(**options)
     killed: list[int] = []
-    with cluster_module.local_cluster(2, threads_per_worker=1) as own:
 
-        def kill_one(done: int, total: int) -> None:
-            if done and not killed:
-                pid = next(iter(_worker_pids(own).values()))
-                os.kill(pid, signal.SIGKILL)
-                killed.append(pid)
+    def kill_one(done: int, total: int) -> None:
+        if done and not killed:
+            pid = next(iter(_worker_pids(client).values()))
+            os.kill(pid, signal.SIGKILL)
+            killed.append(pid)
 
-        there = capacity.montecarlo(**options, scheduler=own, progress=kill_one)
-        assert killed
-        assert killed[0] not in _worker_pids(own).values()
+    there = capacity.montecarlo(**options, scheduler=client, progress=kill_one)
+    assert killed
+    client.wait_for_workers(2, timeout=60)  # the nanny starts a new one, for the next tests
+    assert killed[0] not in _worker_pids(client).values()
     same_run(here.to_dict(), there.to_dict())
 
 
@@ -284,7 +290,7 @@ def test_a_killed_run_leaves_only_a_hidden_staging_folder(tmp_path: Path) -> Non
 
 
 def test_an_unreachable_scheduler_is_one_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
-    pytest.importorskip("distributed")
+    needs_dask()
     monkeypatch.setattr(cluster_module, "CONNECT_TIMEOUT_SECONDS", 1.0)
     with pytest.raises(
         ClusterError, match=r"cannot reach a Dask scheduler at 'tcp://127\.0\.0\.1:9'"
@@ -336,7 +342,7 @@ def test_bad_cluster_arguments_are_refused() -> None:
 def test_the_cli_runs_a_sweep_on_local_workers_and_summarizes_its_dataset(
     tmp_path: Path,
 ) -> None:
-    pytest.importorskip("distributed")
+    needs_dask()
     out = tmp_path / "points"
     arguments = ["sweep", "30GW", "--chips", "h100,b200", "--mix-step", "0.25", "--pue",
                  "1.1:1.4:0.1", "--backend", "numpy", "--chunk-points", "7", "--out", str(out)]  # fmt: skip

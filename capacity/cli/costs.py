@@ -32,9 +32,11 @@ from capacity.costs import (
     Costs,
     conversion_costs,
     cost_assumptions,
+    load_cost_defaults,
     shown,
     shown_range,
 )
+from capacity.environment import Site
 from capacity.errors import InputError, ProfileError
 from capacity.figures import Figure
 from capacity.profiles import load_profiles
@@ -176,7 +178,7 @@ def _print_tables(
         ("facility capex", money(costs.facility_capex, missing=missing)),
         ("capex", money(costs.capex, missing=missing)),
         (
-            f"annual energy cost ({conversion.site.region if conversion.site else 'us'} price)",
+            f"annual energy cost ({_price_basis(conversion.site, assumptions)})",
             money(costs.annual_energy_cost, "USD/year", "/yr", missing=missing),
         ),
         (
@@ -212,3 +214,14 @@ def _print_tables(
         console.print("[bold]Assumptions and estimates in these figures:[/bold]")
         for line in lines:
             console.print(f"  - {line}", markup=False, highlight=False, soft_wrap=True)
+
+
+def _price_basis(site: Site | None, assumptions: CostAssumptions) -> str:
+    """Say whose electricity price the energy cost uses, never implying a region's own."""
+    if site is not None and assumptions.electricity_price == site.electricity_price:
+        return f"{site.region} price"
+    if assumptions.electricity_price == load_cost_defaults()["electricity_price"]:
+        if site is not None:
+            return f"US industrial price; {site.region} has no price of its own"
+        return "US industrial price"
+    return "price set by --electricity"

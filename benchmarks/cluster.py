@@ -3,9 +3,9 @@
 ``python -m benchmarks.cluster [--points 1e9] [--samples 1e9] [--workers N] [--json PATH]``
 
 The size options are ``--points``, ``--samples`` and ``--chunks`` (their help says "size"):
-the defaults are the issue's 1e9 points and 1e9 samples, about 20 minutes on a quiet 2-core
-machine. ``--quick`` runs tiny sizes in well under a minute (a smoke test, not a measurement);
-``--points 1e8 --samples 1e8`` is a short measurement.
+the defaults are the issue's 1e9 points and 1e9 samples, up to about 20 minutes on a quiet
+2-core machine. ``--quick`` runs tiny sizes in well under a minute (a smoke test, not a
+measurement); ``--points 1e8 --samples 1e8`` is a short measurement.
 
 Two cases, each run in this process on the numba backend (every core) and on a
 ``LocalCluster`` of N worker processes (default: one per core, one numba thread each):

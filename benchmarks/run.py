@@ -27,7 +27,7 @@ import numpy as np
 from rich.console import Console
 from rich.table import Table
 
-from benchmarks import baselines
+from benchmarks import baselines, montecarlo_before
 from benchmarks.ceilings import (
     best_seconds,
     cpu_bandwidth,
@@ -42,6 +42,12 @@ from capacity.kernels.backends import (
     NumpyBackend,
     cuda_status,
     output_buffers,
+)
+from capacity.kernels.montecarlo_problem import (
+    N_SCENARIO_QUANTITIES,
+    MonteCarloProblem,
+    SamplePartial,
+    SampleSpec,
 )
 from capacity.kernels.partial import Partial
 from capacity.kernels.problem import SweepProblem
@@ -297,15 +303,25 @@ def montecarlo_case(
     reference_rows = []
     if "numpy" in names:
         reference_rows.append((NumpyBackend(), min(n, sizes["reference_points"])))
-    for backend, samples in reference_rows + [(b, n) for b in compiled_backends(names)]:
+    before_rows: list[tuple[Backend, int]] = []
+    if "numba" in names:
+        before_rows.append((BeforeNumbaBackend(), n))
+    rates: dict[str, float] = {}
+    for backend, samples in (
+        reference_rows + [(b, n) for b in compiled_backends(names)] + (before_rows)
+    ):
         run(backend, 1000)  # compile
         result = min((run(backend, samples) for _ in range(sizes["repeats"])),
                      key=lambda r: r.compute_seconds)  # fmt: skip
         ceiling = generator.get("gpu" if isinstance(backend, CudaBackend) else "cpu")
         rate = samples / result.compute_seconds
+        rates[backend.name] = rate
+        note = f"{result.passes} pass, 2048 bins, {N_SCENARIO_QUANTITIES} outputs; pilot excluded"
+        if backend.name == BeforeNumbaBackend.name and "numba" in rates:
+            note += f"; the current kernel runs {rates['numba'] / rate:.2f} × as many samples/s"
         rows.append(Row(
             case, f"{backend.name} ({backend.detail})", n, samples, result.compute_seconds,
-            rate / numpy_rate, note=f"{result.passes} pass, 2048 bins, 10 outputs; pilot excluded",
+            rate / numpy_rate, note=note,
             fraction_of_generator=rate * MONTECARLO_DRAWS / ceiling if ceiling else None,
         ))  # fmt: skip
         accelerators = result.summary(result.top, "accelerators")
@@ -325,6 +341,65 @@ def montecarlo_case(
         note = f"{len(result.inputs)} uncertain inputs, 5 groups × 8 outputs"
         rows.append(Row(case, f"{backend.name} ({backend.detail})", n, n,
                         result.compute_seconds, note=note))  # fmt: skip
+    # The rank correlations over the pilot, against the kernel, at the CLI's --samples 100000.
+    samples = sizes["portfolio_rank_samples"]
+    for backend in compiled_backends(names)[:1]:
+        kernel, ranks = rank_correlation_seconds(scenarios, samples, backend, sizes["repeats"])
+        rows.append(Row(case, "rank correlations (NumPy, the pilot's samples)", samples,
+                        samples, ranks, note=f"{backend.name} kernel on {samples:,} samples: "
+                        f"{kernel:.4g} s (× {ranks / kernel:.2f})"))  # fmt: skip
+
+
+class BeforeNumbaBackend(NumbaBackend):
+    """The numba backend with the Monte Carlo kernel of before (montecarlo_before.py)."""
+
+    name = "numba-before"
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.detail = f"the kernel of before issue 11, {self.threads} threads"
+
+    def reduce_samples(
+        self, problem: MonteCarloProblem, spec: SampleSpec, start: int, stop: int
+    ) -> SamplePartial:
+        n = stop - start
+        blocks = max(1, min(4 * self.threads, n // 4096))
+        minimum, maximum, total, squares, histogram = montecarlo_before.reduce_samples(
+            start, stop, blocks, problem.table, problem.keys, problem.pool,
+            problem.scenario_inputs, problem.chip_inputs, problem.shares, problem.provisioned,
+            problem.idle, problem.busy, problem.sizing_fraction, problem.flops, problem.modes,
+            problem.seconds_per_year, spec.bin_lower, spec.scale, spec.bins, spec.center,
+            spec.logarithmic, problem.groups,
+        )  # fmt: skip
+        return SamplePartial(
+            samples=n, minimum=minimum.min(axis=0), maximum=maximum.max(axis=0),
+            total=total.sum(axis=0), total_squares=squares.sum(axis=0),
+            histogram=histogram.sum(axis=0, dtype=np.int64),
+        )  # fmt: skip
+
+
+def rank_correlation_seconds(
+    scenarios: Any, samples: int, backend: Backend, repeats: int
+) -> tuple[float, float]:
+    """The kernel's seconds (``compute_seconds``) and the rank correlations' seconds of one
+    portfolio run, best of ``repeats``."""
+    module = sys.modules["capacity.montecarlo"]
+    original = module._rank_correlation
+    spent: list[float] = []
+
+    def timed(*arguments: Any) -> Any:
+        started = time.perf_counter()
+        result = original(*arguments)
+        spent.append(time.perf_counter() - started)
+        return result
+
+    module._rank_correlation = timed
+    try:
+        kernel = min(simulate(scenarios, samples=samples, backend=backend, seed=seed)
+                     .compute_seconds for seed in range(repeats))  # fmt: skip
+    finally:
+        module._rank_correlation = original
+    return kernel, min(spent)
 
 
 SIZES = {
@@ -344,6 +419,7 @@ SIZES = {
         "montecarlo_samples": 100_000_000,
         "numpy_montecarlo_samples": 10_000_000,
         "portfolio_samples": 10_000_000,
+        "portfolio_rank_samples": 100_000,
         "montecarlo_bins": 2048,
         "generator_draws": 400_000_000,
     },
@@ -363,6 +439,7 @@ SIZES = {
         "montecarlo_samples": 100_000,
         "numpy_montecarlo_samples": 100_000,
         "portfolio_samples": 20_000,
+        "portfolio_rank_samples": 20_000,
         "montecarlo_bins": 2048,
         "generator_draws": 2_000_000,
     },

@@ -114,10 +114,12 @@ def number_like(value: Any, name: str) -> Any:
             f"{name} must be a number, an array of numbers or text, got {describe(value)}"
         )
     if isinstance(value, list | tuple | np.ndarray):
-        array = np.asarray(value, dtype=object)
+        # An array of a fixed dtype is checked by its dtype, not element by element.
+        typed = isinstance(value, np.ndarray) and value.dtype != object
+        array = np.asarray(value, dtype=None if typed else object)
         if array.size == 0:
             raise InputError(f"{name} must hold at least one value, got {describe(value)}")
-        if any(_is_bool(item) for item in array.flat):
+        if array.dtype.kind == "b" or (not typed and any(_is_bool(item) for item in array.flat)):
             raise InputError(f"{name} must hold numbers, not bools, got {describe(value)}")
     return value
 

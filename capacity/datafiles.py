@@ -15,6 +15,7 @@ Every file is read the same way (``docs/trust-model.md`` gives the reasons):
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import stat
@@ -151,15 +152,20 @@ def decode_text(
 # quantifiers are possessive and a key starts at a word boundary, so a scan is linear even on
 # text that is not TOML.
 _KEY_PART = r"""[A-Za-z0-9_-]++|"(?:[^"\\\n]++|\\.)*+"|'[^'\n]*+'"""
-_TOML_TOKEN = re.compile(
-    r'''(?P<long>"""(?:[^"\\]++|\\.|"(?!""))*+"{3,5}|'{3}(?:[^']++|'(?!''))*+'{3,5})'''
-    rf"|(?<![A-Za-z0-9_-])(?P<key>(?:{_KEY_PART})"
-    rf"(?:[ \t]*+\.[ \t]*+(?:{_KEY_PART})){{{TOML_KEY_PARTS_LIMIT},}})"
-    r"""|(?P<short>"(?:[^"\\\n]++|\\.)*+"|'[^'\n]*+')"""
-    r"|(?P<comment>#[^\n]*+)"
-    r"|(?P<open>[\[{])|(?P<close>[\]}])",
-    re.DOTALL,
-)
+
+
+@functools.cache
+def _toml_tokens() -> re.Pattern[str]:
+    """The pattern of TOML's nesting tokens, compiled on first use (it takes milliseconds)."""
+    return re.compile(
+        r'''(?P<long>"""(?:[^"\\]++|\\.|"(?!""))*+"{3,5}|'{3}(?:[^']++|'(?!''))*+'{3,5})'''
+        rf"|(?<![A-Za-z0-9_-])(?P<key>(?:{_KEY_PART})"
+        rf"(?:[ \t]*+\.[ \t]*+(?:{_KEY_PART})){{{TOML_KEY_PARTS_LIMIT},}})"
+        r"""|(?P<short>"(?:[^"\\\n]++|\\.)*+"|'[^'\n]*+')"""
+        r"|(?P<comment>#[^\n]*+)"
+        r"|(?P<open>[\[{])|(?P<close>[\]}])",
+        re.DOTALL,
+    )
 
 
 def check_toml_nesting(
@@ -168,7 +174,7 @@ def check_toml_nesting(
     """Refuse TOML nested deeper than :data:`TOML_DEPTH_LIMIT` or with a key of more than
     :data:`TOML_KEY_PARTS_LIMIT` dotted parts, in one linear pass."""
     depth = 0
-    for token in _TOML_TOKEN.finditer(text):
+    for token in _toml_tokens().finditer(text):
         kind = token.lastgroup
         if kind == "close":
             depth = max(depth - 1, 0)

@@ -18,10 +18,10 @@ from dataclasses import dataclass
 
 from capacity.checks import one_of, optional_text, quantile_levels, real_number, whole_number
 from capacity.errors import InputError
-from capacity.kernels.backends import BACKENDS
 from capacity.profiles import PRECISIONS, SPARSITIES
 
 __all__ = [
+    "BACKENDS",
     "BASES",
     "COOLING_TYPES",
     "COUNT_UNITS",
@@ -44,6 +44,8 @@ PROVISIONS = ("nameplate", "busy")
 METHODS = ("system", "epoch")
 # What the shares of a mix divide: IT power, or the number of accelerators.
 MIX_BASES = ("power", "count")
+# Where sweeps and Monte Carlo runs compute (capacity.kernels.backends).
+BACKENDS = ("auto", "numpy", "numba", "cuda")
 # Site cooling types, each with a sourced WUE (capacity/data/cooling.toml).
 COOLING_TYPES = ("average", "evaporative", "closed-loop")
 # What a count of accelerators counts: packages (the default) or compute dies.
@@ -97,7 +99,7 @@ class ConversionDefaults:
         Seed of a Monte Carlo run's generator.
     backend : str
         Where sweeps and Monte Carlo runs compute, one of
-        :data:`capacity.kernels.backends.BACKENDS`.
+        :data:`BACKENDS`.
     tolerance : float
         A claim is consistent when claimed ÷ model lies within 1 ± this, in [0, 1]. [1]
     headline_grid : str

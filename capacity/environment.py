@@ -26,7 +26,7 @@ from capacity.checks import one_of, optional_text
 from capacity.datafiles import read_toml
 from capacity.defaults import COOLING_TYPES, DEFAULTS
 from capacity.errors import InputError
-from capacity.figures import Figure, read_figure
+from capacity.figures import Figure, cached_reading, read_figure
 from capacity.grids import SITE_FIELDS, Grid, GridSet, known_grids, named_grids
 from capacity.tomlread import TableReader
 from capacity.units import ureg
@@ -143,7 +143,12 @@ def _shown(figure: Figure, unit: str) -> str:
 
 @cache
 def _builtin_cooling() -> tuple[tuple[str, Figure], ...]:
+    """The WUE of each cooling type, read once and kept on disk until the file changes."""
     path = Path(str(resources.files("capacity.data") / COOLING_FILE))
+    return cached_reading("cooling", [path], lambda: _read_cooling_file(path), __file__)
+
+
+def _read_cooling_file(path: Path) -> tuple[tuple[str, Figure], ...]:
     raw = read_toml(path, what="cooling file")
     reader = TableReader(path)
     reader.check_keys(raw, COOLING_TYPES)

@@ -8,20 +8,29 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pint
 
+from capacity import diskcache
 from capacity.errors import CapacityError, UnitError
 from capacity.tomlread import TableReader
-from capacity.units import DIMENSIONS, parse_quantity
+from capacity.units import (
+    DIMENSIONS,
+    parse_quantity,
+    quantity_from_reference,
+    quantity_reference,
+)
 
 __all__ = [
     "CONFIDENCE_LEVELS",
     "FLAGGED_CONFIDENCE",
     "Figure",
+    "cached_reading",
     "read_figure",
     "weakest_confidence",
 ]
@@ -101,6 +110,26 @@ class Figure:
         low = "…" if self.low is None else _display(self.low)
         high = "…" if self.high is None else _display(self.high)
         return f"{low} – {high}"
+
+
+def cached_reading(
+    name: str, files: Sequence[Path], read: Callable[[], tuple[Any, ...]], reader: str | None
+) -> tuple[Any, ...]:
+    """What ``read`` makes of the package's own data ``files`` (built-in profiles, grids),
+    kept in :mod:`capacity.diskcache` as ``name`` until one of them changes, or one of the
+    modules that read them: this one, :mod:`capacity.units` and the ones they use, and
+    ``reader`` (the caller's ``__file__``). Never for user files, which are read through
+    :mod:`capacity.datafiles`' checks every time."""
+    from capacity import datafiles, grammar, tomlread, units
+
+    modules = [m.__file__ or "" for m in (datafiles, grammar, tomlread, units)]
+    key = (pint.__version__, diskcache.file_stamps([*files, *modules, __file__, reader or ""]))
+    cached = diskcache.load(name, key, quantity_from_reference)
+    if isinstance(cached, tuple):
+        return cached
+    value = read()
+    diskcache.store(name, key, value, quantity_reference)
+    return value
 
 
 def _display(quantity: pint.Quantity) -> str:

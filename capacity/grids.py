@@ -35,7 +35,7 @@ from capacity.checks import (
 )
 from capacity.datafiles import GRID_FILE_LIMIT, read_toml, user_paths
 from capacity.errors import InputError, UnknownGridError
-from capacity.figures import Figure, read_figure
+from capacity.figures import Figure, cached_reading, read_figure
 from capacity.tomlread import TableReader
 from capacity.units import parse_quantity
 
@@ -268,7 +268,9 @@ def _described(grid: Grid) -> str:
 
 @cache
 def _builtin_grids() -> tuple[Grid, ...]:
-    return tuple(_read_grid_file(Path(str(resources.files("capacity.data") / "grids.toml"))))
+    """The built-in grids, read once and kept on disk until the file changes."""
+    path = Path(str(resources.files("capacity.data") / "grids.toml"))
+    return cached_reading("grids", [path], lambda: tuple(_read_grid_file(path)), __file__)
 
 
 def load_grids(
@@ -293,7 +295,13 @@ def known_grids(grid_set: GridSet | None) -> GridSet:
 
 def is_builtin(grid: Grid) -> bool:
     """Whether ``grid`` is one of the built-in grids (not replaced by a user's)."""
-    return any(grid is builtin for builtin in _builtin_grids())
+    return id(grid) in _builtin_ids()
+
+
+@cache
+def _builtin_ids() -> frozenset[int]:
+    """The identities of the built-in grids (kept alive by :func:`_builtin_grids`' cache)."""
+    return frozenset(id(grid) for grid in _builtin_grids())
 
 
 def named_grids(grids: Iterable[str | Grid] | None, grid_set: GridSet | None) -> list[Grid]:

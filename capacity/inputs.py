@@ -25,16 +25,19 @@ def check_choice(value: str, choices: tuple[str, ...], name: str) -> str:
 
 def _numeric_array(value: Any, name: str) -> np.ndarray:
     """``value`` as a float64 array, refusing bools, text, None and objects."""
-    refused = InputError(
-        f"{name} must be a number or an array of numbers, got {type(value).__name__} "
-        f"{_shown(value)}"
-    )
+
+    def refused() -> InputError:  # only on an error: repr of a large array takes long
+        return InputError(
+            f"{name} must be a number or an array of numbers, got {type(value).__name__} "
+            f"{_shown(value)}"
+        )
+
     if isinstance(value, bool | np.bool_ | str | bytes) or value is None:
-        raise refused
+        raise refused()
     try:
         array = np.asarray(value)
     except (TypeError, ValueError):
-        raise refused from None
+        raise refused() from None
     if array.dtype.kind not in "iuf" or array.size == 0:
         if array.dtype.kind == "O" and array.size:
             try:
@@ -42,8 +45,8 @@ def _numeric_array(value: Any, name: str) -> np.ndarray:
                     array.shape
                 )
             except InputError:
-                raise refused from None
-        raise refused
+                raise refused() from None
+        raise refused()
     return array.astype(np.float64)
 
 

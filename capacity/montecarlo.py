@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import contextlib
 import math
+import os
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -74,7 +75,13 @@ from capacity.fleet import build_fleet, fleet_assumptions, replaced_data_notes
 from capacity.grids import Grid, GridSet, known_grids, select_grids
 from capacity.inputs import check_finite_outputs
 from capacity.kernels.backends import Backend, resolve_backend
-from capacity.kernels.montecarlo_problem import MonteCarloProblem, SamplePartial, SampleSpec
+from capacity.kernels.blocks import run_blocks
+from capacity.kernels.montecarlo_problem import (
+    N_SCENARIO_QUANTITIES,
+    MonteCarloProblem,
+    SamplePartial,
+    SampleSpec,
+)
 from capacity.kernels.montecarlo_reference import evaluate, input_values
 from capacity.kernels.random import stream_key
 from capacity.kernels.sampling import TABLE_COLUMNS
@@ -507,13 +514,20 @@ def simulate(
     selected_grids = select_grids(grids, known)
     # On a cluster each worker resolves the backend for itself; here it is only checked.
     request = backend_request(backend) if scheduler is not None else None
-    runner = resolve_backend(backend if request is None else "auto")
 
     builder = _ProblemBuilder(seed, profiles, provision, precision, method, mix_basis,
                               sparsity, known, grids)  # fmt: skip
     for scenario in scenarios:
         builder.add(scenario, power_uncertainty, flops_uncertainty)
     problem = builder.problem()
+    # What the NumPy reference's time grows with: draws and outputs a sample (kernels.choice).
+    work = n_samples * (problem.table.shape[0] + N_SCENARIO_QUANTITIES * problem.groups)
+    # On a cluster, the backend auto picks for a large run here sets only the chunk size.
+    runner = (
+        resolve_backend(backend, "montecarlo", work)
+        if request is None
+        else resolve_backend("auto")
+    )
     groups = tuple(names) + (("total",) if len(scenarios) > 1 else ())
 
     pilot_n = min(n_samples, PILOT_SAMPLES)
@@ -1142,24 +1156,45 @@ def _tornado(
 def _rank_correlation(
     inputs: np.ndarray, outputs: np.ndarray, names: list[str], uncertain: list[int]
 ) -> dict[str, dict[str, float]]:
-    """Spearman's ρ of each uncertain input with each output, over the pilot samples."""
-
-    def ranks(x: np.ndarray) -> np.ndarray:
-        order = np.argsort(x, kind="stable")
-        r = np.empty(x.size)
-        r[order] = np.arange(x.size)
-        return r
-
-    result: dict[str, dict[str, float]] = {}
-    input_ranks = {v: ranks(inputs[v]) for v in uncertain}
-    for q, quantity in enumerate(SCENARIO_QUANTITIES):
-        y = outputs[q]
-        correlations = {}
-        if y.size > 2 and np.ptp(y) > 0:
-            ry = ranks(y)
-            for v in uncertain:
-                rx = input_ranks[v]
-                if np.ptp(rx) > 0:
-                    correlations[names[v]] = float(np.corrcoef(rx, ry)[0, 1])
-        result[quantity] = correlations
+    """Spearman's ρ of each uncertain input with each output, over the pilot samples: the
+    correlation of their ranks (tied values share their average rank), all pairs at once."""
+    result: dict[str, dict[str, float]] = {quantity: {} for quantity in SCENARIO_QUANTITIES}
+    samples = outputs.shape[1]
+    if samples <= 2:
+        return result
+    with np.errstate(invalid="ignore"):
+        varied = [q for q in range(outputs.shape[0]) if np.ptp(outputs[q]) > 0]
+    drawn = [v for v in uncertain if np.ptp(inputs[v]) > 0]
+    if not varied or not drawn:
+        return result
+    ranks = _average_ranks(np.concatenate([inputs[drawn], outputs[varied]]))
+    ranks -= (samples - 1) / 2.0  # the mean of any ranks of 0 … n − 1
+    ranks /= np.sqrt(np.einsum("ij,ij->i", ranks, ranks))[:, np.newaxis]
+    correlations = ranks[: len(drawn)] @ ranks[len(drawn) :].T
+    for column, q in enumerate(varied):
+        result[SCENARIO_QUANTITIES[q]] = {
+            names[v]: float(correlations[row, column]) for row, v in enumerate(drawn)
+        }
     return result
+
+
+def _average_ranks(rows: np.ndarray) -> np.ndarray:
+    """The rank (0 … n − 1) of each value within its row; tied values share their average.
+    Rows are ranked on every core (NumPy sorts without the GIL)."""
+    ranks = np.empty(rows.shape)
+    size = rows.shape[1]
+
+    def rank(r: int) -> None:
+        order = np.argsort(rows[r])
+        ordered = rows[r][order]
+        boundary = np.ones(size + 1, dtype=bool)  # where a run of equal values starts
+        np.not_equal(ordered[1:], ordered[:-1], out=boundary[1:size])
+        edges = np.flatnonzero(boundary)
+        if edges.size == size + 1:  # no ties: the ranks are the positions
+            ranks[r, order] = np.arange(size)
+            return
+        average = (edges[:-1] + edges[1:] - 1) / 2.0
+        ranks[r, order] = average[np.cumsum(boundary[:size]) - 1]
+
+    run_blocks(rank, rows.shape[0], count=min(rows.shape[0], os.cpu_count() or 1))
+    return ranks

@@ -21,7 +21,7 @@ from typing import Any
 from capacity.checks import flag, optional_mapping, paths_argument
 from capacity.datafiles import as_path, read_toml, user_paths
 from capacity.errors import InputError, ProfileError, UnknownChipError
-from capacity.figures import Figure, read_figure, weakest_confidence
+from capacity.figures import Figure, cached_reading, read_figure, weakest_confidence
 from capacity.tomlread import TableReader
 from capacity.units import ureg
 
@@ -423,8 +423,12 @@ def _sort_key(profiles: Mapping[str, Profile]) -> Any:
 
 @cache
 def _builtin_profiles() -> tuple[Profile, ...]:
+    """The built-in profiles, parsed once and kept on disk until a file changes."""
     directory = resources.files("capacity.hardware_profiles")
-    return tuple(load_profile(Path(str(entry))) for entry in _toml_files(directory))
+    paths = [Path(str(entry)) for entry in _toml_files(directory)]
+    return cached_reading(
+        "profiles", paths, lambda: tuple(load_profile(path) for path in paths), __file__
+    )
 
 
 def _toml_files(directory: Any) -> list[Any]:

@@ -30,7 +30,6 @@ import os
 import re
 import shutil
 import signal
-import socket
 import stat
 import threading
 import time
@@ -38,13 +37,13 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
-from typing import Any
-
-import numpy as np
+from typing import TYPE_CHECKING, Any
 
 from capacity.errors import InputError, OutputError, Terminated
 from capacity.extras import import_extra
-from capacity.units import SECONDS_PER_DAY
+
+if TYPE_CHECKING:
+    import numpy as np
 
 __all__ = [
     "PARQUET_SUFFIXES",
@@ -60,7 +59,7 @@ __all__ = [
 PARQUET_SUFFIXES = (".parquet", ".pq")
 # A temporary file whose writer cannot be checked (another host sharing the disk, a system
 # without /proc) is stale once untouched for this long: a live writer writes every chunk.
-STALE_AFTER_SECONDS = SECONDS_PER_DAY
+STALE_AFTER_SECONDS = 24 * 60 * 60.0  # a day
 # Process start times from /proc are in clock ticks and the boot time in whole seconds.
 START_TIME_SLACK_SECONDS = 2.0
 # Longest file name most file systems take (ext4, XFS, APFS, NTFS).
@@ -313,6 +312,8 @@ def _is_stale(host: str | None, pid: int, modified: float, now: float) -> bool:
 @functools.cache
 def _host() -> str:
     """This host's name as it may appear in a file name: letters, digits and hyphens."""
+    import socket  # here: only a file written needs it
+
     return re.sub(r"[^A-Za-z0-9-]", "-", socket.gethostname())[:40] or "localhost"
 
 

@@ -37,6 +37,7 @@ from capacity.checks import (
     text_list,
 )
 from capacity.convert import (
+    MIX_SUM_TOLERANCE,
     REFERENCE_CHIP,
     Conversion,
     chain_input,
@@ -192,7 +193,7 @@ class SweepResult:
     @property
     def mix_labels(self) -> list[str]:
         """Each mix as ``chip=share,...`` over its non-zero shares."""
-        return [_mix_label(self.chips, row) for row in self.mixes]
+        return _mix_labels(self.chips, self.mixes)
 
     def to_xarray(self) -> Any:
         """The materialized sweep as an ``xarray.Dataset``.
@@ -319,6 +320,17 @@ def _mix_label(chips: Sequence[str], shares: np.ndarray) -> str:
     return ",".join(f"{c}={s:.6g}" for c, s in zip(chips, shares, strict=True) if s > 0)
 
 
+def _mix_labels(chips: Sequence[str], mixes: np.ndarray) -> list[str]:
+    """:func:`_mix_label` of each row of ``mixes``, each distinct share of a chip written
+    once (a sweep's mixes repeat a few shares over thousands of rows)."""
+    columns = []
+    for chip, shares in zip(chips, mixes.T, strict=True):
+        values, codes = np.unique(shares, return_inverse=True)
+        written = [f"{chip}={value:.6g}" if value > 0 else "" for value in values]
+        columns.append([written[code] for code in codes.tolist()])
+    return [",".join(filter(None, parts)) for parts in zip(*columns, strict=True)]
+
+
 def _chip_list(chips: str | Sequence[str] | None, profiles: ProfileSet) -> list[str] | None:
     names = text_list(chips, "chips")
     if names is None:
@@ -332,7 +344,7 @@ def _chip_list(chips: str | Sequence[str] | None, profiles: ProfileSet) -> list[
 
 
 def _mix_table(
-    chips: list[str] | None, mixes: Sequence[Any] | None, mix_step: float | None,
+    chips: list[str] | None, mixes: Any, mix_step: float | None,
     profiles: ProfileSet,
 ) -> tuple[list[str], np.ndarray]:  # fmt: skip
     if mixes is not None and mix_step is not None:
@@ -342,6 +354,8 @@ def _mix_table(
         if not chips:
             raise InputError("mix_step needs chips: the chips whose shares it steps through")
         return chips, simplex_mixes(len(chips), mix_step)
+    if mixes is not None and _is_share_table(mixes):
+        return _share_table(chips, mixes)
     if mixes is not None:
         if isinstance(mixes, str | Mapping):
             mixes = [mixes]
@@ -379,6 +393,56 @@ def _mix_table(
             "mix_step that enumerates them"
         )
     return chips, np.ones((1, 1))
+
+
+def _is_share_table(mixes: Any) -> bool:
+    """Whether ``mixes`` is given as numbers, an array or rows of shares, not as named mixes."""
+    if isinstance(mixes, np.ndarray):
+        return True
+    return (
+        isinstance(mixes, Sequence)
+        and not isinstance(mixes, str)
+        and len(mixes) > 0
+        and isinstance(mixes[0], Sequence | np.ndarray)
+        and not isinstance(mixes[0], str)
+    )
+
+
+def _share_table(chips: list[str] | None, mixes: Any) -> tuple[list[str], np.ndarray]:
+    """The (M, K) array of shares ``mixes``, column k the share of ``chips[k]``, checked:
+    every share a number in [0, 1] and every row summing to 1."""
+    if chips is None:
+        raise InputError(
+            "mixes as an array of shares needs chips: the chips its columns belong to, "
+            "e.g. chips='h100,mi355x' with mixes=[[0.5, 0.5], [1, 0]]"
+        )
+    try:
+        shares = np.array(mixes, dtype=np.float64)
+    except (TypeError, ValueError) as error:
+        raise InputError(
+            f"mixes as an array must hold numbers in equal rows (mixes × chips), got "
+            f"{describe(mixes)}: {error}"
+        ) from None
+    if shares.ndim != 2 or shares.shape[0] == 0 or shares.shape[1] != len(chips):
+        raise InputError(
+            f"mixes as an array must be mixes × chips, here (M, {len(chips)}) with M ≥ 1 for "
+            f"chips {', '.join(chips)}; got shape {shares.shape}"
+        )
+    outside = ~np.isfinite(shares) | (shares < 0.0) | (shares > 1.0)
+    if outside.any():
+        row, column = (int(i) for i in np.argwhere(outside)[0])
+        raise InputError(
+            f"mixes[{row}][{column}] (the share of {chips[column]}) must be a number in "
+            f"[0, 1], got {float(shares[row, column])}"
+        )
+    off = np.abs(shares.sum(axis=1) - 1.0)
+    if (off > MIX_SUM_TOLERANCE).any():
+        row = int(np.argmax(off))
+        raise InputError(
+            f"mixes[{row}] must sum to 1, got {shares[row].sum():g} "
+            f"({_mix_label(chips, shares[row]) or 'all zero'})"
+        )
+    return chips, shares
 
 
 def _memory_limit(limit: Any) -> float:
@@ -493,7 +557,7 @@ def plan_sweep(
     chips: str | Sequence[str] | None = None,
     pue: Any = DEFAULTS.pue,
     utilization: Any = DEFAULTS.utilization,
-    mixes: Sequence[str | Mapping[str, Any]] | str | None = None,
+    mixes: Sequence[str | Mapping[str, Any]] | str | np.ndarray | None = None,
     mix_step: float | None = None,
     mfu: Any = DEFAULTS.mfu,
     precision: str = DEFAULTS.precision,
@@ -571,7 +635,7 @@ def plan_sweep(
     ]
     point_constraints = [c for c in parsed if isinstance(c, Constraint)]
     mix_constraints = [c for c in parsed if isinstance(c, MixConstraint)]
-    runner = resolve_backend(backend)
+    runner = resolve_backend(backend, "sweep", problem.points)
     return SweepPlan(
         problem=problem,
         spec=_reduce_spec(problem, bins, goal, point_constraints, mix_constraints, fleet.profiles),
@@ -612,7 +676,7 @@ def sweep(
     chips: str | Sequence[str] | None = None,
     pue: Any = DEFAULTS.pue,
     utilization: Any = DEFAULTS.utilization,
-    mixes: Sequence[str | Mapping[str, Any]] | str | None = None,
+    mixes: Sequence[str | Mapping[str, Any]] | str | np.ndarray | None = None,
     mix_step: float | None = None,
     mfu: Any = DEFAULTS.mfu,
     precision: str = DEFAULTS.precision,
@@ -651,8 +715,10 @@ def sweep(
         enumerates, or that ``mixes`` may name.
     pue, utilization : number, sequence, array or str
         Axes: "1.05:1.6:0.01" (start:stop:step, stop included), "1.1,1.2", arrays. [1]
-    mixes : sequence of str or mapping, optional
-        Explicit mixes, each as in :func:`capacity.convert` ("h100=0.5,mi355x=0.5").
+    mixes : sequence of str or mapping, or array, optional
+        Explicit mixes, each as in :func:`capacity.convert` ("h100=0.5,mi355x=0.5"), or an
+        (M, K) array of shares (or M rows of K numbers), column k the share of the k-th of
+        ``chips``, each row summing to 1: the fast form for many mixes.
     mix_step : float, optional
         Every mix of ``chips`` whose shares are multiples of ``mix_step`` (which must divide
         1): C(1/step + K − 1, K − 1) mixes, 1771 for K = 4 at 0.05.

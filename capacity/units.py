@@ -14,11 +14,13 @@ import functools
 import math
 import re
 from importlib import resources
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pint
 
+from capacity import diskcache
 from capacity.errors import UnitError
 from capacity.grammar import NoNumberError, read_count, read_quantity_text
 
@@ -33,29 +35,80 @@ __all__ = [
     "format_count",
     "parse_count",
     "parse_quantity",
+    "quantity_from_reference",
     "quantity_from_text",
+    "quantity_reference",
     "to_si",
     "ureg",
 ]
 
 
-def _build_registry() -> pint.UnitRegistry:
+# Changes to pint's definitions, and units of its own: "bit" is information, FLOP is its
+# own dimension, money is in US dollars only (prices in other currencies are converted at the
+# source), and greenhouse gases are CO2-equivalent mass, a dimension of its own so that an
+# emission is never mixed up with a mass of anything else.
+_BIT = ("\nbit = []", "\nbit = [information]")
+_EXTRA_DEFINITIONS = (
+    "FLOP = [computation] = FLOP = flop",
+    "USD = [currency] = _ = usd = dollar",
+    "kgCO2e = [emission] = _ = kgCO2eq",
+    "gCO2e = 1e-3 * kgCO2e = _ = gCO2eq",
+    "tCO2e = 1e3 * kgCO2e = _ = tCO2eq",
+    "MtCO2e = 1e9 * kgCO2e = _ = MtCO2eq",
+)
+_PINT_FILES = ("default_en.txt", "constants_en.txt")
+
+
+def _definitions_text() -> str:
+    """pint's default definitions, with the constants in place and :data:`_BIT` applied."""
     definitions = resources.files("pint")
-    text = (definitions / "default_en.txt").read_text(encoding="utf-8")
-    constants = (definitions / "constants_en.txt").read_text(encoding="utf-8")
-    text = text.replace("@import constants_en.txt", constants)
-    text = text.replace("\nbit = []", "\nbit = [information]")
+    text = (definitions / _PINT_FILES[0]).read_text(encoding="utf-8")
+    constants = (definitions / _PINT_FILES[1]).read_text(encoding="utf-8")
+    text = text.replace(f"@import {_PINT_FILES[1]}", constants)
+    return "\n".join([text.replace(*_BIT), *_EXTRA_DEFINITIONS])
+
+
+def _registry_key() -> tuple[Any, ...]:
+    """What the parsed definitions depend on: pint's files and version, this module."""
+    folder = Path(str(resources.files("pint")))
+    files = [folder / name for name in _PINT_FILES] + [Path(__file__)]
+    return (pint.__version__, _BIT, _EXTRA_DEFINITIONS, diskcache.file_stamps(files))
+
+
+def _build_registry() -> pint.UnitRegistry:
+    """The registry, from definitions parsed once and kept in :mod:`capacity.diskcache`.
+
+    Parsing pint's definition text takes most of the time of building a registry; parsed,
+    the definitions are plain data that a fresh registry adds in a few milliseconds. This is
+    what pint's own ``load_definitions`` does, in two steps.
+    """
+    key = _registry_key()
+    cached = diskcache.load("units", key)
+    if cached is not None:
+        registry = _registry_from(cached)
+        if registry is not None:
+            return registry
+    registry = pint.UnitRegistry(None)
+    text = _definitions_text()
+    parser = getattr(registry, "_def_parser", None)
+    if parser is None or not hasattr(registry, "_helper_dispatch_adder"):
+        registry.load_definitions(text.splitlines())  # another pint: its public way, uncached
+        return registry
+    definitions = list(parser.iter_parsed_project(parser.parse_string(text)))
+    for definition in definitions:
+        registry._helper_dispatch_adder(definition)
+    diskcache.store("units", key, definitions)
+    return registry
+
+
+def _registry_from(definitions: list[Any]) -> pint.UnitRegistry | None:
+    """A registry of cached definitions, or None where they do not fit this pint."""
     registry: pint.UnitRegistry = pint.UnitRegistry(None)
-    registry.load_definitions(text.splitlines())
-    registry.define("FLOP = [computation] = FLOP = flop")
-    # Money is in US dollars only: prices from other currencies are converted at the source.
-    registry.define("USD = [currency] = _ = usd = dollar")
-    # Greenhouse gases as CO2-equivalent mass, a dimension of its own so that an emission is
-    # never mixed up with a mass of anything else.
-    registry.define("kgCO2e = [emission] = _ = kgCO2eq")
-    registry.define("gCO2e = 1e-3 * kgCO2e = _ = gCO2eq")
-    registry.define("tCO2e = 1e3 * kgCO2e = _ = tCO2eq")
-    registry.define("MtCO2e = 1e9 * kgCO2e = _ = MtCO2eq")
+    try:
+        for definition in definitions:
+            registry._helper_dispatch_adder(definition)
+    except Exception:  # written by another pint: build afresh
+        return None
     return registry
 
 
@@ -124,6 +177,27 @@ _NAMED_DIMENSIONS: dict[str, str] = {
     "m**3/J": "a water intensity",
     "": "a plain number",
 }
+
+
+def quantity_reference(value: Any) -> tuple[Any, ...] | None:
+    """A picklable stand-in for a quantity of :data:`ureg` (its magnitude and units), or
+    None for anything else: what :mod:`capacity.diskcache` stores in place of a quantity."""
+    if isinstance(value, ureg.Quantity):
+        return ("quantity", value.magnitude, tuple(value._units.items()))
+    return None
+
+
+def quantity_from_reference(reference: tuple[Any, ...]) -> pint.Quantity:
+    """The quantity of :data:`ureg` that :func:`quantity_reference` stood in for."""
+    kind, magnitude, units = reference
+    if kind != "quantity":
+        raise ValueError(f"not a quantity reference: {kind!r}")
+    return ureg.Quantity(magnitude, _units_container(units))
+
+
+@functools.lru_cache(maxsize=256)
+def _units_container(units: tuple[tuple[str, Any], ...]) -> Any:
+    return pint.util.UnitsContainer(dict(units))
 
 
 def describe_dimension(quantity: pint.Quantity) -> str:

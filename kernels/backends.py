@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import os
+import sys
 import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -20,9 +21,11 @@ from typing import Any, Protocol
 import numpy as np
 
 from capacity.checks import describe
+from capacity.defaults import BACKENDS
 from capacity.errors import InputError
 from capacity.extras import pip_install
 from capacity.kernels import montecarlo_reference, reference
+from capacity.kernels.choice import auto_prefers_numpy, note_compiled
 from capacity.kernels.montecarlo_problem import MonteCarloProblem, SamplePartial, SampleSpec
 from capacity.kernels.partial import Partial, best_of_blocks
 from capacity.kernels.point import POINT_QUANTITIES
@@ -42,7 +45,6 @@ __all__ = [
     "resolve_backend",
 ]
 
-BACKENDS = ("auto", "numpy", "numba", "cuda")
 FORCE_CPU_ENV = "CAPACITY_FORCE_CPU"
 # Blocks the numba kernels cut a chunk into: a function of the chunk's length alone, never of
 # the threads, so that a chunk's sums are the same whichever machine computes it (a worker
@@ -136,6 +138,7 @@ class NumbaBackend:
             problem.mfu, problem.it_basis, problem.coefficients, problem.counts_per_watt,
             *(out[name][:n] for name in OUTPUTS),
         )  # fmt: skip
+        note_compiled("sweep")
 
     def reduce(self, problem: SweepProblem, spec: ReduceSpec, start: int, stop: int) -> Partial:
         from capacity.kernels import cpu
@@ -147,6 +150,7 @@ class NumbaBackend:
             spec.constraint_upper, spec.feasible_mix, spec.objective_quantity,
             spec.objective_sign,
         )  # fmt: skip
+        note_compiled("sweep")
         minimum, maximum, total, histogram, feasible, best_value, best_index = kernel
         return _with_rows(
             problem, spec, start, stop, np.min(minimum, axis=0), np.max(maximum, axis=0),
@@ -171,6 +175,7 @@ class NumbaBackend:
             problem.seconds_per_year, spec.bin_lower, spec.scale, spec.bins, spec.center,
             spec.logarithmic, problem.groups,
         )  # fmt: skip
+        note_compiled("montecarlo")
         return SamplePartial(
             samples=n,
             minimum=minimum.min(axis=0),
@@ -365,11 +370,10 @@ def cuda_status() -> CudaStatus:
     """Probe for a usable CUDA device once per process; never raises."""
     if os.environ.get(FORCE_CPU_ENV, "").strip() not in ("", "0"):
         return CudaStatus(False, f"${FORCE_CPU_ENV} is set")
+    simulator = CudaStatus(False, "numba's CUDA simulator is on (NUMBA_ENABLE_CUDASIM=1)")
     try:
-        from numba import config
-
-        if config.ENABLE_CUDASIM:
-            return CudaStatus(False, "numba's CUDA simulator is on (NUMBA_ENABLE_CUDASIM=1)")
+        if _simulator_on():
+            return simulator
         try:
             import cupy
         except ImportError:
@@ -378,8 +382,10 @@ def cuda_status() -> CudaStatus:
             )
         if cupy.cuda.runtime.getDeviceCount() < 1:
             return CudaStatus(False, "no CUDA device is visible")
-        from numba import cuda
+        from numba import config, cuda
 
+        if config.ENABLE_CUDASIM:
+            return simulator
         if not cuda.is_available():
             return CudaStatus(False, "numba cannot use the CUDA driver")
         name = cupy.cuda.runtime.getDeviceProperties(0)["name"]
@@ -389,12 +395,27 @@ def cuda_status() -> CudaStatus:
         return CudaStatus(False, f"CUDA probe failed: {type(error).__name__}: {error}")
 
 
+def _simulator_on() -> bool:
+    """Whether numba's CUDA simulator is on, without importing numba where nothing has."""
+    numba = sys.modules.get("numba")
+    if numba is not None:
+        return bool(numba.config.ENABLE_CUDASIM)
+    return os.environ.get("NUMBA_ENABLE_CUDASIM", "").strip() not in ("", "0")
+
+
 # What a backend object passed in place of a name must have (the :class:`Backend` protocol).
 _BACKEND_METHODS = ("materialize", "reduce", "chunk_samples", "reduce_samples")
 
 
-def resolve_backend(backend: str | Backend) -> Backend:
-    """The backend object for a name in :data:`BACKENDS` (or a backend object as given)."""
+def resolve_backend(
+    backend: str | Backend, kernels: str | None = None, work: float | None = None
+) -> Backend:
+    """The backend object for a name in :data:`BACKENDS` (or a backend object as given).
+
+    ``auto`` runs ``work`` units of ``kernels`` (``sweep`` or ``montecarlo``: see
+    :mod:`.choice`) on NumPy where that ends sooner than loading or compiling the kernels,
+    else on CUDA where a device is usable, else on numba; its ``detail`` says why.
+    """
     if not isinstance(backend, str):
         if all(callable(getattr(backend, method, None)) for method in _BACKEND_METHODS):
             return backend
@@ -405,7 +426,17 @@ def resolve_backend(backend: str | Backend) -> Backend:
     if backend not in BACKENDS:
         raise InputError(f"backend must be one of {', '.join(BACKENDS)}; got {backend!r}")
     if backend == "auto":
-        return CudaBackend() if cuda_status().usable else NumbaBackend()
+        reason = ""
+        if kernels is not None and work is not None:
+            numpy_first, reason = auto_prefers_numpy(kernels, work)
+            if numpy_first:
+                chosen: Backend = NumpyBackend()
+                chosen.detail = f"{chosen.detail}; {reason}"
+                return chosen
+        chosen = CudaBackend() if cuda_status().usable else NumbaBackend()
+        if reason:
+            chosen.detail = f"{chosen.detail}; {reason}"
+        return chosen
     if backend == "numpy":
         return NumpyBackend()
     if backend == "numba":

@@ -6,14 +6,20 @@ from typing import Any
 
 # CPU: compiled once and cached on disk; NumPy semantics for division (no ZeroDivisionError
 # checks in the hot loop); no fastmath, so that results agree with the NumPy reference to
-# rounding.
+# rounding. The kernels run one block of points a call, serially and without the GIL, on
+# numba's threads (capacity.kernels.blocks): numba's parallel=True (CPU_KERNEL) compiles
+# several times slower.
 CPU_FUNCTION: dict[str, Any] = {"cache": True, "nogil": True, "error_model": "numpy"}
 CPU_KERNEL: dict[str, Any] = {**CPU_FUNCTION, "parallel": True}
 CPU_INLINE: dict[str, Any] = {**CPU_FUNCTION, "inline": "always"}
 # The Monte Carlo reduction may reorder its sums, so that they vectorize; min and max stay
 # exact (no "nnan"/"ninf": the running extremes start at ±inf). Sums then differ from the
 # NumPy reference only in the last digits.
-CPU_SAMPLE_KERNEL: dict[str, Any] = {**CPU_KERNEL, "fastmath": {"reassoc", "contract", "nsz"}}
+CPU_SAMPLE_FUNCTION: dict[str, Any] = {
+    **CPU_FUNCTION,
+    "fastmath": {"reassoc", "contract", "nsz"},
+}
+CPU_SAMPLE_KERNEL: dict[str, Any] = {**CPU_SAMPLE_FUNCTION, "parallel": True}
 
 # CUDA: the scalar formula as a device function (NVVM inlines one this small by itself; the
 # inline flags differ between numba's own CUDA target and numba-cuda); kernels in float64.

@@ -46,7 +46,11 @@ def uniform(key: Any, index: Any) -> float:
     """Sample ``index`` (an int ≥ 0) of the uniform stream ``key``, in the open interval (0, 1)."""
     i = np.uint64(index)
     x0, x1 = philox2x32(i & _LOW32, i >> _SHIFT32, key)
-    return (float(x0 >> _SHIFT5) * _HIGH_SCALE + float(x1 >> _SHIFT6) + 0.5) * _EPSILON
+    # 27 and 26 bits: exact in an int32, whose conversion to a double vectorizes (a uint64's
+    # does not, without AVX-512)
+    high = float(np.int32(x0 >> _SHIFT5))
+    low = float(np.int32(x1 >> _SHIFT6))
+    return (high * _HIGH_SCALE + low + 0.5) * _EPSILON
 
 
 def uniform_array(key: int, indices: np.ndarray) -> np.ndarray:

@@ -90,9 +90,10 @@ def uniform_sample(low: float, high: float, u: float) -> float:
 def triangular_sample(low: float, mode: float, high: float, u: float) -> float:
     """Triangular with that mode."""
     width = high - low
-    if u * width < mode - low:
-        return low + math.sqrt(u * width * (mode - low))
-    return high - math.sqrt((1.0 - u) * width * (high - mode))
+    below = u * width < mode - low
+    # one square root, of whichever side the draw falls on (a loop of it vectorizes)
+    root = math.sqrt(u * width * (mode - low) if below else (1.0 - u) * width * (high - mode))
+    return low + root if below else high - root
 
 
 def normal_sample(mean: float, sd: float, cdf_low: float, cdf_high: float, u: float) -> float:

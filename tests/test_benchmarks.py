@@ -24,6 +24,10 @@ def test_quick_benchmark_writes_every_case(tmp_path: Path) -> None:
     for method in ("plain", "Python", "numpy", "numba"):
         assert ("Monte Carlo, 1 chip, 5 uncertain inputs", method) in methods
     assert ("Monte Carlo, OpenAI portfolio (4 deals)", "numba") in methods
+    assert ("Monte Carlo, 1 chip, 5 uncertain inputs", "numba-before") in methods
+    assert ("Monte Carlo, OpenAI portfolio (4 deals)", "rank") in methods
+    before = next(r for r in document["rows"] if r["method"].startswith("numba-before"))
+    assert "the current kernel runs" in before["note"]
     assert document["generator_draws_per_s"]["cpu"] > 0
     sampled = next(r for r in document["rows"] if r["case"].startswith("Monte Carlo")
                    and r["method"].startswith("numba"))  # fmt: skip

@@ -5,13 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-import typer
 from typer.testing import CliRunner
 
-from capacity.cli.app import app
+from capacity.cli.app import COMMANDS as NAMES
+from capacity.cli.app import app, load_command
 
 runner = CliRunner()
-COMMANDS = typer.main.get_command(app).commands  # type: ignore[attr-defined]
+COMMANDS = {name: load_command(name) for name in NAMES}
 
 
 def _single_value_options() -> list[Any]:

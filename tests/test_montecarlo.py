@@ -16,7 +16,15 @@ from capacity.kernels import montecarlo_reference
 from capacity.kernels.backends import NumpyBackend
 from capacity.kernels.montecarlo_problem import SampleSpec
 from capacity.kernels.scenario import SCENARIO_QUANTITIES
-from capacity.montecarlo import MonteCarloResult, Scenario, _ProblemBuilder, montecarlo, simulate
+from capacity.montecarlo import (
+    MonteCarloResult,
+    Scenario,
+    _average_ranks,
+    _ProblemBuilder,
+    _rank_correlation,
+    montecarlo,
+    simulate,
+)
 from capacity.profiles import ProfileSet
 from capacity.units import SECONDS_PER_YEAR
 from tests.backends import BACKEND_PARAMS, COMPILED_PARAMS, make_backend
@@ -470,3 +478,37 @@ def test_scenarios_must_be_named_uniquely() -> None:
         simulate([scenario, scenario], samples=10, backend="numpy")
     with pytest.raises(InputError, match="either power or accelerators"):
         simulate([Scenario("b", {"h100": 1.0})], samples=10, backend="numpy")
+
+
+def _ranks_by_counting(x: np.ndarray) -> np.ndarray:
+    """Average ranks, the slow way: the values below, plus half the other equal ones."""
+    return np.array([np.sum(x < value) + (np.sum(x == value) - 1) / 2 for value in x])
+
+
+def test_ranks_of_tied_values_are_their_average() -> None:
+
+    rng = np.random.default_rng(7)
+    rows = np.stack([rng.integers(0, 5, 200).astype(float), rng.random(200),
+                     np.full(200, 3.0)])  # fmt: skip
+    ranks = _average_ranks(rows)
+    for row, got in zip(rows, ranks, strict=True):
+        np.testing.assert_array_equal(got, _ranks_by_counting(row))
+
+
+def test_rank_correlation_is_spearmans_for_every_pair() -> None:
+
+    rng = np.random.default_rng(11)
+    inputs = rng.random((3, 500))
+    inputs[1] = np.round(inputs[1], 1)  # ties
+    outputs = np.zeros((8, 500))
+    outputs[0] = inputs[0] * 2 + inputs[1] + rng.random(500) * 0.1
+    outputs[1] = np.nan  # a cost without prices: no correlation
+    outputs[2] = -inputs[2]
+    rho = _rank_correlation(inputs, outputs, ["a", "b", "c"], [0, 1, 2])
+    for q in (0, 2):
+        for v, name in enumerate("abc"):
+            expected = np.corrcoef(_ranks_by_counting(inputs[v]),
+                                   _ranks_by_counting(outputs[q]))[0, 1]  # fmt: skip
+            assert rho[SCENARIO_QUANTITIES[q]][name] == pytest.approx(expected, abs=1e-12)
+    assert rho[SCENARIO_QUANTITIES[2]]["c"] == pytest.approx(-1.0, abs=1e-12)
+    assert rho[SCENARIO_QUANTITIES[1]] == {} and rho[SCENARIO_QUANTITIES[3]] == {}

@@ -1,7 +1,10 @@
 """The ``capacity`` command: the typer app, the commands it registers, and its entry point.
 
 Each command is a plain function of a module of this package (which never imports this
-one); the app registers it with the shared options expanded
+one). The app knows each command by its name, its module and the line ``capacity --help``
+lists it with (:data:`COMMANDS`), and imports the module only when the command runs or
+shows its own help, so that no command loads another's code and ``capacity --help`` loads
+none. A command is registered with the shared options expanded
 (:func:`~capacity.cli.options.expand_option_groups`) and its errors reported as one line
 (:func:`~capacity.cli.errors.reports_errors`). Standard output and error write ASCII
 look-alikes of the characters their encoding lacks.
@@ -9,30 +12,139 @@ look-alikes of the characters their encoding lacks.
 
 from __future__ import annotations
 
+import importlib
 import sys
-from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Annotated, Any
 
 import typer
+from typer.core import TyperCommand, TyperGroup
 
-from capacity import __version__
-from capacity.cli import (
-    check,
-    chips,
-    convert,
-    costs,
-    examples,
-    montecarlo,
-    portfolio,
-    summarize,
-    sweep,
-)
+from capacity.cli.coercion import PlainConversions
 from capacity.cli.errors import EXIT_BAD_INPUT, EXIT_INTERRUPTED, ended, reports_errors, say
 from capacity.cli.format import echo, use_lookalikes
 from capacity.cli.once import CapacityTyper
-from capacity.cli.options import expand_option_groups
 from capacity.errors import Terminated
 from capacity.streaming import unwinding_on_signals
+
+
+@dataclass(frozen=True)
+class CommandEntry:
+    """Where a command's function lives, and the first paragraph of its docstring (what
+    ``capacity --help`` shows; a test checks that the two agree)."""
+
+    module: str
+    function: str
+    summary: str
+
+
+# The commands, in the order of `capacity --help`.
+COMMANDS: dict[str, CommandEntry] = {
+    "check": CommandEntry(
+        "capacity.cli.check",
+        "check_command",
+        "Check a claim that a power amounts to a number of accelerators or a share of a grid,\n"
+        "and say what would make it true.",
+    ),
+    "chips": CommandEntry(
+        "capacity.cli.chips",
+        "chips",
+        "List every hardware profile with its key figures and how sure they are.",
+    ),
+    "show": CommandEntry(
+        "capacity.cli.chips",
+        "show",
+        "Every field of one profile with its unit, confidence and source.",
+    ),
+    "grids": CommandEntry(
+        "capacity.cli.chips",
+        "grids",
+        "List the grids and regions: annual generation, capacity, carbon and water intensity of\n"
+        "generation and industrial electricity price, each with its year, grade and source.",
+    ),
+    "convert": CommandEntry(
+        "capacity.cli.convert",
+        "convert_command",
+        "Convert a power (or a number of accelerators) into accelerators, FLOP/s, energy, grid\n"
+        "share, emissions and water (at the site region: the first --grid with site figures).",
+    ),
+    "costs": CommandEntry(
+        "capacity.cli.costs",
+        "costs_command",
+        "All-in capex by component, energy cost, non-energy opex and annual cost of ownership\n"
+        "of a power (or a number of accelerators), per GW and per accelerator: every default\n"
+        "shown with its value, confidence and source. The site region (--grid) sets the\n"
+        "electricity price.",
+    ),
+    "montecarlo": CommandEntry(
+        "capacity.cli.montecarlo",
+        "montecarlo_command",
+        "Convert a power (or a number of accelerators) whose inputs are uncertain: quantiles,\n"
+        "mean and spread of every output over SAMPLES draws, with a tornado of what moves them.",
+    ),
+    "examples": CommandEntry(
+        "capacity.cli.examples",
+        "examples",
+        "List the example portfolios shipped with capacity (read one with\n"
+        "'capacity portfolio --example NAME').",
+    ),
+    "portfolio": CommandEntry(
+        "capacity.cli.portfolio",
+        "portfolio_command",
+        "Per-deal and total accelerators, FLOP/s, energy, grid share and costs of a portfolio\n"
+        "of deals, with a timeline by year (and ranges with --samples).",
+    ),
+    "sweep": CommandEntry(
+        "capacity.cli.sweep",
+        "sweep_command",
+        "Sweep PUE × utilization × chip mix (× power): min, max, mean and quantiles of every\n"
+        "output, the best point under constraints, or every point to a Parquet file.",
+    ),
+    "summarize": CommandEntry(
+        "capacity.cli.summarize",
+        "summarize_command",
+        "Summarize a sweep's dataset: check that it is complete, then read every part for\n"
+        "min, max, mean and quantiles of each output, with the inputs, backend and assumptions\n"
+        "its manifest records.",
+    ),
+}
+
+
+class _Summary(TyperCommand):
+    """What the group lists for a command not loaded yet: its name and help, no options."""
+
+
+def load_command(name: str) -> Any:
+    """The click command ``name`` of :data:`COMMANDS`, its module imported now."""
+    from capacity.cli.options import expand_option_groups
+
+    entry = COMMANDS[name]
+    function = getattr(importlib.import_module(entry.module), entry.function)
+    single = CapacityTyper(add_completion=False)  # one command: typer builds it alone
+    single.command(name=name)(reports_errors(expand_option_groups(function)))
+    command = typer.main.get_command(single)
+    command.name = name
+    return command
+
+
+class LazyCommands(PlainConversions, TyperGroup):
+    """The group of :data:`COMMANDS`: each loaded when resolved (to run, to show its own
+    help or to complete its options), listed meanwhile by its summary."""
+
+    def __init__(self, **attributes: Any) -> None:
+        super().__init__(**attributes)
+        given = dict(self.commands)
+        self.commands = {
+            name: _Summary(name, help=entry.summary, rich_markup_mode=self.rich_markup_mode)
+            for name, entry in COMMANDS.items()
+        }
+        self.commands.update(given)
+
+    def resolve_command(self, ctx: Any, args: list[str]) -> Any:
+        if args and isinstance(self.commands.get(args[0]), _Summary):
+            self.commands[args[0]] = load_command(args[0])
+        return super().resolve_command(ctx, args)
+
 
 # CapacityTyper: a single-value option given twice is an error (capacity/cli/once.py).
 # add_completion: --install-completion and --show-completion (bash, zsh, fish, PowerShell).
@@ -42,11 +154,14 @@ app = CapacityTyper(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     add_completion=True,
+    cls=LazyCommands,
 )
 
 
 def _print_version(value: bool) -> None:
     if value:
+        from capacity import __version__  # here: reading the version takes milliseconds
+
         echo(f"capacity {__version__}")
         raise typer.Exit()
 
@@ -61,24 +176,6 @@ def _options(
     ] = False,
 ) -> None:
     """The options of ``capacity`` itself, before the command."""
-
-
-# The commands, in the order of `capacity --help`.
-COMMANDS: dict[str, Callable[..., Any]] = {
-    "check": check.check_command,
-    "chips": chips.chips,
-    "show": chips.show,
-    "grids": chips.grids,
-    "convert": convert.convert_command,
-    "costs": costs.costs_command,
-    "montecarlo": montecarlo.montecarlo_command,
-    "examples": examples.examples,
-    "portfolio": portfolio.portfolio_command,
-    "sweep": sweep.sweep_command,
-    "summarize": summarize.summarize_command,
-}
-for _name, _command in COMMANDS.items():
-    app.command(name=_name)(reports_errors(expand_option_groups(_command)))
 
 
 def main() -> None:

@@ -37,10 +37,11 @@ def _flops_confidence(profile: Profile) -> str:
 
 
 def _figure_text(figure: Figure | None, unit: str | None = None) -> str:
-    """A figure in its own unit, or rescaled to ``unit`` with an SI prefix."""
+    """A figure in its own unit, or rescaled with an SI prefix of ``unit``, which is the
+    model's unit of the figure's dimension (that of ``figure.si``)."""
     if figure is None:
         return "–"
-    return figure.display() if unit is None else human(figure.value, unit)
+    return figure.display() if unit is None else human(figure.si, unit)
 
 
 def _chip_row(profile: Profile) -> dict[str, Any]:

@@ -8,19 +8,19 @@ terminal, ``PYTHONIOENCODING=ascii``): tables and text use ASCII look-alikes ("�
 from __future__ import annotations
 
 import codecs
-import csv
 import io
-import json
 import math
 import sys
 import unicodedata
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any, TypeGuard
 
-import pint
 from rich.console import Console
 from rich.text import Text
 
 from capacity.errors import OutputError
+
+if TYPE_CHECKING:
+    import pint
 
 __all__ = [
     "LOOKALIKES",
@@ -126,9 +126,15 @@ class TextConsole(Console):
 _PREFIXES = ["", "k", "M", "G", "T", "P", "E", "Z", "Y"]
 
 
+def _is_quantity(value: Any) -> TypeGuard[pint.Quantity]:
+    """Whether ``value`` is a pint quantity, without importing pint where nothing has."""
+    pint = sys.modules.get("pint")
+    return pint is not None and isinstance(value, pint.Quantity)
+
+
 def human(quantity: pint.Quantity | float, unit: str = "") -> str:
     """A scalar with an SI prefix and four significant digits: "25 GW", "19.4 ZFLOP/s"."""
-    value = quantity.to(unit).magnitude if isinstance(quantity, pint.Quantity) else quantity
+    value = quantity.to(unit).magnitude if _is_quantity(quantity) else quantity
     value = float(value)
     if not math.isfinite(value):
         return not_finite(value)
@@ -150,7 +156,7 @@ def percent(fraction: pint.Quantity | float | None) -> str:
     """A fraction as a percentage with three significant digits, or "–" where unknown."""
     if fraction is None:
         return "–"
-    value = float(fraction.to("").magnitude if isinstance(fraction, pint.Quantity) else fraction)
+    value = float(fraction.to("").magnitude if _is_quantity(fraction) else fraction)
     return f"{value * 100:.3g} %"
 
 
@@ -186,6 +192,8 @@ def to_json(document: Any, ascii_only: bool | None = None) -> str:
     check_finite(document)
     if ascii_only is None:
         ascii_only = not takes_unicode()
+    import json  # here: a command that prints a table never loads it
+
     return json.dumps(document, indent=2, ensure_ascii=ascii_only, allow_nan=False)
 
 
@@ -217,6 +225,8 @@ def _cell(value: Any) -> Any:
 
 def to_csv(document: dict[str, Any]) -> str:
     """Long-format CSV (quantity, key, value) of a result's JSON document."""
+    import csv  # here: a command that prints a table never loads it
+
     check_finite(document)
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")

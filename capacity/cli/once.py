@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 import typer
 from typer.core import TyperCommand
 
+from capacity.cli.coercion import PlainConversions
 from capacity.cli.errors import EXIT_BAD_INPUT
 from capacity.cli.format import echo
 
@@ -23,8 +24,9 @@ __all__ = ["CapacityTyper", "SingleValueCommand", "repeated_options"]
 Function = TypeVar("Function", bound=Callable[..., Any])
 
 
-class SingleValueCommand(TyperCommand):
-    """A command that refuses a single-value option given more than once."""
+class SingleValueCommand(PlainConversions, TyperCommand):
+    """A command that refuses a single-value option given more than once (and converts its
+    options without pydantic: :mod:`capacity.cli.coercion`)."""
 
     def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
         if not ctx.resilient_parsing:  # shell completion parses partial command lines

@@ -1,0 +1,111 @@
+"""What ``backend="auto"`` runs on the CPU: NumPy where it finishes first, else numba.
+
+numba's kernels cost a fixed time before their first point: importing numba and loading
+the kernels from numba's disk cache (about half a second on the 2-core development VM), or
+compiling them where they are not cached yet (a few seconds: the first run after install).
+NumPy costs nothing up front but runs several times slower. ``auto`` therefore runs NumPy
+for work below a size that depends on the state of the kernels:
+
+- ``loaded``: already compiled or loaded in this process: numba wins from a small size;
+- ``cached``: compiled by an earlier run, according to a mark this module keeps in
+  :mod:`capacity.diskcache` (for the kernels' source files and numba's version as they
+  are now);
+- ``cold``: never compiled here.
+
+The sizes are in units of work (points of a sweep; samples × (inputs + 8 × groups) of a
+Monte Carlo run, what the NumPy reference's time grows with), measured with
+``benchmarks/first_run.py``. The choice, with its reason, is in every result's
+``backend_detail``.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import sys
+from pathlib import Path
+
+from capacity import diskcache
+
+__all__ = ["AUTO_NUMPY_WORK", "KERNELS", "auto_prefers_numpy", "kernels_state", "note_compiled"]
+
+# Each kind of work: the modules of its CPU kernels (those whose source a change of which
+# recompiles them) and the block kernels that tell whether they are loaded.
+KERNELS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "sweep": (("cpu", "point", "jit_options"), ("reduce_block", "materialize_block")),
+    "montecarlo": (
+        ("montecarlo_cpu", "cpu", "point", "compose", "random", "sampling", "scenario",
+         "jit_options"),
+        ("reduce_block", "reduce_block_common"),
+    ),
+}  # fmt: skip
+_MODULES = {"sweep": "capacity.kernels.cpu", "montecarlo": "capacity.kernels.montecarlo_cpu"}
+
+# Work below which NumPy finishes before numba's kernels, by their state. On the development
+# VM a reduced sweep runs through NumPy at about 5 M points/s and numba's cached kernels take
+# about 0.5 s to import and load; a Monte Carlo run does about 1.5e8 units of work a second.
+AUTO_NUMPY_WORK: dict[str, dict[str, float]] = {
+    "sweep": {"loaded": 2e4, "cached": 1e6, "cold": 1e7},
+    "montecarlo": {"loaded": 2e5, "cached": 2.5e7, "cold": 1.5e8},
+}
+
+
+def kernels_state(kind: str) -> str:
+    """``loaded``, ``cached`` or ``cold``: the state of the numba kernels of ``kind``
+    (``sweep`` or ``montecarlo``)."""
+    module = sys.modules.get(_MODULES[kind])
+    if module is not None:
+        for name in KERNELS[kind][1]:
+            if getattr(getattr(module, name, None), "signatures", None):
+                return "loaded"
+    # Found once a process for each cache folder: each look stats every kernel source.
+    where = (kind, diskcache.cache_dir(), os.environ.get("NUMBA_CACHE_DIR", ""))
+    if where in _found_cached or diskcache.load(f"numba-{kind}", _key(kind)):
+        _found_cached.add(where)
+        return "cached"
+    return "cold"
+
+
+_noted: set[str] = set()
+_found_cached: set[tuple[str, Path | None, str]] = set()
+
+
+def note_compiled(kind: str) -> None:
+    """Mark the kernels of ``kind`` as compiled into numba's cache (once they ran)."""
+    if kind in _noted:
+        return
+    _noted.add(kind)
+    if diskcache.load(f"numba-{kind}", _key(kind)) is None:
+        diskcache.store(f"numba-{kind}", _key(kind), True)
+
+
+def auto_prefers_numpy(kind: str, work: float) -> tuple[bool, str]:
+    """Whether ``auto`` should run NumPy for ``work`` units of ``kind``, and why, in words."""
+    state = kernels_state(kind)
+    limit = AUTO_NUMPY_WORK[kind][state]
+    if kind == "sweep":
+        size = f"{work:,.0f} point" + ("" if work == 1 else "s")
+        bound = f"{limit:,.0f}"
+    else:
+        size, bound = f"work {work:.3g} (samples × (inputs + outputs))", f"{limit:.3g}"
+    where = {
+        "loaded": "numba's kernels, loaded in this process",
+        "cached": "numba's cached kernels would load",
+        "cold": "numba would compile its kernels (not cached yet)",
+    }[state]
+    if work < limit:
+        return True, f"auto: {size}, below {bound}, where NumPy ends before {where}"
+    return False, f"auto: {size}, not below {bound} ({state} kernels)"
+
+
+def _key(kind: str) -> tuple[object, ...]:
+    """What the mark of ``kind`` holds for: the kernels' sources, numba's, numba's cache."""
+    folder = Path(__file__).resolve().parent
+    files = [folder / f"{name}.py" for name in KERNELS[kind][0]]
+    spec = importlib.util.find_spec("numba")
+    numba_file = spec.origin if spec is not None and spec.origin else ""
+    return (
+        diskcache.file_stamps([*files, numba_file]),
+        os.environ.get("NUMBA_CACHE_DIR", ""),
+        os.environ.get("NUMBA_OPT", ""),
+    )

@@ -1,0 +1,104 @@
+"""Start-up: ``import capacity`` and each command load only what they use.
+
+Each check runs a fresh interpreter and looks at the modules it ended with: a module that
+should not load (numba for a conversion, NumPy for the help) is a start-up cost that a user
+pays on every command.
+"""
+
+from __future__ import annotations
+
+import inspect
+import json
+import os
+import subprocess
+import sys
+import types
+
+import pytest
+
+import capacity
+from capacity.cli.app import COMMANDS, load_command
+
+HEAVY = (
+    "numba",
+    "llvmlite",
+    "pydantic",
+    "xarray",
+    "pyarrow",
+    "scipy",
+    "pandas",
+    "dask",
+    "distributed",
+)
+
+
+def modules_after(code: str) -> set[str]:
+    """The top-level packages loaded by a fresh Python that runs ``code``."""
+    script = (
+        "import atexit, json, sys\n"
+        "def report():\n"
+        "    names = sorted({m.split('.')[0] for m in sys.modules})\n"
+        "    sys.stderr.write('modules: ' + json.dumps(names) + '\\n')\n"
+        f"atexit.register(report)\n{code}"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          check=False, env={**os.environ, "COLUMNS": "100"})  # fmt: skip
+    line = [x for x in done.stderr.splitlines() if x.startswith("modules: ")][-1]
+    return set(json.loads(line.removeprefix("modules: ")))
+
+
+def command(*arguments: str) -> str:
+    return f"import sys; sys.argv = ['capacity', *{list(arguments)!r}]\n" + (
+        "from capacity.cli.app import main\ntry:\n    main()\nexcept SystemExit:\n    pass"
+    )
+
+
+def test_import_capacity_loads_no_numerics() -> None:
+    loaded = modules_after("import capacity")
+    assert not loaded & {"numpy", "pint", "typer", "rich", *HEAVY}
+
+
+def test_the_help_loads_neither_numpy_nor_pint() -> None:
+    loaded = modules_after(command("--help"))
+    assert "typer" in loaded
+    assert not loaded & {"numpy", "pint", *HEAVY}
+
+
+@pytest.mark.parametrize(
+    "arguments",
+    [("convert", "30GW", "--chip", "h100"), ("chips",), ("convert", "--help"),
+     ("sweep", "30GW", "--chips", "h100", "--mix-step", "1", "--backend", "numpy")],
+    ids=["convert", "chips", "convert help", "sweep on numpy"],
+)  # fmt: skip
+def test_a_command_loads_no_compiler(arguments: tuple[str, ...]) -> None:
+    loaded = modules_after(command(*arguments))
+    assert "pint" in loaded
+    assert not loaded & set(HEAVY), loaded & set(HEAVY)
+
+
+def test_every_public_name_resolves() -> None:
+    for name in capacity.__all__:
+        assert getattr(capacity, name) is not None, name
+    assert set(capacity.__all__) <= set(dir(capacity))
+    with pytest.raises(AttributeError, match="no attribute 'nothing'"):
+        capacity.nothing  # noqa: B018
+
+
+def test_functions_keep_their_names_when_their_modules_load() -> None:
+    import capacity.montecarlo
+    import capacity.sweep
+
+    for name in ("convert", "sweep", "montecarlo"):
+        value = getattr(capacity, name)
+        assert not isinstance(value, types.ModuleType), name
+        assert callable(value)
+        assert value.__module__ == f"capacity.{name}"
+    assert sys.modules["capacity.sweep"].sweep is capacity.sweep
+
+
+@pytest.mark.parametrize("name", list(COMMANDS))
+def test_the_help_lists_each_command_by_its_docstring(name: str) -> None:
+    entry = COMMANDS[name]
+    function = getattr(__import__(entry.module, fromlist=["_"]), entry.function)
+    assert entry.summary == (inspect.getdoc(function) or "").split("\n\n")[0]
+    assert load_command(name).name == name

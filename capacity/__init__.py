@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from capacity.claims import Claim, ClaimReport, check_claim, parse_claim
+    from capacity.compare import Comparison, compare, compare_deals
     from capacity.convert import (
         Conversion,
         GridShare,
@@ -54,6 +55,7 @@ if TYPE_CHECKING:
         loads_portfolio,
         simulate_portfolio,
     )
+    from capacity.power import PowerShares, power_shares
     from capacity.profiles import PRECISIONS, Profile, ProfileSet, load_profile, load_profiles
     from capacity.summary import OutputSummary
     from capacity.sweep import BestPoint, SweepResult, SweepTooLargeError, sweep
@@ -66,6 +68,9 @@ _EXPORTS: dict[str, str] = {
     "ClaimReport": "capacity.claims",
     "check_claim": "capacity.claims",
     "parse_claim": "capacity.claims",
+    "Comparison": "capacity.compare",
+    "compare": "capacity.compare",
+    "compare_deals": "capacity.compare",
     "Conversion": "capacity.convert",
     "GridShare": "capacity.convert",
     "convert": "capacity.convert",
@@ -104,6 +109,8 @@ _EXPORTS: dict[str, str] = {
     "load_portfolio": "capacity.portfolio",
     "loads_portfolio": "capacity.portfolio",
     "simulate_portfolio": "capacity.portfolio",
+    "PowerShares": "capacity.power",
+    "power_shares": "capacity.power",
     "PRECISIONS": "capacity.profiles",
     "Profile": "capacity.profiles",
     "ProfileSet": "capacity.profiles",
@@ -125,6 +132,7 @@ __all__ = [
     "CapacityError",
     "Claim",
     "ClaimReport",
+    "Comparison",
     "Conversion",
     "ConversionDefaults",
     "CostAssumptions",
@@ -141,6 +149,7 @@ __all__ = [
     "Portfolio",
     "PortfolioError",
     "PortfolioReport",
+    "PowerShares",
     "Profile",
     "ProfileError",
     "ProfileSet",
@@ -154,6 +163,8 @@ __all__ = [
     "__version__",
     "capital_recovery_factor",
     "check_claim",
+    "compare",
+    "compare_deals",
     "conversion_costs",
     "convert",
     "convert_accelerators",
@@ -170,6 +181,7 @@ __all__ = [
     "parse_claim",
     "parse_distribution",
     "parse_mix",
+    "power_shares",
     "simulate",
     "simulate_portfolio",
     "sweep",

@@ -197,6 +197,37 @@ class Conversion:
             "warnings": list(self.warnings),
         }
 
+    def to_dataframe(self, wide: bool = False) -> Any:
+        """The outputs as a pandas DataFrame.
+
+        Tidy by default: one row per entity (the total, each chip) and output, with ``value``
+        and ``unit`` columns (and ``point`` for a conversion of arrays). ``wide``: one row
+        per entity (and point), one column per output, whose name says its unit
+        (``it_power_w``) and, for a grid share, its basis (``grid_share_energy_basis_us``);
+        the units are also in ``DataFrame.attrs["units"]``.
+        """
+        from capacity.tables import document_rows, frame, wide_frame
+
+        document = self.to_dict()
+        document.setdefault("h100_equivalents", _si(self.h100_equivalents, ""))
+        rows = document_rows(document)
+        if wide:
+            keys = ("entity", "point") if any("point" in row for row in rows) else ("entity",)
+            return wide_frame(rows, keys)
+        return frame(rows)
+
+    def plot(self, **options: Any) -> Any:
+        """The chain from facility power to delivered FLOP/s, step by step, as a matplotlib
+        figure (:func:`capacity.plots.plot_conversion`)."""
+        from capacity.plots import plot_conversion
+
+        return plot_conversion(self, **options)
+
+    def _repr_html_(self) -> str:
+        from capacity.report import notebook_html
+
+        return notebook_html(self)
+
 
 def _si(quantity: pint.Quantity, unit: str) -> Any:
     return _jsonable(quantity.to(unit).magnitude)
@@ -519,7 +550,7 @@ def convert(
     Examples
     --------
     >>> result = convert("1 GW", chip="h100", pue=1.2)
-    >>> round(result.accelerators.magnitude)  # 1 GW ÷ 1.2 ÷ (1,275 W × 1.11)
+    >>> round(float(result.accelerators.magnitude))  # 1 GW ÷ 1.2 ÷ (1,275 W × 1.11)
     588824
     """
     power_w = to_si(power, "power", "power")

@@ -91,7 +91,8 @@ class Figure:
     def summary(self) -> str:
         """The note's first sentence (the rationale outputs quote)."""
         text = " ".join(self.note.split())
-        match = re.match(r"(.+?[.!?])(\s|$)", text)
+        # a sentence ends before a capital or the end: not at "i.e. 0.10" or "et al. 2025"
+        match = re.match(r"(.+?[.!?])(?=\s+[A-Z]|$)", text)
         return match.group(1) if match else text
 
     @property

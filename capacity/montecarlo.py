@@ -308,6 +308,53 @@ class MonteCarloResult:
             "warnings": list(self.warnings),
         }
 
+    def tidy_rows(self) -> list[dict[str, Any]]:
+        """One row per group (entity), output and statistic (quantiles, min, max, mean, std
+        and the value at nominal inputs for the top group), with the unit."""
+        rows = []
+        for group, outputs in self.summaries.items():
+            for output, summary in outputs.items():
+                if summary is None:
+                    continue
+                name = _tidy_output(output)
+                unit = summary.unit or "1"
+                statistics = {f"p{q * 100:g}".replace(".", "_"): summary.quantile(q)
+                              for q in self.quantiles}  # fmt: skip
+                statistics |= {"min": summary.minimum, "max": summary.maximum,
+                               "mean": summary.mean, "std": summary.std}  # fmt: skip
+                for statistic, value in statistics.items():
+                    rows.append({"entity": group, "output": name, "statistic": statistic,
+                                 "value": value, "unit": unit})  # fmt: skip
+        return rows
+
+    def to_dataframe(self, wide: bool = False) -> Any:
+        """The quantiles as a pandas DataFrame: tidy (entity, output, statistic, value,
+        unit), or with ``wide`` one row per group and output, one column per statistic."""
+        from capacity.tables import frame, wide_frame
+
+        rows = self.tidy_rows()
+        if wide:
+            return wide_frame(rows, ("entity", "output", "unit"), "statistic")
+        return frame(rows)
+
+    def plot(self, **options: Any) -> Any:
+        """The distribution of an output (histogram or CDF, with P5, P50 and P95) and its
+        tornado, as a matplotlib figure (:func:`capacity.plots.plot_montecarlo`)."""
+        from capacity.plots import plot_montecarlo
+
+        return plot_montecarlo(self, **options)
+
+    def _repr_html_(self) -> str:
+        from capacity.report import notebook_html
+
+        return notebook_html(self)
+
+
+def _tidy_output(output: str) -> str:
+    """An output's name as a column spells it: "grid_share_energy_basis_us"."""
+    prefix, _, grid = output.partition(":")
+    return f"grid_share_energy_basis_{grid}" if prefix == GRID_SHARE_OUTPUT and grid else output
+
 
 def _coarse_histogram(summary: OutputSummary, bins: int) -> dict[str, Any]:
     counts = summary.counts

@@ -222,6 +222,52 @@ class PortfolioReport:
             "assumptions": list(self.assumptions),
         }
 
+    def tidy_rows(self, simulated: MonteCarloResult | None = None) -> list[dict[str, Any]]:
+        """One row per section (deal, total, timeline, monte_carlo), entity and output, with
+        the year for the timeline, the statistic for Monte Carlo, the value and the unit."""
+        from capacity.tables import document_rows
+
+        rows: list[dict[str, Any]] = []
+        for result in self.deals:
+            rows += [{"section": "deal", **row}
+                     for row in document_rows(result.to_dict(), result.deal.name)]  # fmt: skip
+        rows += [{"section": "total", **row} for row in document_rows(self.totals.to_dict())]
+        for year in self.timeline:
+            document = year.to_dict()
+            rows += [{"section": "timeline", "year": year.year, **row}
+                     for row in document_rows(document, "all deals", skip=("year",))]  # fmt: skip
+            rows += [
+                {"section": "timeline", "year": year.year, "entity": deal,
+                 "output": "online_fraction", "value": fraction, "unit": "1"}
+                for deal, fraction in year.online_fraction.items()
+            ]  # fmt: skip
+        if simulated is not None:
+            rows += [{"section": "monte_carlo", **row} for row in simulated.tidy_rows()]
+        return rows
+
+    def to_dataframe(self, wide: bool = False, simulated: MonteCarloResult | None = None) -> Any:
+        """The portfolio as a pandas DataFrame: tidy (:meth:`tidy_rows`), or with ``wide``
+        one row per section, year, entity (and statistic) and one column per output."""
+        from capacity.tables import frame, wide_frame
+
+        rows = self.tidy_rows(simulated)
+        if wide:
+            return wide_frame(rows, ("section", "year", "entity", "statistic"),
+                              title=self.portfolio.name)  # fmt: skip
+        return frame(rows, title=self.portfolio.name)
+
+    def plot(self, simulated: MonteCarloResult | None = None, **options: Any) -> Any:
+        """A timeline of GW, accelerators and energy by deal per year, with the Monte Carlo
+        band of ``simulated`` (:func:`capacity.plots.plot_portfolio`)."""
+        from capacity.plots import plot_portfolio
+
+        return plot_portfolio(self, simulated, **options)
+
+    def _repr_html_(self) -> str:
+        from capacity.report import notebook_html
+
+        return notebook_html(self)
+
 
 @functools.cache
 def _unit(name: str) -> pint.Unit:
@@ -327,9 +373,9 @@ def evaluate_portfolio(
     ... start = 2027-01-01
     ... end = 2027-12-31
     ... '''))
-    >>> round(report.totals.facility_power.to("GW").magnitude, 6)  # 1 GW + 2 GW × 1.3
+    >>> round(float(report.totals.facility_power.to("GW").magnitude), 6)  # 1 GW + 2 GW × 1.3
     3.6
-    >>> [(year.year, round(year.facility_power.to("GW").magnitude, 6)) for year in report.timeline]
+    >>> [(y.year, round(float(y.facility_power.to("GW").magnitude), 6)) for y in report.timeline]
     [(2026, 1.0), (2027, 3.6)]
     """
     _portfolio_argument(portfolio)

@@ -333,6 +333,13 @@ class ProfileSet(Mapping[str, Profile]):
             return str(key)
         if key in self._aliases:
             return self._aliases[key]
+        several = [part.strip() for part in str(key).split(",")]
+        if len(several) > 1 and all(part in self for part in several):
+            raise UnknownChipError(
+                f"{chip!r} is {len(several)} chips: give one, a mix "
+                f"({','.join(f'{part}=SHARE' for part in several)}), or compare them side by "
+                f"side (capacity compare POWER --chips {','.join(several)})"
+            )
         known = ", ".join(self)
         aliases = ", ".join(f"{a} → {i}" for a, i in sorted(self._aliases.items()))
         raise UnknownChipError(f"unknown chip {chip!r}; known: {known} (aliases: {aliases})")

@@ -46,7 +46,10 @@ if TYPE_CHECKING:
     import numpy as np
 
 __all__ = [
+    "CSV_SUFFIXES",
     "PARQUET_SUFFIXES",
+    "STREAMED_SUFFIXES",
+    "CsvSink",
     "ParquetSink",
     "StaleTemporaries",
     "atomic_destination",
@@ -57,6 +60,9 @@ __all__ = [
 ]
 
 PARQUET_SUFFIXES = (".parquet", ".pq")
+CSV_SUFFIXES = (".csv",)
+# The files a sweep streams its points to, chunk by chunk.
+STREAMED_SUFFIXES = PARQUET_SUFFIXES + CSV_SUFFIXES
 # A temporary file whose writer cannot be checked (another host sharing the disk, a system
 # without /proc) is stale once untouched for this long: a live writer writes every chunk.
 STALE_AFTER_SECONDS = 24 * 60 * 60.0  # a day
@@ -118,14 +124,16 @@ def check_output_path(path: str | Path, label: str = "out") -> Path:
 
 
 def check_destination(path: str | Path, estimated_bytes: float, label: str = "out") -> Path:
-    """A sweep's Parquet destination after checking its suffix, its folder and free space."""
+    """A sweep's destination (Parquet or CSV) after checking its suffix, its folder and free
+    space."""
     path = check_output_path(path, label)
-    if path.suffix.lower() not in PARQUET_SUFFIXES:
+    if path.suffix.lower() not in STREAMED_SUFFIXES:
         raise InputError(
-            f"{label}: {str(path)!r} must end in .parquet: sweeps stream to Apache Parquet "
-            "(pandas.read_parquet, polars, DuckDB and R's arrow read it)"
+            f"{label}: {str(path)!r} must end in .parquet or .csv: sweeps stream to Apache "
+            "Parquet (pandas.read_parquet, polars, DuckDB and R's arrow read it) or CSV"
         )
-    import_extra("pyarrow.parquet", "parquet", f"{label}: writing Parquet")
+    if path.suffix.lower() in PARQUET_SUFFIXES:
+        import_extra("pyarrow.parquet", "parquet", f"{label}: writing Parquet")
     try:
         free = shutil.disk_usage(path.parent).free
     except OSError as error:
@@ -420,6 +428,33 @@ class ParquetSink:
         if self._writer is not None:
             writer, self._writer = self._writer, None
             writer.close()
+
+
+class CsvSink:
+    """Rows appended to one CSV file, the header first; its metadata is not written (CSV has
+    no place for it: the column names carry the units)."""
+
+    def __init__(self, path: Path, metadata: Mapping[str, Any]) -> None:
+        self.path = path
+        self._file: Any = None
+
+    def write(self, columns: Mapping[str, np.ndarray]) -> None:
+        import csv
+
+        import numpy as np
+
+        if self._file is None:
+            self._file = open(self.path, "w", encoding="utf-8", newline="")  # noqa: SIM115
+            csv.writer(self._file).writerow(list(columns))
+        table = np.column_stack([np.asarray(v, dtype=np.float64) for v in columns.values()])
+        integer = [np.issubdtype(np.asarray(v).dtype, np.integer) for v in columns.values()]
+        formats = ["%d" if whole else "%.17g" for whole in integer]
+        np.savetxt(self._file, table, fmt=formats, delimiter=",")
+
+    def close(self) -> None:
+        if self._file is not None:
+            file, self._file = self._file, None
+            file.close()
 
 
 # --- wording -------------------------------------------------------------------------------

@@ -79,7 +79,9 @@ from capacity.objectives import (
 )
 from capacity.profiles import ProfileSet, profile_set
 from capacity.streaming import (
+    CSV_SUFFIXES,
     PARQUET_SUFFIXES,
+    CsvSink,
     ParquetSink,
     atomic_destination,
     check_destination,
@@ -176,10 +178,15 @@ class SweepResult:
     data: Mapping[str, np.ndarray] | None = field(default=None, repr=False)
     """Every output at every point (flat, point-major), for materialized sweeps."""
     out: Path | None = None
-    """The Parquet file or dataset folder written, for sweeps with ``out``."""
+    """The file (Parquet or CSV) or the dataset folder written, for sweeps with ``out``."""
     cluster: Mapping[str, Any] | None = None
     """Where the chunks ran when a Dask scheduler ran them: its address, the number of
     workers and threads, and each backend the workers ran (:mod:`capacity.distributed`)."""
+    point_bounds: tuple[tuple[int, float, float], ...] = ()
+    """Each point constraint as (quantity index, lower, upper) on the kernel's quantity
+    (:data:`capacity.kernels.point.QUANTITIES`), for charts of the feasible region."""
+    feasible_mix: np.ndarray | None = field(default=None, repr=False)
+    """Which mixes meet the mix constraints (all, without any)."""
 
     @property
     def shape(self) -> tuple[int, int, int, int]:
@@ -223,6 +230,7 @@ class SweepResult:
             return xr.Variable((*dims, *extra), reshaped, attrs={"units": unit})
 
         average = self.data["average_facility_power"]
+        basis_of_mix = f"share of {self.inputs['mix_basis']}"
         variables = {
             "accelerators": point_array(self.data["accelerators"], "1"),
             "accelerators_by_chip": point_array(self.data["accelerators_by_chip"], "1", ("chip",)),
@@ -247,21 +255,94 @@ class SweepResult:
                 ("grid", *dims), shares.reshape((len(self.grids), *shape)),
                 attrs={"units": "1", "basis": "energy: average facility power ÷ average load"},
             )  # fmt: skip
+        # Numbers carry their unit (pint-xarray's quantify reads it); labels have none.
         coords: dict[str, Any] = {
-            "pue": self.pue,
-            "utilization": self.utilization,
+            "pue": ("pue", self.pue, {"units": "1"}),
+            "utilization": ("utilization", self.utilization, {"units": "1"}),
             "mix": self.mix_labels,
             "chip": list(self.chips),
-            "share": (("mix", "chip"), self.mixes),
+            "share": (("mix", "chip"), self.mixes, {"units": "1", "basis": basis_of_mix}),
             "grid": [g.id for g in self.grids],
         }
-        coords["power"] = self.power[0] if squeeze else self.power
+        power_attrs = {"units": "W", "basis": self.inputs["basis"]}
+        coords["power"] = (
+            ((), self.power[0], power_attrs) if squeeze else ("power", self.power, power_attrs)
+        )
         attrs = {
             "backend": self.backend,
             "basis": basis,
             **{k: str(v) for k, v in self.inputs.items() if k not in ("chips", "basis")},
         }
         return xr.Dataset(variables, coords=coords, attrs=attrs)
+
+    def to_dataframe(self) -> Any:
+        """Every point as a pandas DataFrame: one row per point, the same columns as the
+        Parquet file of ``out=`` (names that say their unit and basis:
+        ``delivered_flop_per_s``, ``grid_share_energy_basis_us``); units also in
+        ``DataFrame.attrs["units"]``. Needs a materialized sweep; see
+        :meth:`summary_dataframe` for a reduced one."""
+        if self.data is None:
+            raise InputError(
+                "this sweep kept no points (it was reduced or streamed to a file); run it "
+                "without reduce and out to get every point, or use summary_dataframe()"
+            )
+        import pandas as pd
+
+        columns = point_columns(self, 0, self.points, self.data)
+        table = pd.DataFrame(columns)
+        table.attrs["units"] = {name: column_unit(name) for name in columns}
+        return table
+
+    def summary_rows(self) -> list[dict[str, Any]]:
+        """Tidy rows of the summary: one per output and statistic (min, quantiles, max,
+        mean), with the unit, then the best point's outputs (entity "best point")."""
+        from capacity.tables import document_rows
+
+        rows = []
+        for name, summary in self.summary.items():
+            for statistic, value in summary.to_dict(self.quantile_levels).items():
+                if statistic == "unit" or statistic.endswith("resolution"):
+                    continue
+                rows.append({"entity": "all points", "output": _tidy_name(name),
+                             "statistic": statistic, "value": value,
+                             "unit": summary.unit or "1"})  # fmt: skip
+        if self.best is not None:
+            best = self.best.conversion.to_dict()
+            best_rows = document_rows(
+                best
+                | {
+                    "power_w": float(self.best.power.to("W").m),
+                    "pue": self.best.pue,
+                    "utilization": self.best.utilization,
+                }
+            )
+            rows += [row | {"entity": "best point" if row["entity"] == "total"
+                            else f"best point: {row['entity']}", "statistic": "value"}
+                     for row in best_rows]  # fmt: skip
+        return rows
+
+    def summary_dataframe(self, wide: bool = False) -> Any:
+        """The summary as a pandas DataFrame: tidy (entity, output, statistic, value, unit),
+        or with ``wide`` one row per output and one column per statistic."""
+        from capacity.tables import frame, wide_frame
+
+        rows = self.summary_rows()
+        if wide:
+            return wide_frame(rows, ("entity", "output", "unit"), "statistic")
+        return frame(rows)
+
+    def plot(self, **options: Any) -> Any:
+        """A heatmap over PUE × utilization for one mix, with the feasible region and the
+        best point, and the mixes (ternary or small multiples) as a matplotlib figure
+        (:func:`capacity.plots.plot_sweep`)."""
+        from capacity.plots import plot_sweep
+
+        return plot_sweep(self, **options)
+
+    def _repr_html_(self) -> str:
+        from capacity.report import notebook_html
+
+        return notebook_html(self)
 
     @property
     def warnings(self) -> tuple[str, ...]:
@@ -498,37 +579,103 @@ def _reduce_spec(
     )
 
 
-def _stream_columns(
-    problem: SweepProblem, plan: _ColumnPlan, start: int, stop: int,
-    outputs: Mapping[str, np.ndarray],
-) -> dict[str, np.ndarray]:  # fmt: skip
-    basis, n = plan.basis, stop - start
-    ip, iq, iu, im = np.unravel_index(np.arange(start, stop, dtype=np.int64), problem.shape)
-    power, pue = problem.power[ip], problem.pue[iq]
-    columns: dict[str, np.ndarray] = {
-        "power_w": power,
-        "pue": pue,
-        "utilization": problem.utilization[iu],
-        "mix": im,
-    }
-    for k, chip in enumerate(plan.chips):
-        columns[f"share_{chip}"] = problem.mixes[im, k]
-    counts = outputs["accelerators_by_chip"][:n]
-    for k, chip in enumerate(plan.chips):
-        columns[f"accelerators_{chip}"] = counts[:, k]
-    average = outputs["average_facility_power"][:n]
-    columns |= {
-        "accelerators": outputs["accelerators"][:n],
-        "peak_flop_per_s": outputs["peak_flops"][:n],
-        "delivered_flop_per_s": outputs["delivered_flops"][:n],
-        "average_facility_power_w": average,
-        "facility_power_w": chain.facility_power(power, pue, basis),
-        "it_power_w": chain.it_power(power, pue, basis),
-        "annual_energy_twh": chain.annual_energy(average) / JOULES_PER_TWH,
-    }
-    for grid_id, energy in plan.grid_energies:
-        columns[f"grid_share_{grid_id}"] = chain.grid_energy_share(average, energy)
-    return columns
+# Units of the columns of a sweep's points (Parquet, CSV, DataFrame), by name or prefix.
+_COLUMN_UNITS = {
+    "power_w": "W", "pue": "1", "utilization": "1", "mix": "index", "accelerators": "1",
+    "peak_flop_per_s": "FLOP/s", "delivered_flop_per_s": "FLOP/s",
+    "average_facility_power_w": "W", "facility_power_w": "W", "it_power_w": "W",
+    "annual_energy_twh": "TWh",
+}  # fmt: skip
+_COLUMN_PREFIXES = {"share_": "1", "accelerators_": "1", "grid_share_": "1"}
+
+
+def column_unit(name: str) -> str:
+    """The unit of a column of a sweep's points ("W" for "power_w", "1" for a share)."""
+    if name in _COLUMN_UNITS:
+        return _COLUMN_UNITS[name]
+    return next((unit for p, unit in _COLUMN_PREFIXES.items() if name.startswith(p)), "")
+
+
+def _tidy_name(name: str) -> str:
+    """A summary's name as a column would spell it: "grid_share_energy_basis_us"."""
+    prefix, _, grid = name.partition(":")
+    if prefix == "grid-share":
+        return f"grid_share_energy_basis_{grid}"
+    if prefix == "grid-capacity-share":
+        return f"grid_share_capacity_basis_{grid}"
+    return name.replace("-", "_")
+
+
+def point_columns(
+    result: SweepResult | SweepPlan, start: int, stop: int, outputs: Mapping[str, np.ndarray]
+) -> dict[str, np.ndarray]:
+    """The columns of points ``start`` to ``stop`` of a sweep: its inputs, each chip's share
+    and count, and every output, named with their unit and basis."""
+    return _ColumnPlan.of(result).columns(start, stop, outputs)
+
+
+@dataclass(frozen=True, eq=False)
+class _ColumnPlan:
+    """What a table of points needs besides the kernels' outputs, in plain numbers, so that
+    it travels to a cluster's workers (quantities in capacity's own units would not unpickle
+    there)."""
+
+    power: np.ndarray
+    pue: np.ndarray
+    utilization: np.ndarray
+    mixes: np.ndarray
+    chips: tuple[str, ...]
+    basis: str
+    grids: tuple[tuple[str, float, float | None], ...]
+    """Each grid's id, annual energy [J] and capacity [W] (None where unknown)."""
+
+    @classmethod
+    def of(cls, sweep: SweepResult | SweepPlan) -> _ColumnPlan:
+        grids = tuple(
+            (g.id, float(g.energy.si), None if g.capacity is None else float(g.capacity.si))
+            for g in sweep.grids
+        )
+        return cls(sweep.power, sweep.pue, sweep.utilization, sweep.mixes, tuple(sweep.chips),
+                   sweep.inputs["basis"], grids)  # fmt: skip
+
+    def columns(
+        self, start: int, stop: int, outputs: Mapping[str, np.ndarray]
+    ) -> dict[str, np.ndarray]:
+        """The columns of points ``start`` to ``stop`` (see :func:`point_columns`)."""
+        shape = (self.power.size, self.pue.size, self.utilization.size, self.mixes.shape[0])
+        basis, n = self.basis, stop - start
+        ip, iq, iu, im = np.unravel_index(np.arange(start, stop, dtype=np.int64), shape)
+        power, pue = self.power[ip], self.pue[iq]
+        columns: dict[str, np.ndarray] = {
+            "power_w": power,
+            "pue": pue,
+            "utilization": self.utilization[iu],
+            "mix": im,
+        }
+        for k, chip in enumerate(self.chips):
+            columns[f"share_{chip}"] = self.mixes[im, k]
+        counts = outputs["accelerators_by_chip"][:n]
+        for k, chip in enumerate(self.chips):
+            columns[f"accelerators_{chip}"] = counts[:, k]
+        average = outputs["average_facility_power"][:n]
+        columns |= {
+            "accelerators": outputs["accelerators"][:n],
+            "peak_flop_per_s": outputs["peak_flops"][:n],
+            "delivered_flop_per_s": outputs["delivered_flops"][:n],
+            "average_facility_power_w": average,
+            "facility_power_w": chain.facility_power(power, pue, basis),
+            "it_power_w": chain.it_power(power, pue, basis),
+            "annual_energy_twh": chain.annual_energy(average) / JOULES_PER_TWH,
+        }
+        for grid_id, energy, _ in self.grids:
+            columns[f"grid_share_energy_basis_{grid_id}"] = chain.grid_energy_share(
+                average, energy
+            )
+        for grid_id, _, capacity in self.grids:
+            if capacity is not None:
+                share = chain.grid_capacity_share(columns["facility_power_w"], capacity)
+                columns[f"grid_share_capacity_basis_{grid_id}"] = share
+        return columns
 
 
 @dataclass(frozen=True, eq=False)
@@ -549,6 +696,22 @@ class SweepPlan:
     inputs: dict[str, Any]
     site: Site | None = None
     """The site region whose carbon and water intensities the emissions and water use."""
+
+    @property
+    def power(self) -> np.ndarray:
+        return self.problem.power
+
+    @property
+    def pue(self) -> np.ndarray:
+        return self.problem.pue
+
+    @property
+    def utilization(self) -> np.ndarray:
+        return self.problem.utilization
+
+    @property
+    def mixes(self) -> np.ndarray:
+        return self.problem.mixes
 
 
 def plan_sweep(
@@ -742,10 +905,11 @@ def sweep(
         "average-power<=20GW", "vendor-share<=0.6" (no vendor above 60 % of IT power),
         "chip-share:h100>=0.1".
     out : str or Path, optional
-        Write every point to disk, one row per point: a name ending in ``.parquet`` is one
-        Parquet file, streamed and renamed into place when complete; any other name is a
-        folder holding a partitioned Parquet dataset, one file per chunk and a manifest
-        written last (:mod:`capacity.dataset`; ``capacity summarize`` reads it back).
+        Write every point to disk, one row per point, column names saying their unit and
+        basis: a name ending in ``.parquet`` or ``.csv`` is one file, streamed and renamed
+        into place when complete; a name without suffix is a folder holding a partitioned
+        Parquet dataset, one file per chunk and a manifest written last
+        (:mod:`capacity.dataset`; ``capacity summarize`` reads it back).
     chunk_points : int, optional
         Points per chunk (default: the backend's). Each chunk is computed and merged
         independently, in order; progress is reported per chunk. The same chunk size gives
@@ -821,7 +985,7 @@ def sweep(
     if materialize:
         _check_fits(points, problem.chips, _memory_limit(memory_limit))
     elif out is not None:
-        columns = 4 + 2 * problem.chips + 8 + len(plan.grids)
+        columns = 4 + 2 * problem.chips + 8 + 2 * len(plan.grids)
         check = check_dataset_destination if as_dataset else check_destination
         destination = check(out, points * columns * 8.0)
     inputs = {**plan.inputs, "reduce": bool(reduce)}
@@ -841,7 +1005,7 @@ def sweep(
             job = _ChunkJob(
                 problem=problem, spec=spec, backend=runner if request is None else request,
                 mode="write" if writer is not None else "keep" if materialize else "reduce",
-                columns=_ColumnPlan.of(plan, inputs["basis"]),
+                columns=_ColumnPlan.of(plan),
                 staging=None if writer is None else str(writer.staging),
             )  # fmt: skip
             total, data, parts, cluster, compute_seconds = _run_tasks(
@@ -880,6 +1044,12 @@ def sweep(
             data=data,
             out=destination,
             cluster=None if cluster is None else cluster.to_dict(),
+            point_bounds=tuple(
+                (c.measure.quantity, *c.quantity_bounds)
+                for c in plan.constraints
+                if isinstance(c, Constraint)
+            ),
+            feasible_mix=spec.feasible_mix.astype(bool),
         )
         if writer is not None:
             writer.commit(parts, _manifest(result, chunk))
@@ -887,13 +1057,13 @@ def sweep(
 
 
 def _is_dataset(out: str | Path) -> bool:
-    """Whether ``out`` names a dataset folder rather than one Parquet file."""
+    """Whether ``out`` names a dataset folder rather than one Parquet or CSV file."""
     path = Path(out).expanduser()
-    if path.suffix.lower() in PARQUET_SUFFIXES:
+    if path.suffix.lower() in PARQUET_SUFFIXES + CSV_SUFFIXES:
         return False
     if path.suffix:
         raise InputError(
-            f"out: {str(out)!r} must end in .parquet (one Parquet file) or have no suffix (a "
+            f"out: {str(out)!r} must end in .parquet or .csv (one file) or have no suffix (a "
             "folder holding a Parquet dataset, one file per chunk): pandas.read_parquet, "
             "polars, DuckDB and R's arrow read both"
         )
@@ -919,25 +1089,26 @@ def _run_here(
         sink = buffers = None
         if destination is not None:
             metadata = {
-                "inputs": dict(inputs), "backend": runner.name,
-                "assumptions": list(plan.assumptions), "grids": [g.id for g in plan.grids],
-                "units": {"power_w": "W", "peak_flop_per_s": "FLOP/s",
-                          "annual_energy_twh": "TWh"},
+                "inputs": inputs, "backend": runner.name, "assumptions": list(plan.assumptions),
+                "grids": [g.id for g in plan.grids],
+                "units": {name: column_unit(name) for name in point_columns(
+                    plan, 0, 0, output_buffers(0, problem.chips))},
             }  # fmt: skip
             # Closed before the rename on success, and before the removal on any exception.
-            sink = ParquetSink(stack.enter_context(atomic_destination(destination)), metadata)
+            kind = CsvSink if destination.suffix.lower() in CSV_SUFFIXES else ParquetSink
+            sink = kind(stack.enter_context(atomic_destination(destination)), metadata)
             stack.callback(sink.close)
             buffers = output_buffers(min(chunk, points), problem.chips)
         if progress is not None:
             progress(0, points)
-        columns = _ColumnPlan.of(plan, inputs["basis"])
+        columns = _ColumnPlan.of(plan)
         for start, stop in chunk_ranges(points, chunk):
             if data is not None:
                 views = {name: data[name][start:stop] for name in OUTPUTS}
                 runner.materialize(problem, start, stop, views)
             elif sink is not None and buffers is not None:
                 runner.materialize(problem, start, stop, buffers)
-                sink.write(_stream_columns(problem, columns, start, stop, buffers))
+                sink.write(columns.columns(start, stop, buffers))
             total = total.merge(runner.reduce(problem, spec, start, stop))
             if progress is not None:
                 progress(stop, points)
@@ -947,23 +1118,6 @@ def _run_here(
             {name: (s.minimum, s.maximum, s.mean) for name, s in summaries.items()}, "sweep"
         )
     return total, data, time.perf_counter() - loop_started
-
-
-@dataclass(frozen=True, eq=False)
-class _ColumnPlan:
-    """What a chunk's table of points needs besides the kernels' outputs: plain numbers, so
-    that it travels to a cluster's workers (quantities in capacity's own units would not
-    unpickle there)."""
-
-    chips: tuple[str, ...]
-    basis: str
-    grid_energies: tuple[tuple[str, float], ...]
-    """Each grid's id and annual energy. [J]"""
-
-    @classmethod
-    def of(cls, plan: SweepPlan, basis: str) -> _ColumnPlan:
-        energies = tuple((grid.id, float(grid.energy.si)) for grid in plan.grids)
-        return cls(plan.chips, basis, energies)
 
 
 @dataclass(frozen=True, eq=False)
@@ -995,7 +1149,7 @@ def _chunk_task(
             runner.materialize(problem, start, stop, buffers)
             extra = buffers
             if job.mode == "write" and job.staging is not None:
-                columns = _stream_columns(problem, job.columns, start, stop, buffers)
+                columns = job.columns.columns(start, stop, buffers)
                 extra = write_part(job.staging, index, start, columns)
     return (partial, extra), (runner.name, runner.detail)
 
@@ -1043,30 +1197,18 @@ def _manifest(result: SweepResult, chunk: int) -> dict[str, Any]:
     """A dataset's manifest: what the sweep was, where it ran and what it found."""
     from capacity import __version__
 
+    names = point_columns(result, 0, 0, output_buffers(0, len(result.chips)))
+    units = {name: column_unit(name) for name in names}
     return {
         "capacity": __version__,
         "points": result.points,
         "chunk_points": chunk,
         "shape": list(result.shape),
         "chips": list(result.chips),
-        "columns": list(_column_units(result.chips, result.grids)),
-        "units": _column_units(result.chips, result.grids),
+        "columns": list(units),
+        "units": units,
         "sweep": result.to_dict(),
     }
-
-
-def _column_units(chips: Sequence[str], grids: Sequence[Grid]) -> dict[str, str]:
-    """The dataset's columns in order, with their units ("" for numbers and counts)."""
-    units = {"power_w": "W", "pue": "", "utilization": "", "mix": ""}
-    units |= {f"share_{chip}": "" for chip in chips}
-    units |= {f"accelerators_{chip}": "" for chip in chips}
-    units |= {
-        "accelerators": "", "peak_flop_per_s": "FLOP/s", "delivered_flop_per_s": "FLOP/s",
-        "average_facility_power_w": "W", "facility_power_w": "W", "it_power_w": "W",
-        "annual_energy_twh": "TWh",
-    }  # fmt: skip
-    units |= {f"grid_share_{grid.id}": "" for grid in grids}
-    return units
 
 
 def _unmet(plan: SweepPlan, total: Partial) -> list[str]:

@@ -59,6 +59,11 @@ _EXTRA_DEFINITIONS = (
 _PINT_FILES = ("default_en.txt", "constants_en.txt")
 
 
+# Every registry is made with force_ndarray_like: magnitudes are NumPy arrays (0-d for a
+# scalar), as pint-xarray needs of the registry it quantifies with (capacity.ureg works with
+# ds.pint.quantify).
+
+
 def _definitions_text() -> str:
     """pint's default definitions, with the constants in place and :data:`_BIT` applied."""
     definitions = resources.files("pint")
@@ -88,7 +93,7 @@ def _build_registry() -> pint.UnitRegistry:
         registry = _registry_from(cached)
         if registry is not None:
             return registry
-    registry = pint.UnitRegistry(None)
+    registry = pint.UnitRegistry(None, force_ndarray_like=True)
     text = _definitions_text()
     parser = getattr(registry, "_def_parser", None)
     if parser is None or not hasattr(registry, "_helper_dispatch_adder"):
@@ -103,7 +108,7 @@ def _build_registry() -> pint.UnitRegistry:
 
 def _registry_from(definitions: list[Any]) -> pint.UnitRegistry | None:
     """A registry of cached definitions, or None where they do not fit this pint."""
-    registry: pint.UnitRegistry = pint.UnitRegistry(None)
+    registry: pint.UnitRegistry = pint.UnitRegistry(None, force_ndarray_like=True)
     try:
         for definition in definitions:
             registry._helper_dispatch_adder(definition)
@@ -306,7 +311,8 @@ def _units(unit_text: str) -> Any:
 def _check_finite(quantity: pint.Quantity, dimension: str, name: str, written: Any) -> None:
     """Every element finite, in the unit written and in the model's SI unit."""
     magnitude = np.asarray(quantity.magnitude, dtype=np.float64)
-    si = np.asarray(quantity.to(DIMENSIONS[dimension][0]).magnitude, dtype=np.float64)
+    with np.errstate(over="ignore", invalid="ignore"):  # an overflow is refused just below
+        si = np.asarray(quantity.to(DIMENSIONS[dimension][0]).magnitude, dtype=np.float64)
     if not (np.all(np.isfinite(magnitude)) and np.all(np.isfinite(si))):
         shown = written if isinstance(written, str) else quantity
         if not np.all(np.isfinite(magnitude)):

@@ -354,7 +354,7 @@ def test_cli_options_give_the_same_report_as_the_text() -> None:
         (["30 GW = 4M h100", "--power", "30GW"], "not both"),
         ([], "give a CLAIM"),
         (["--power", "30GW", "--count", "4M"], "count needs a chip"),
-        (["30 GW = 4M h100", "--format", "csv"], "--format must be one of table, json"),
+        (["30 GW = 4M h100", "--format", "xml"], "--format must be one of table, json, csv"),
         (["30 GW = 4M h100", "--tolerance", "2"], "tolerance must be in"),
     ],
 )

@@ -81,9 +81,10 @@ def test_convert_csv() -> None:
     result = run("convert", "1GW", "--chip", "h100", "--format", "csv")
     assert result.exit_code == 0
     lines = result.stdout.splitlines()
-    assert lines[0] == "quantity,key,value"
-    assert any(line.startswith("accelerators_by_chip,h100-sxm,") for line in lines)
-    assert "grid_share_us,capacity,0.00083752093" in result.stdout  # 1 GW / 1194 GW (EIA)
+    assert lines[0] == "entity,output,value,unit"  # tidy: one row per entity and output
+    assert any(line.startswith("h100-sxm,accelerators,") for line in lines)
+    # 1 GW / 1194 GW (EIA), named with its basis
+    assert "total,grid_share_capacity_basis_us,0.00083752093" in result.stdout
 
 
 def test_convert_options_reach_the_model() -> None:
@@ -127,7 +128,10 @@ BAD_INPUTS = [
     (["convert", "30GW", "--chip", "h100", "--mfu", "-1"], "mfu must be in"),
     (["convert", "30GW", "--mix", "h100=0.5,b200=0.3"], "must sum to 1, got 0.8"),
     (["convert", "30GW", "--mix", "h100:0.5"], "must be ID=SHARE"),
-    (["convert", "30GW"], "give a chip or a mix"),
+    (["convert", "200k"], "a count of accelerators needs a chip"),
+    (["convert", "30GW", "--utilization", "0.5"], "--utilization need a chip"),
+    (["convert", "30GW", "--chip", "h100", "--load-factor", "0.8"], "--load-factor applies"),
+    (["convert", "30GW", "--load-factor", "1.5"], "load_factor must be in [0, 1]"),
     (["convert", "30GW", "--chip", "h100", "--basis", "site"], "basis must be one of"),
     (["convert", "30GW", "--chip", "h100", "--precision", "int8"], "precision must be one of"),
     (["convert", "30GW", "--chip", "h100", "--grid", "mars"], "unknown grid 'mars'"),

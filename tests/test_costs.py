@@ -449,7 +449,7 @@ def test_cli_missing_price_is_named(tmp_path):
         (["--electricity", "80USD/MW"], "--electricity: needs an energy price"),
         (["--price", "h100"], "--price 'h100' must be CHIP=VALUE"),
         (["--price", "h1000=1USD"], "unknown chip 'h1000'"),
-        (["--format", "csv"], "--format must be one of table, json"),
+        (["--format", "xml"], "--format must be one of table, json, csv"),
     ],
 )
 def test_cli_bad_input_is_one_error_line(arguments, expected):

@@ -331,8 +331,8 @@ def test_importing_capacity_imports_no_dask() -> None:
 def test_bad_cluster_arguments_are_refused() -> None:
     with pytest.raises(InputError, match="out: with a scheduler"):
         capacity.sweep("1GW", chips="h100", out="x.parquet", scheduler="tcp://127.0.0.1:8786")
-    with pytest.raises(InputError, match=r"out: 'x\.csv' must end in \.parquet"):
-        capacity.sweep("1GW", chips="h100", out="x.csv")
+    with pytest.raises(InputError, match=r"out: 'x\.txt' must end in \.parquet or \.csv"):
+        capacity.sweep("1GW", chips="h100", out="x.txt")
     with pytest.raises(InputError, match="workers must be in"), cluster_module.local_cluster(0):
         pass
     done = runner.invoke(app, ["sweep", "1GW", "--chips", "h100", "--workers", "2",

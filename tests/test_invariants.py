@@ -153,7 +153,7 @@ def test_average_equals_facility_power_when_busy_draw_is_nameplate(
 )
 def test_any_power_unit_gives_the_same_answer(gigawatts: float, unit: str) -> None:
     power = ureg.Quantity(gigawatts, "GW")
-    in_unit = f"{power.to(unit).magnitude!r} {unit}"
+    in_unit = f"{float(power.to(unit).magnitude)!r} {unit}"
     expected = convert(power, chip="h100", profiles=PROFILES).accelerators.magnitude
     assert convert(in_unit, chip="h100", profiles=PROFILES).accelerators.magnitude == (
         pytest.approx(expected, rel=RTOL)

@@ -318,8 +318,8 @@ def test_tornado_and_rank_correlation() -> None:
     )  # fmt: skip
     bars = result.tornado["accelerators"]
     assert bars[0].input.endswith("pue")
-    low = convert("1 GW", chip="h100", pue=bars[0].low).accelerators.magnitude
-    high = convert("1 GW", chip="h100", pue=bars[0].high).accelerators.magnitude
+    low = float(convert("1 GW", chip="h100", pue=bars[0].low).accelerators.magnitude)
+    high = float(convert("1 GW", chip="h100", pue=bars[0].high).accelerators.magnitude)
     assert (bars[0].output_at_low, bars[0].output_at_high) == pytest.approx((low, high), 1e-12)
     assert bars[1].swing == 0.0  # utilization does not change the count
     delivered = result.tornado["delivered_flops"]

@@ -218,7 +218,7 @@ def test_grid_option_shows_that_grid() -> None:
         (["--chip", "h100", "--power-uncertainty", "h100"], "CHIP=DIST"),
         (["--chip", "h100", "--no-chip-uncertainty", "--power-uncertainty", "h100=1"],
          "choose one"),
-        (["--chip", "h100", "--format", "csv"], "--format"),
+        (["--chip", "h100", "--format", "xml"], "--format must be one of table, json, csv"),
         (["--chip", "h100", "--utilization", "tri:0.5,0.9"], "utilization"),
     ],
 )  # fmt: skip

@@ -518,9 +518,10 @@ def test_cli_json_and_csv(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     rows = list(csv.DictReader(io.StringIO(out.read_text(encoding="utf-8"))))
     assert {row["section"] for row in rows} == {"deal", "total", "timeline"}
-    total = {row["quantity"]: row["value"] for row in rows if row["section"] == "total"}
-    assert float(total["facility_power_w"]) == pytest.approx(3.6e9, rel=REL)
-    years = {row["row"] for row in rows if row["section"] == "timeline"}
+    total = {row["output"]: row for row in rows if row["section"] == "total"}
+    assert float(total["facility_power_w"]["value"]) == pytest.approx(3.6e9, rel=REL)
+    assert total["facility_power_w"]["unit"] == "W"  # tidy: one row per entity and output
+    years = {row["year"] for row in rows if row["section"] == "timeline"}
     assert years == {"2026", "2027"}
 
 

@@ -195,3 +195,21 @@ def test_alias_clash_is_refused(tmp_path: Path) -> None:
 
 def test_builtin_files_are_the_package_data() -> None:
     assert sorted(p.stem for p in BUILTIN.glob("*.toml")) == sorted(IDS)
+
+
+@pytest.mark.parametrize(
+    ("note", "summary"),
+    [
+        ("About 10 % of the power, i.e. 0.10 / 0.90 = 0.11. Applied to each box.",
+         "About 10 % of the power, i.e. 0.10 / 0.90 = 0.11."),
+        ("Measured by Newkirk et al. 2025 on H100 nodes. Not this chip.",
+         "Measured by Newkirk et al. 2025 on H100 nodes."),
+        ("One sentence without a stop", "One sentence without a stop"),
+    ],
+)  # fmt: skip
+def test_a_notes_first_sentence_does_not_stop_at_an_abbreviation(note: str, summary: str) -> None:
+    from capacity.figures import Figure
+    from capacity.units import ureg
+
+    figure = Figure(ureg.Quantity(1.0, ""), 1.0, "assumption", "a source", note)
+    assert figure.summary == summary

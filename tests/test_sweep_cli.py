@@ -79,7 +79,7 @@ def test_out_writes_every_point(tmp_path: Path) -> None:
         (["--chips", "h100,mi355x"], "need mixes"),
         (["--chips", "h100,nvidia-x"], "known:"),
         (["--chips", "h100", "--reduce", "--out", "x.parquet"], "choose one"),
-        (["--chips", "h100", "--format", "csv"], "--format"),
+        (["--chips", "h100", "--format", "xml"], "--format must be one of table, json, csv"),
         (["--chips", "h100", "--constraint", "grid-share:nowhere<=0.1"], "nowhere"),
     ],
 )

@@ -36,6 +36,9 @@ class CommandEntry:
     module: str
     function: str
     summary: str
+    group: bool = False
+    """Whether ``function`` makes a group of commands of its own (``capacity report``) from
+    the function of each command, given by name, instead of being the command."""
 
 
 # The commands, in the order of `capacity --help`.
@@ -66,7 +69,15 @@ COMMANDS: dict[str, CommandEntry] = {
         "capacity.cli.convert",
         "convert_command",
         "Convert a power (or a number of accelerators) into accelerators, FLOP/s, energy, grid\n"
-        "share, emissions and water (at the site region: the first --grid with site figures).",
+        "share, emissions and water (at the site region: the first --grid with site figures);\n"
+        "without a chip, what the power alone defines.",
+    ),
+    "compare": CommandEntry(
+        "capacity.cli.compare",
+        "compare_command",
+        "Compare chips, mixes or the deals of a portfolio side by side: one column each, one\n"
+        "row per output, with the ratio of each column to the first. Use --set ID.FIELD=VALUE to\n"
+        "change one chip's figures.",
     ),
     "costs": CommandEntry(
         "capacity.cli.costs",
@@ -98,7 +109,14 @@ COMMANDS: dict[str, CommandEntry] = {
         "capacity.cli.sweep",
         "sweep_command",
         "Sweep PUE × utilization × chip mix (× power): min, max, mean and quantiles of every\n"
-        "output, the best point under constraints, or every point to a Parquet file.",
+        "output, the best point under constraints, every point to a file, or a heatmap.",
+    ),
+    "report": CommandEntry(
+        "capacity.cli.report",
+        "report_group",
+        "Write a command's answer as one self-contained HTML file: inputs, tables, charts,\n"
+        "every figure with its source and confidence, and the command that made it.",
+        group=True,
     ),
     "summarize": CommandEntry(
         "capacity.cli.summarize",
@@ -119,12 +137,22 @@ def load_command(name: str) -> Any:
     from capacity.cli.options import expand_option_groups
 
     entry = COMMANDS[name]
-    function = getattr(importlib.import_module(entry.module), entry.function)
+    function = _function(name)
+    if entry.group:
+        group = typer.main.get_group(function(_function))
+        group.name = name
+        return group
     single = CapacityTyper(add_completion=False)  # one command: typer builds it alone
     single.command(name=name)(reports_errors(expand_option_groups(function)))
     command = typer.main.get_command(single)
     command.name = name
     return command
+
+
+def _function(name: str) -> Any:
+    """The function of command ``name`` of :data:`COMMANDS`, its module imported now."""
+    entry = COMMANDS[name]
+    return getattr(importlib.import_module(entry.module), entry.function)
 
 
 class LazyCommands(PlainConversions, TyperGroup):

@@ -31,6 +31,7 @@ from capacity.cli.options import (
     check_format,
     number_option,
 )
+from capacity.cli.output import WideOption, csv_text
 from capacity.cli.shares import ShareCells
 from capacity.defaults import DEFAULTS
 from capacity.errors import InputError
@@ -81,10 +82,11 @@ def check_command(
     ] = DEFAULTS.tolerance,
     data: DataOptions,
     output_format: FormatOption = "table",
+    wide: WideOption = False,
 ) -> None:
     """Check a claim that a power amounts to a number of accelerators or a share of a grid,
     and say what would make it true."""
-    check_format(output_format, ("table", "json"))
+    check_format(output_format, ("table", "json", "csv"))
     options = {
         "pue": pue, "utilization": utilization, "basis": basis, "provision": provision,
         "method": method,
@@ -113,8 +115,26 @@ def check_command(
     )
     if output_format == "json":
         echo(to_json(report.to_dict()))
+    elif output_format == "csv":
+        echo(csv_text(_csv_rows(report.to_dict()), wide, ("entity", "verdict")), nl=False)
     else:
         _print_report(report, given)
+
+
+def _csv_rows(document: dict[str, Any]) -> list[dict[str, Any]]:
+    """Tidy rows of a claim check: the model's figures and each claimed end's, per check."""
+    from capacity.tables import document_rows
+
+    rows = [row | {"verdict": ""} for row in document_rows(document, "claim")]
+    for check in document["checks"]:
+        rows += [row | {"verdict": check["verdict"]}
+                 for row in document_rows(check, f"{check['claim']}: model")]  # fmt: skip
+        ends = check.get("ends", [])
+        for k, end in enumerate(ends):
+            name = f"{check['claim']}: claimed" + (f" (end {k + 1})" if len(ends) > 1 else "")
+            rows += [row | {"verdict": end.get("verdict", "")}
+                     for row in document_rows(end, name)]  # fmt: skip
+    return rows
 
 
 def _power(report: ClaimReport) -> Any:

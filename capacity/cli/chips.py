@@ -11,6 +11,7 @@ from rich.table import Table
 from capacity.chain import provisioned_power
 from capacity.cli.format import echo, human, to_json, wide_console
 from capacity.cli.options import FormatOption, GridFileOption, ProfilesOption, check_format
+from capacity.cli.output import WideOption, csv_text
 from capacity.errors import InputError
 from capacity.figures import Figure, weakest_confidence
 from capacity.grids import GRID_KINDS, SITE_FIELDS, Grid, GridSet, load_grids
@@ -70,15 +71,33 @@ def _chip_row(profile: Profile) -> dict[str, Any]:
     }
 
 
+def _chip_csv_rows(row: dict[str, Any]) -> list[dict[str, Any]]:
+    """Tidy rows of one chip: its figures in SI units, one peak per precision."""
+    from capacity.tables import document_rows
+
+    peaks = {f"peak_{p}_flop_per_s": v for p, v in row["peak_flop_per_s"].items()}
+    rows = document_rows({k: v for k, v in row.items() if k != "peak_flop_per_s"} | peaks,
+                         row["id"])  # fmt: skip
+    for tidy in rows:
+        tidy["power_confidence"] = row["power_confidence"]
+        tidy["flops_confidence"] = row["flops_confidence"]
+    return rows
+
+
 def chips(
     profiles: ProfilesOption = None,
     output_format: FormatOption = "table",
+    wide: WideOption = False,
 ) -> None:
     """List every hardware profile with its key figures and how sure they are."""
-    check_format(output_format, ("table", "json"))
+    check_format(output_format, ("table", "json", "csv"))
     known = load_profiles(profiles)
     if output_format == "json":
         echo(to_json({profile_id: _chip_row(known[profile_id]) for profile_id in known}))
+        return
+    if output_format == "csv":
+        rows = [r for pid in known for r in _chip_csv_rows(_chip_row(known[pid]))]
+        echo(csv_text(rows, wide, ("entity", "power_confidence", "flops_confidence")), nl=False)
         return
     table = Table(
         title="Hardware profiles (dense peaks; W per accelerator = system power ÷ count)"
@@ -122,11 +141,21 @@ def show(
     chip: Annotated[str, typer.Argument(help="Profile id or alias, e.g. h100 or gb300.")],
     profiles: ProfilesOption = None,
     output_format: FormatOption = "table",
+    wide: WideOption = False,
 ) -> None:
     """Every field of one profile with its unit, confidence and source."""
-    check_format(output_format, ("table", "json"))
+    check_format(output_format, ("table", "json", "csv"))
     profile = load_profiles(profiles)[chip]
     figures = profile.figures()
+    if output_format == "csv":
+        rows = [
+            {"entity": profile.id, "output": name, "value": float(f.value.magnitude),
+             "unit": f"{f.value.units:~P}" or "1", "confidence": f.confidence,
+             "source": f.source}
+            for name, f in figures.items()
+        ]  # fmt: skip
+        echo(csv_text(rows, wide), nl=False)
+        return
     if output_format == "json":
         document = {
             "id": profile.id, "aliases": list(profile.aliases), "name": profile.name,
@@ -169,14 +198,18 @@ def grids(
         typer.Option(help=f"Only grids of this kind: {', '.join(GRID_KINDS)}."),
     ] = None,
     output_format: FormatOption = "table",
+    wide: WideOption = False,
 ) -> None:
     """List the grids and regions: annual generation, capacity, carbon and water intensity of
     generation and industrial electricity price, each with its year, grade and source."""
-    check_format(output_format, ("table", "json"))
+    check_format(output_format, ("table", "json", "csv"))
     if kind is not None and kind not in GRID_KINDS:
         raise InputError(f"--kind must be one of {', '.join(GRID_KINDS)}; got {kind!r}")
     known = load_grids(grid_files)
     chosen = [g for g in known.values() if kind is None or g.kind == kind]
+    if output_format == "csv":
+        echo(csv_text(_grid_csv_rows(chosen, known), wide), nl=False)
+        return
     if output_format == "json":
         echo(to_json({grid.id: grid_document(grid, known) for grid in chosen}))
         return
@@ -217,6 +250,31 @@ def grids(
         "whose figure stands in. Sources: capacity grids --format json."
     )
     _echo_replaced(grid.replacement_note for grid in chosen)
+
+
+def _grid_csv_rows(chosen: list[Grid], known: GridSet) -> list[dict[str, Any]]:
+    """Tidy rows of the grids: every figure of each, in the unit its name says, with its year,
+    grade and source (from :func:`grid_document`)."""
+    rows = []
+    for grid in chosen:
+        for output, figure in grid_document(grid, known).items():
+            if isinstance(figure, dict):
+                rows.append({
+                    "entity": grid.id, "output": output, "value": figure["value"],
+                    "unit": _unit_of_key(output), "year": figure.get("year"),
+                    "confidence": figure["confidence"], "source": figure["source"],
+                })  # fmt: skip
+    return rows
+
+
+def _unit_of_key(key: str) -> str:
+    """The unit a key of :func:`grid_document` names: "TWh" for "annual_energy_twh"."""
+    units = {"annual_energy": "TWh", "capacity": "GW",
+             **{name: spec[1] for name, spec in SITE_FIELDS.items()}}  # fmt: skip
+    for name, unit in units.items():
+        if key.startswith(f"{name}_"):
+            return unit
+    return ""
 
 
 def grid_document(grid: Grid, known: GridSet) -> dict[str, Any]:

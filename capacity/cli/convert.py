@@ -2,25 +2,28 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
+import numpy as np
+import typer
 from rich.table import Table
 
-from capacity.cli.format import echo, human, scientific, to_csv, to_json, wide_console
+from capacity.cli.format import human, print_table, scientific, wide_console
 from capacity.cli.options import (
     ChipOptions,
     DataOptions,
-    FormatOption,
     GridOption,
     InputOptions,
     ModelOptions,
     PowerOrCountArgument,
     SiteOptions,
-    check_format,
+    number_option,
 )
+from capacity.cli.output import OutputOptions, deliver
 from capacity.cli.shares import ShareCells
 from capacity.convert import Conversion, convert, convert_accelerators
 from capacity.errors import InputError, UnitError
+from capacity.power import NEEDS_A_CHIP, PowerShares, power_shares
 from capacity.units import format_count, parse_count
 
 
@@ -31,14 +34,32 @@ def convert_command(
     inputs: InputOptions,
     model: ModelOptions,
     grid: GridOption = None,
+    load_factor: Annotated[
+        float | None,
+        typer.Option(
+            parser=number_option,
+            help="Without a chip: average draw ÷ facility power, for the energy-basis grid "
+            "share (e.g. 0.8).",
+        ),
+    ] = None,
     site: SiteOptions,
     data: DataOptions,
-    output_format: FormatOption = "table",
+    output: OutputOptions,
 ) -> None:
     """Convert a power (or a number of accelerators) into accelerators, FLOP/s, energy, grid
-    share, emissions and water (at the site region: the first --grid with site figures)."""
-    check_format(output_format, ("table", "json", "csv"))
+    share, emissions and water (at the site region: the first --grid with site figures);
+    without a chip, what the power alone defines."""
     given = {**inputs.given(), **model.given()}
+    if not chips.given():
+        _power_only(power_or_count, given | site.given(), grid, load_factor, data, output)
+        return
+    if load_factor is not None:
+        raise InputError(
+            "--load-factor applies without a chip; with a chip the average draw follows from "
+            "--utilization and the chip's idle and busy draw"
+        )
+    profiles = data.profile_set()
+    grid_set = data.grid_set()
     result = converted(
         power_or_count,
         example="30GW",
@@ -46,16 +67,87 @@ def convert_command(
         **given,
         **site.given(),
         grids=grid,
-        profiles=data.profile_set(),
-        grid_set=data.grid_set(),
+        profiles=profiles,
+        grid_set=grid_set,
         overrides=data.overrides(),
     )
-    if output_format == "json":
-        echo(to_json(result.to_dict()))
-    elif output_format == "csv":
-        echo(to_csv(result.to_dict()), nl=False)
-    else:
-        _print_table(result, given)
+    deliver(
+        result,
+        output,
+        table=lambda: _print_table(result, given),
+        document=result.to_dict,
+        rows=lambda: result.to_dataframe().to_dict(orient="records"),
+        keys=("entity", "point") if np.ndim(result.accelerators.magnitude) else ("entity",),
+        figure=result.plot,
+        report=lambda: {
+            "profiles": profiles.with_overrides(data.overrides()),
+            "grid_set": grid_set,
+        },
+    )
+
+
+def _power_only(
+    power_or_count: str, given: dict[str, Any], grid: list[str] | None,
+    load_factor: float | None, data: DataOptions, output: OutputOptions,
+) -> None:  # fmt: skip
+    """``convert POWER`` without a chip: facility and IT power and the grid shares."""
+    if parse_count(power_or_count, "POWER_OR_COUNT") is not None:
+        raise InputError(
+            f"a count of accelerators needs a chip; known chips: {', '.join(data.profile_set())}"
+        )
+    needs_chip = [f"--{name.replace('_', '-')}" for name in given if name not in ("pue", "basis")]
+    if needs_chip:
+        raise InputError(f"{', '.join(needs_chip)} need a chip (--chip or --mix)")
+    grid_set = data.grid_set()
+    try:
+        result = power_shares(power_or_count, **given, load_factor=load_factor, grids=grid,
+                              grid_set=grid_set)  # fmt: skip
+    except UnitError as error:
+        raise UnitError(
+            f"{error} (POWER_OR_COUNT is a power such as '10GW'; a count needs a chip)"
+        ) from None
+    deliver(
+        result,
+        output,
+        table=lambda: _print_power_only(result),
+        document=result.to_dict,
+        rows=lambda: result.to_dataframe().to_dict(orient="records"),
+        figure=result.plot,
+        report=lambda: {"grid_set": grid_set},
+    )
+
+
+def _print_power_only(result: PowerShares) -> None:
+    console = wide_console(100)
+    inputs = result.inputs
+    totals = Table(title=f"{human(inputs['power_w'], 'W')} of {inputs['basis']} power, no chip",
+                   show_header=False)  # fmt: skip
+    totals.add_column("quantity")
+    totals.add_column("value", justify="right", no_wrap=True)
+    totals.add_row("PUE", f"{inputs['pue']:g}")
+    totals.add_row("facility power", human(result.facility_power, "W"))
+    totals.add_row("IT power", human(result.it_power, "W"))
+    if result.average_facility_power is not None and result.annual_energy is not None:
+        totals.add_row(f"average draw (load factor {result.load_factor:g})",
+                       human(result.average_facility_power, "W"))  # fmt: skip
+        totals.add_row("annual energy", f"{result.annual_energy.to('TWh').magnitude:.4g} TWh")
+    print_table(console, totals)
+    grids = Table(title="Grid share")
+    energy = ("energy basis (load factor "
+              f"{result.load_factor:g})" if result.load_factor is not None
+              else "energy basis")  # fmt: skip
+    for name in ("grid", "capacity basis (facility power ÷ capacity)", energy):
+        grids.add_column(name, justify="left" if name == "grid" else "right")
+    shares = ShareCells()
+    for grid_id, share in result.grid_share.items():
+        grids.add_row(
+            grid_id,
+            shares(share.capacity) if share.capacity is not None else "– (no capacity figure)",
+            shares(share.energy) if share.energy is not None else "– (give --load-factor)",
+        )
+    print_table(console, grids)
+    shares.footnote(console)
+    console.print(f"Not shown: {NEEDS_A_CHIP}.", markup=False, highlight=False, soft_wrap=True)
 
 
 def converted(power_or_count: str, *, example: str, **options: Any) -> Conversion:
@@ -132,7 +224,7 @@ def _print_table(result: Conversion, given: dict[str, Any]) -> None:
         rows.insert(0, ("basis", label("basis")))
     for name, value in rows:
         inputs.add_row(name, value)
-    console.print(inputs)
+    print_table(console, inputs)
 
     chips = Table(title="By chip (counts rounded down)")
     for column in ("chip", "share", "W/accel (IT)", "accelerators", "systems", "peak FLOP/s",
@@ -151,7 +243,7 @@ def _print_table(result: Conversion, given: dict[str, Any]) -> None:
             human(result.peak_flops_by_chip[chip], "FLOP/s") + flag,
             human(result.average_facility_power_by_chip[chip], "W"),
         )
-    console.print(chips)
+    print_table(console, chips)
 
     totals = Table(title="Totals", show_header=False)
     totals.add_column("quantity")
@@ -172,7 +264,7 @@ def _print_table(result: Conversion, given: dict[str, Any]) -> None:
         ("H100-equivalents (peak, same precision)", human(result.h100_equivalents)),
     ):
         totals.add_row(name, value)
-    console.print(totals)
+    print_table(console, totals)
     _print_environment(console, result)
 
     grids = Table(title="Grid share")
@@ -181,7 +273,7 @@ def _print_table(result: Conversion, given: dict[str, Any]) -> None:
     shares = ShareCells()
     for grid_id, share in result.grid_share.items():
         grids.add_row(grid_id, shares(share.energy), shares(share.capacity))
-    console.print(grids)
+    print_table(console, grids)
     shares.footnote(console)
 
     if result.assumptions:

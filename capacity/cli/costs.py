@@ -24,6 +24,7 @@ from capacity.cli.options import (
     cost_option_names,
     parse_overrides,
 )
+from capacity.cli.output import WideOption, csv_text
 from capacity.convert import Conversion
 from capacity.costs import (
     COMPONENTS,
@@ -55,12 +56,13 @@ def costs_command(
     set_: SetOption = None,
     profiles: ProfilesOption = None,
     output_format: FormatOption = "table",
+    wide: WideOption = False,
 ) -> None:
     """All-in capex by component, energy cost, non-energy opex and annual cost of ownership
     of a power (or a number of accelerators), per GW and per accelerator: every default
     shown with its value, confidence and source. The site region (--grid) sets the
     electricity price."""
-    check_format(output_format, ("table", "json"))
+    check_format(output_format, ("table", "json", "csv"))
     given = {**inputs.given(), **model.given()}
     profile_set = load_profiles(profiles)
     overrides = parse_overrides(set_)
@@ -85,6 +87,11 @@ def costs_command(
             "costs": figures.to_dict(),
         }
         echo(to_json(document))
+    elif output_format == "csv":
+        from capacity.tables import document_rows
+
+        rows = document_rows(conversion.to_dict()) + document_rows(figures.to_dict())
+        echo(csv_text(rows, wide), nl=False)
     else:
         _print_tables(conversion, assumptions, figures, given)
 

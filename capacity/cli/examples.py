@@ -13,10 +13,16 @@ from capacity.example_portfolios import example_portfolios
 def examples(output_format: FormatOption = "table") -> None:
     """List the example portfolios shipped with capacity (read one with
     'capacity portfolio --example NAME')."""
-    check_format(output_format, ("table", "json"))
+    check_format(output_format, ("table", "json", "csv"))
     shipped = example_portfolios()
     if output_format == "json":
         echo(to_json({e.name: {"title": e.title, "path": str(e.path)} for e in shipped}))
+        return
+    if output_format == "csv":  # one row per example: what it holds is text, not outputs
+        from capacity.cli.output import csv_text
+
+        rows = [{"name": e.name, "title": e.title, "path": str(e.path)} for e in shipped]
+        echo(csv_text(rows), nl=False)
         return
     table = Table(title="Example portfolios (capacity portfolio --example NAME)")
     table.add_column("name")

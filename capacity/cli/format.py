@@ -10,11 +10,15 @@ from __future__ import annotations
 import codecs
 import io
 import math
+import re
 import sys
 import unicodedata
 from typing import IO, TYPE_CHECKING, Any, TypeGuard
 
+from rich.cells import cell_len
 from rich.console import Console
+from rich.segment import Segment
+from rich.table import Table
 from rich.text import Text
 
 from capacity.errors import OutputError
@@ -30,9 +34,11 @@ __all__ = [
     "echo",
     "flatten",
     "human",
+    "keep_numbers_whole",
     "money",
     "not_finite",
     "percent",
+    "print_table",
     "scientific",
     "takes_unicode",
     "to_csv",
@@ -115,12 +121,82 @@ def echo(text: str, *, err: bool = False, nl: bool = True) -> None:
 
 class TextConsole(Console):
     """A rich Console that lays out ASCII look-alikes ("≥" as ">=") of the characters its
-    stream cannot encode, so that tables keep their columns on an ASCII-only terminal."""
+    stream cannot encode, so that tables keep their columns on an ASCII-only terminal, and
+    that never cuts a number in a table (:func:`keep_numbers_whole`)."""
 
     def render_str(self, text: str, **options: Any) -> Text:
         if not takes_unicode(self.file):
             text = encodable(text, self.encoding)
         return super().render_str(text, **options)
+
+    def print(self, *objects: Any, **options: Any) -> None:
+        tables = [item for item in objects if isinstance(item, Table)]
+        for table in tables:
+            keep_numbers_whole(table)
+            if isinstance(table.title, str):  # a narrow table's title on one line, if it fits
+                title = min(cell_len(table.title), self.width)
+                table.min_width = max(table.min_width or 0, title)
+        width = self.width
+        try:
+            # rich lays a table out wider than the console when its columns' least widths
+            # (a whole number each) do not fit, and then crops the lines: widen the console to
+            # the table as rendered (a terminal then wraps the lines; nothing is cut).
+            for _ in range(_WIDENINGS):
+                needed = max((self._rendered_width(table) for table in tables), default=0)
+                if needed <= self.width:
+                    break
+                self.width = needed
+            super().print(*objects, **options)
+        finally:
+            self.width = width
+
+    def _rendered_width(self, table: Table) -> int:
+        """The width of the widest line of ``table`` rendered at this console's width."""
+        lines = Segment.split_lines(self.render(table, self.options))
+        return max((Segment.get_line_length(line) for line in lines), default=0)
+
+
+# Layouts tried, each at the width the last one needed, before printing at the widest.
+_WIDENINGS = 4
+
+
+# A cell that starts like a number ("878.9 EFLOP/s", "2,222,222", "0.186 % *", "–") is kept
+# on one line up to this length; a longer one ("13.44 thousand USD/year/accelerator") wraps
+# between its words.
+_NUMBER_CELL = re.compile(r"^[-+–<>~≈≥≤(]?\s?[0-9]")
+_LONGEST_NUMBER_CELL = 32
+
+
+def keep_numbers_whole(table: Table) -> Table:
+    """Let ``table``'s label column (the first) wrap, and give every other column at least
+    the width of its widest number, so that rich wraps labels instead of cutting a number
+    ("878.9 EFLOP…")."""
+    for index, column in enumerate(table.columns):
+        if index == 0:
+            column.no_wrap = False
+            column.overflow = "fold"
+            continue
+        column.overflow = "fold"  # a word too long for its column breaks, never "…"
+        numbers = [
+            cell_len(text) if cell_len(text) <= _LONGEST_NUMBER_CELL
+            else max(cell_len(word) for word in text.split())  # wraps between its words
+            for text in (_plain(cell) for cell in column._cells) if _NUMBER_CELL.match(text)
+        ]  # fmt: skip
+        if numbers:
+            column.min_width = max(column.min_width or 0, *numbers)
+    return table
+
+
+def _plain(cell: Any) -> str:
+    if isinstance(cell, Text):
+        return cell.plain
+    return str(cell) if isinstance(cell, str) else ""
+
+
+def print_table(console: Console, table: Table) -> None:
+    """Print ``table`` without cutting a number (:func:`keep_numbers_whole`)."""
+    keep_numbers_whole(table)
+    console.print(table)
 
 
 _PREFIXES = ["", "k", "M", "G", "T", "P", "E", "Z", "Y"]
@@ -167,6 +243,21 @@ def not_finite(value: float) -> str:
     return f"{value} (overflow)"
 
 
+def plain(document: Any) -> Any:
+    """``document`` with NumPy numbers and arrays as Python numbers and lists (pint's
+    magnitudes are 0-d arrays: :data:`capacity.ureg` forces arrays, as pint-xarray needs)."""
+    if isinstance(document, dict):
+        return {key: plain(value) for key, value in document.items()}
+    if isinstance(document, list | tuple):
+        return [plain(value) for value in document]
+    np = sys.modules.get("numpy")  # a document holds NumPy values only where NumPy is loaded
+    if np is not None and isinstance(document, np.ndarray):
+        return document.item() if document.ndim == 0 else plain(document.tolist())
+    if np is not None and isinstance(document, np.generic):
+        return document.item()
+    return document
+
+
 def check_finite(document: Any, where: str = "") -> None:
     """Raise :class:`OutputError` naming the first number of ``document`` (nested dicts and
     lists) that is NaN or infinite, which JSON and CSV cannot hold."""
@@ -189,6 +280,7 @@ def to_json(document: Any, ascii_only: bool | None = None) -> str:
     ``ascii_only`` escapes every non-ASCII character ("\\u2265"); by default where standard
     output cannot take them.
     """
+    document = plain(document)
     check_finite(document)
     if ascii_only is None:
         ascii_only = not takes_unicode()
@@ -227,6 +319,7 @@ def to_csv(document: dict[str, Any]) -> str:
     """Long-format CSV (quantity, key, value) of a result's JSON document."""
     import csv  # here: a command that prints a table never loads it
 
+    document = plain(document)
     check_finite(document)
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
@@ -235,9 +328,20 @@ def to_csv(document: dict[str, Any]) -> str:
     return buffer.getvalue()
 
 
+# Width of output that is not a terminal: wide enough that no line wraps, so that piped
+# output is the same whatever the terminal.
+PLAIN_WIDTH = 1000
+
+
 def wide_console(min_width: int) -> Console:
-    """A console at least ``min_width`` wide, so that tables piped to a file do not wrap."""
-    return TextConsole(width=max(Console().width, min_width))
+    """A console for tables: at least ``min_width`` wide on a terminal, and
+    :data:`PLAIN_WIDTH` (no wrapping at all) when standard output is a file or a pipe."""
+    console = TextConsole(width=min_width)
+    if not console.is_terminal:
+        console.width = PLAIN_WIDTH
+    else:
+        console.width = max(Console().width, min_width)
+    return console
 
 
 MONEY_SCALES = ((1e12, "trillion"), (1e9, "billion"), (1e6, "million"), (1e3, "thousand"))

@@ -5,20 +5,20 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
+from capacity.cli.errors import remove_stale_output
 from capacity.cli.format import (
     MONEY_SCALES,
-    echo,
     human,
     money,
     not_finite,
     percent,
-    to_json,
     wide_console,
 )
 from capacity.cli.options import (
@@ -27,24 +27,25 @@ from capacity.cli.options import (
     ChipOptions,
     ClusterOptions,
     DataOptions,
-    FormatOption,
     ModelOptions,
     SeedOption,
     UncertainCostOptions,
     UncertainInputOptions,
-    check_format,
     cost_option_names,
     integer_option,
     listed,
     number_option,
 )
+from capacity.cli.output import OutputOptions, deliver, export
 from capacity.cli.progress import progress_bar
 from capacity.cli.shares import ShareCells
+from capacity.convert import parse_mix
 from capacity.costs import COST_PARAMETERS
 from capacity.defaults import DEFAULTS
 from capacity.distributions import COUNT, is_distribution_text
 from capacity.errors import CapacityError, InputError, ProfileError, UnitError
 from capacity.montecarlo import InputSummary, MonteCarloResult, TornadoBar, montecarlo
+from capacity.streaming import check_output_path
 from capacity.summary import OutputSummary
 from capacity.units import JOULES_PER_TWH, SECONDS_PER_YEAR, Quantity, format_count, parse_count
 
@@ -132,13 +133,33 @@ def montecarlo_command(
             help="Histogram bins per output; quantiles are exact to one bin.",
         ),
     ] = DEFAULTS.montecarlo_bins,
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            help="Also write the quantiles to this file, atomically: .csv, .parquet, .json or "
+            ".xlsx (one row per output and statistic; --wide: one per output)."
+        ),
+    ] = None,
+    chart: Annotated[
+        str,
+        typer.Option(
+            "--chart-output",
+            help="Output the --plot chart shows: delivered_flops, accelerators, "
+            "average_facility_power, annual_energy, capex...",
+        ),
+    ] = "delivered_flops",
+    cdf: Annotated[
+        bool, typer.Option("--cdf", help="Draw the --plot chart as a CDF, not a histogram.")
+    ] = False,
     data: DataOptions,
     cluster: ClusterOptions,
-    output_format: FormatOption = "table",
+    output: OutputOptions,
 ) -> None:
     """Convert a power (or a number of accelerators) whose inputs are uncertain: quantiles,
     mean and spread of every output over SAMPLES draws, with a tornado of what moves them."""
-    check_format(output_format, ("table", "json"))
+    if out is not None:
+        check_output_path(out, "--out")
+        remove_stale_output(out)
     if no_chip_uncertainty and (power_uncertainty or flops_uncertainty):
         raise InputError(
             "--no-chip-uncertainty fixes every chip's multipliers and --power-uncertainty or "
@@ -173,10 +194,31 @@ def montecarlo_command(
             )
         except (ProfileError, InputError, UnitError) as error:
             raise _in_option_terms(error) from None
-    if output_format == "json":
-        echo(to_json(result.to_dict()))
-    else:
-        _print_tables(result, grid)
+    if out is not None:
+        export(out, result.tidy_rows(), keys=("entity", "output", "unit"), column="statistic",
+               wide=output.wide, document=result.to_dict())  # fmt: skip
+    deliver(
+        result,
+        output,
+        table=lambda: _print_tables(result, grid),
+        document=result.to_dict,
+        rows=result.tidy_rows,
+        keys=("entity", "output", "unit"),
+        column="statistic",
+        figure=lambda: result.plot(output=chart, kind="cdf" if cdf else "histogram"),
+        report=lambda: {
+            "profiles": data.profile_set().with_overrides(data.overrides()),
+            "grid_set": data.grid_set(),
+            "chips": _chips(chips, data),
+        },
+    )
+
+
+def _chips(chips: ChipOptions, data: DataOptions) -> list[str]:
+    """The profile ids of --chip or --mix, for the report's list of figures."""
+    profiles = data.profile_set()
+    names = [chips.chip] if chips.chip else list(parse_mix(chips.mix or ""))
+    return [profiles.resolve(name) for name in names]
 
 
 def _driver(power_or_count: str, model: dict[str, Any]) -> dict[str, Any]:

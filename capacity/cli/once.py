@@ -9,6 +9,7 @@ it the class of every command of the app.
 
 from __future__ import annotations
 
+import contextvars
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
@@ -19,7 +20,11 @@ from capacity.cli.coercion import PlainConversions
 from capacity.cli.errors import EXIT_BAD_INPUT
 from capacity.cli.format import echo
 
-__all__ = ["CapacityTyper", "SingleValueCommand", "repeated_options"]
+__all__ = ["COMMAND_LINE", "CapacityTyper", "SingleValueCommand", "repeated_options"]
+
+# The command line being run, as the user wrote it ("capacity", the command's path, then its
+# arguments): the HTML report quotes it.
+COMMAND_LINE: contextvars.ContextVar[list[str]] = contextvars.ContextVar("COMMAND_LINE")
 
 Function = TypeVar("Function", bound=Callable[..., Any])
 
@@ -29,6 +34,8 @@ class SingleValueCommand(PlainConversions, TyperCommand):
     options without pydantic: :mod:`capacity.cli.coercion`)."""
 
     def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        path = str(getattr(ctx, "command_path", "") or "").split()[1:]
+        COMMAND_LINE.set(["capacity", *path, *args])
         if not ctx.resilient_parsing:  # shell completion parses partial command lines
             problems = repeated_options(self, ctx, args)
             if problems:
@@ -78,7 +85,10 @@ def _message(command: Any, ctx: Any, param: Any, times: int, args: Sequence[str]
     advice = "give it once"
     others = {name for p in command.get_params(ctx) for name in p.opts}
     if name == "--chip" and "--mix" in others and len(set(values)) == times:
-        advice += f", or use --mix {','.join(f'{v}=SHARE' for v in values)} for a mix of chips"
+        advice += (
+            f", use --mix {','.join(f'{v}=SHARE' for v in values)} for a mix of chips, or "
+            f"compare them side by side: capacity compare POWER --chips {','.join(values)}"
+        )
     return f"{name} given {given}{shown}; {advice}"
 
 

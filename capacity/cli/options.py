@@ -97,9 +97,7 @@ SetOption = Annotated[
     list[str] | None,
     typer.Option("--set", help="Override a profile field: ID.FIELD=VALUE (repeatable)."),
 ]
-FormatOption = Annotated[
-    str, typer.Option("--format", help="Output format: table, json (or csv where offered).")
-]
+FormatOption = Annotated[str, typer.Option("--format", help="Output format: table, json or csv.")]
 ChipOption = Annotated[str | None, typer.Option(help="One chip's profile id or alias.")]
 MixOption = Annotated[
     str | None, typer.Option(help="Chip shares summing to 1: ID=SHARE,ID=SHARE,...")
@@ -240,7 +238,7 @@ SchedulerOption = Annotated[
     str | None,
     typer.Option(
         help="Run the chunks on the Dask cluster whose scheduler is at this address "
-        "(tcp://HOST:8786). Needs the [distributed] extra."
+        "(tcp://HOST:8786). Needs the distributed extra."
     ),
 ]
 WorkersOption = Annotated[
@@ -248,7 +246,7 @@ WorkersOption = Annotated[
     typer.Option(
         parser=integer_option,
         help="Run the chunks on a local Dask cluster of N worker processes. Needs the "
-        "[distributed] extra.",
+        "distributed extra.",
     ),
 ]
 CostParameterOption = Annotated[

@@ -1,16 +1,15 @@
 """``capacity portfolio FILE``: the deals of a portfolio file, summed and laid out by year.
 
-``--format csv`` writes one long-format CSV, ``section,row,quantity,value``: section ``deal``
-(row: the deal's name), ``total`` (row ``total``), ``timeline`` (row: the year) and, with
-``--samples``, ``monte_carlo`` (row: the deal's name or ``total``; quantity
-``OUTPUT.STATISTIC``). Pivot a section on ``quantity`` for one row per deal or year.
+``--format csv`` writes one tidy CSV, ``section,entity,output,value,unit`` (with ``year`` for
+the timeline and ``statistic`` for Monte Carlo): section ``deal`` (entity: the deal, or a chip
+of it), ``total``, ``timeline`` and, with ``--samples``, ``monte_carlo``. ``--wide`` gives one
+row per section, year, entity (and statistic) and one column per output. ``--out FILE``
+writes .csv, .parquet, .json or .xlsx by its suffix, and any other file the --format output.
 """
 
 from __future__ import annotations
 
-import csv
 import io
-from collections.abc import Iterable
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -20,15 +19,22 @@ from rich.table import Table
 
 from capacity.checks import one_of
 from capacity.cli.errors import remove_stale_output
-from capacity.cli.format import echo, flatten, human, to_json, wide_console
+from capacity.cli.format import PLAIN_WIDTH, TextConsole, echo, human, to_json, wide_console
 from capacity.cli.options import (
     BackendOption,
     ClusterOptions,
     DataOptions,
-    FormatOption,
     SeedOption,
     check_format,
     integer_option,
+)
+from capacity.cli.output import (
+    EXPORT_SUFFIXES,
+    OutputOptions,
+    ReportOutput,
+    csv_text,
+    deliver,
+    export,
 )
 from capacity.cli.progress import progress_bar
 from capacity.cli.shares import ShareCells
@@ -105,11 +111,14 @@ def portfolio_command(
     backend: BackendOption = DEFAULTS.backend,
     out: Annotated[
         Path | None,
-        typer.Option(help="Write the output to this file (atomically) instead of stdout."),
+        typer.Option(
+            help="Write to this file (atomically) instead of stdout: .csv, .parquet, .json or "
+            ".xlsx by its suffix; any other file gets the --format output."
+        ),
     ] = None,
     data: DataOptions,
     cluster: ClusterOptions,
-    output_format: FormatOption = "table",
+    output: OutputOptions,
     allow_samples_outside: Annotated[
         bool,
         typer.Option(
@@ -121,6 +130,7 @@ def portfolio_command(
 ) -> None:
     """Per-deal and total accelerators, FLOP/s, energy, grid share and costs of a portfolio
     of deals, with a timeline by year (and ranges with --samples)."""
+    output_format = output.output_format
     check_format(output_format, ("table", "json", "csv"))
     if samples is not None and samples < 1:
         raise InputError(f"--samples must be ≥ 1, got {samples}")
@@ -152,19 +162,42 @@ def portfolio_command(
                 progress=progress,
                 scheduler=scheduler,
             )
-    if output_format == "json":
+    keys = ("section", "year", "entity", "statistic")
+
+    def document() -> dict[str, Any]:
         document = report.to_dict()
         if simulated is not None:
             document["monte_carlo"] = simulated.to_dict(JSON_HISTOGRAM_BINS)
-        _emit(to_json(document, ascii_only=None if out is None else False) + "\n", out)
-    elif output_format == "csv":
-        _emit(_csv(report, simulated), out)
-    elif out is None:
-        _print_tables(wide_console(TABLE_WIDTH), report, simulated)
-    else:
-        buffer = io.StringIO()
-        _print_tables(Console(file=buffer, width=TABLE_WIDTH, no_color=True), report, simulated)
-        _emit(buffer.getvalue(), out)
+        return document
+
+    if out is not None and not isinstance(output, ReportOutput):
+        if out.suffix.lower() in EXPORT_SUFFIXES:
+            export(out, report.tidy_rows(simulated), keys=keys, wide=output.wide,
+                   document=document())  # fmt: skip
+        elif output_format == "json":
+            _emit(to_json(document(), ascii_only=False) + "\n", out)
+        elif output_format == "csv":
+            _emit(csv_text(report.tidy_rows(simulated), output.wide, keys), out)
+        else:
+            buffer = io.StringIO()
+            console = TextConsole(file=buffer, width=PLAIN_WIDTH, no_color=True)
+            _print_tables(console, report, simulated)
+            _emit(buffer.getvalue(), out)
+        output = OutputOptions("none", plot=output.plot)
+    deliver(
+        report,
+        output,
+        table=lambda: _print_tables(wide_console(TABLE_WIDTH), report, simulated),
+        document=document,
+        rows=lambda: report.tidy_rows(simulated),
+        keys=keys,
+        figure=lambda: report.plot(simulated),
+        report=lambda: {
+            "simulated": simulated,
+            "profiles": profile_set.with_overrides(overrides),
+            "grid_set": grid_set,
+        },
+    )
 
 
 def _portfolio_file(file: Path | None, example: str | None) -> Path:
@@ -190,39 +223,6 @@ def _emit(text: str, out: Path | None) -> None:
         return
     with atomic_destination(out, "--out") as temporary:
         temporary.write_text(text, encoding="utf-8")
-
-
-# --- CSV ----------------------------------------------------------------------------------------
-
-
-def _csv(report: PortfolioReport, simulated: MonteCarloResult | None) -> str:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(["section", "row", "quantity", "value"])
-    document = report.to_dict()
-    for deal in document["deals"]:
-        writer.writerows(("deal", deal["name"], *row) for row in _long(deal, ("name",)))
-    writer.writerows(("total", "total", *row) for row in _long(document["total"], ()))
-    for year in document["timeline"]:
-        writer.writerows(("timeline", year["year"], *row) for row in _long(year, ("year",)))
-    if simulated is not None:
-        for group in simulated.groups:
-            for output, _, _ in _MC_OUTPUTS:
-                summary = simulated.summary(group, output)
-                if summary is None:
-                    continue
-                for statistic, value in summary.to_dict(simulated.quantiles).items():
-                    if statistic != "unit":
-                        writer.writerow(("monte_carlo", group, f"{output}.{statistic}", value))
-    return buffer.getvalue()
-
-
-def _long(document: dict[str, Any], skip: Iterable[str]) -> list[tuple[str, Any]]:
-    """(quantity, value) rows of a nested dict; nested keys joined with dots."""
-    rows = []
-    for quantity, key, value in flatten({k: v for k, v in document.items() if k not in skip}):
-        rows.append((f"{quantity}.{key}" if key else quantity, value))
-    return rows
 
 
 # --- tables -------------------------------------------------------------------------------------

@@ -106,6 +106,6 @@ def _print_tables(written: SweepDataset, summaries: dict[str, OutputSummary]) ->
 
 
 def _cell(value: float, unit: str) -> str:
-    if unit in ("W", "FLOP/s", ""):
-        return human(value, unit)
+    if unit in ("W", "FLOP/s", "", "1"):  # "1": a count or a share
+        return human(value, "" if unit == "1" else unit)
     return f"{value:.4g} {unit}"

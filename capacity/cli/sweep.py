@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import math
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -12,24 +13,24 @@ from rich.console import Console
 from rich.table import Table
 
 from capacity.cli.errors import remove_stale_output
-from capacity.cli.format import echo, human, to_json, wide_console
+from capacity.cli.format import human, wide_console
 from capacity.cli.options import (
     BackendOption,
     ClusterOptions,
     DataOptions,
-    FormatOption,
     GridOption,
     MfuOption,
     ModelOptions,
-    check_format,
     default_text,
     integer_option,
     number_option,
 )
+from capacity.cli.output import EXPORT_SUFFIXES, OutputOptions, ReportOutput, deliver, export
 from capacity.cli.progress import progress_bar
 from capacity.cli.shares import ShareCells
 from capacity.defaults import DEFAULTS
 from capacity.errors import CapacityError, InputError
+from capacity.streaming import STREAMED_SUFFIXES, check_output_path
 from capacity.summary import OutputSummary
 from capacity.sweep import SweepResult, sweep
 from capacity.units import JOULES_PER_TWH, format_count
@@ -46,11 +47,20 @@ _LABELS = {
 }
 
 
+# A sweep of up to this many mixes points to ``capacity compare`` for them side by side.
+_MIXES_SIDE_BY_SIDE = 8
+KG_PER_MEGATONNE = 1e9
+
+
 def _value(summary_unit: str, name: str, value: float, shares: ShareCells) -> str:
     if name.startswith(("grid-share", "grid-capacity-share")):
         return shares(value)
     if summary_unit == "J":
         return f"{value / JOULES_PER_TWH:.4g} TWh"
+    if summary_unit == "kgCO2e":  # a year's emissions
+        return f"{value / KG_PER_MEGATONNE:.4g} Mt CO2e/year"
+    if summary_unit == "m**3":  # a year's water
+        return f"{value / 1e6:.4g} million m³/year"
     return human(value, summary_unit)
 
 
@@ -118,10 +128,18 @@ def sweep_command(
     out: Annotated[
         str | None,
         typer.Option(
-            help="Write every point to disk: NAME.parquet is one Parquet file (streamed, "
-            "atomic); a NAME without suffix is a folder holding a Parquet dataset, one file per "
-            "chunk and a manifest written last (with --scheduler or --workers: written by the "
-            "workers)."
+            help="Write every point to this file, one row per point, atomically: .parquet or "
+            ".csv (streamed in chunks), .json or .xlsx (held in memory); a NAME without suffix "
+            "is a folder holding a Parquet dataset, one file per chunk and a manifest written "
+            "last (with --scheduler or --workers: written by the workers)."
+        ),
+    ] = None,
+    chart: Annotated[
+        str | None,
+        typer.Option(
+            "--chart-output",
+            help="Output the --plot heatmap shows: delivered-flops (default: the objective's), "
+            "peak-flops, accelerators, average-power, annual-energy or grid-share:GRID.",
         ),
     ] = None,
     mfu: MfuOption = None,
@@ -136,15 +154,28 @@ def sweep_command(
     ] = DEFAULTS.sweep_bins,
     data: DataOptions,
     cluster: ClusterOptions,
-    output_format: FormatOption = "table",
+    output: OutputOptions,
 ) -> None:
     """Sweep PUE × utilization × chip mix (× power): min, max, mean and quantiles of every
-    output, the best point under constraints, or every point to a Parquet file."""
-    check_format(output_format, ("table", "json"))
+    output, the best point under constraints, every point to a file, or a heatmap."""
     if reduce and out is not None:
         raise InputError("--reduce keeps no points and --out writes every point: choose one")
+    # A name without suffix is a dataset folder, written chunk by chunk like a streamed file.
+    suffix = Path(out).suffix.lower() if out is not None else ""
+    streamed = out is not None and (suffix in STREAMED_SUFFIXES or not suffix)
+    held = out is not None and not streamed
+    if held:
+        check_output_path(out, "--out")  # type: ignore[arg-type]
+        if Path(str(out)).suffix.lower() not in EXPORT_SUFFIXES:
+            raise InputError(
+                f"--out: {out!r} must end in {', '.join(EXPORT_SUFFIXES)}: the format follows "
+                "the suffix"
+            )
     if out is not None:
         remove_stale_output(out)
+    charted = output.plot is not None or isinstance(output, ReportOutput)
+    if reduce and charted:
+        raise InputError("--reduce keeps no points and a chart needs them: choose one")
     given = {"pue": pue, "utilization": utilization, "mfu": mfu, **model.given()}
     with (
         _out_in_option_terms(),
@@ -158,10 +189,10 @@ def sweep_command(
             mix_step=mix_step,
             **{name: value for name, value in given.items() if value is not None},
             backend=backend,
-            reduce=out is None,
+            reduce=out is None and not charted,
             objective=objective,
             constraints=constraint,
-            out=out,
+            out=out if streamed else None,
             chunk_points=chunk_points,
             bins=bins,
             grids=grid,
@@ -169,10 +200,24 @@ def sweep_command(
             progress=progress,
             scheduler=scheduler,
         )
-    if output_format == "json":
-        echo(to_json(result.to_dict()))
-    else:
-        _print_tables(result)
+    if held and out is not None:
+        table = result.to_dataframe()
+        every_point = {**result.to_dict(), "every_point": table.to_dict(orient="list")}
+        export(Path(out), table.to_dict(orient="records"), keys=(), document=every_point)
+    deliver(
+        result,
+        output,
+        table=lambda: _print_tables(result, Path(out) if held and out is not None else None),
+        document=result.to_dict,
+        rows=result.summary_rows,
+        keys=("entity", "output", "unit"),
+        column="statistic",
+        figure=lambda: result.plot(output=chart),
+        report=lambda: {
+            "profiles": data.profile_set().with_overrides(data.overrides()),
+            "grid_set": data.grid_set(),
+        },
+    )
 
 
 @contextlib.contextmanager
@@ -187,7 +232,7 @@ def _out_in_option_terms() -> Iterator[None]:
         raise type(error)(f"--{text}") from None
 
 
-def _print_tables(result: SweepResult) -> None:
+def _print_tables(result: SweepResult, written: Path | None = None) -> None:
     console = wide_console(140)
     n_power, n_pue, n_utilization, n_mix = result.shape
     rate = result.points / result.compute_seconds if result.compute_seconds > 0 else math.inf
@@ -207,8 +252,8 @@ def _print_tables(result: SweepResult) -> None:
         f"mix shares of {inputs['mix_basis']}",
         highlight=False,
     )
-    if result.out is not None:
-        console.print(f"every point written to {result.out}", highlight=False)
+    if result.out is not None or written is not None:
+        console.print(f"every point written to {result.out or written}", highlight=False)
     if result.cluster is not None:
         cluster = result.cluster
         console.print(
@@ -225,6 +270,14 @@ def _print_tables(result: SweepResult) -> None:
         table.add_row(_label(name), *_summary_cells(name, summary, shares))
     console.print(table)
     shares.footnote(console)
+    if 1 < n_mix <= _MIXES_SIDE_BY_SIDE:
+        power = _axis(result.power, "W").replace(" ", "") if result.power.size == 1 else "POWER"
+        mixes = " ".join(f"--mix {label}" for label in result.mix_labels)
+        console.print(
+            f"The quantiles run over the {n_mix} mixes together; one column per mix: "
+            f"capacity compare {power} {mixes}",
+            highlight=False, soft_wrap=True,
+        )  # fmt: skip
 
     if result.objective is not None:
         _print_best(console, result)

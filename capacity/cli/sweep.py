@@ -342,6 +342,7 @@ def _print_best(console: Console, result: SweepResult) -> None:
         ("delivered compute", human(conversion.delivered_flops, "FLOP/s")),
         ("average facility power", human(conversion.average_facility_power, "W")),
         ("annual energy", f"{conversion.annual_energy.to('TWh').magnitude:.4g} TWh"),
+        *_environment_rows(conversion),
         *(
             (f"share of {grid_id} (energy)", shares(share.energy))
             for grid_id, share in conversion.grid_share.items()
@@ -351,3 +352,18 @@ def _print_best(console: Console, result: SweepResult) -> None:
         table.add_row(name, value)
     console.print(table)
     shares.footnote(console)
+
+
+def _environment_rows(conversion: Any) -> list[tuple[str, str]]:
+    """The best point's emissions and water at the site region, where it has the figures."""
+    place, env = conversion.site, conversion.environment
+    if place is None or env is None:
+        return []
+    rows = []
+    if env.emissions is not None:
+        emissions = env.emissions.to("tCO2e/year").magnitude / 1e6
+        rows.append((f"emissions at {place.region}", f"{emissions:.4g} Mt CO2e/year"))
+    if env.water is not None:
+        water = env.water.to("m**3/year").magnitude / 1e6
+        rows.append((f"water at {place.region}", f"{water:.4g} million m³/year"))
+    return rows

@@ -25,7 +25,7 @@ from capacity.fleet import build_fleet, fleet_assumptions, replaced_data_notes
 from capacity.grids import Grid, GridSet, known_grids, select_grids
 from capacity.inputs import bounded_number, check_finite_outputs
 from capacity.profiles import PRECISIONS, SPARSITIES, ProfileSet, profile_set
-from capacity.units import parse_count, to_si, ureg
+from capacity.units import magnitude_in, parse_count, quantity, to_si, units_of
 
 __all__ = [
     "BASES",
@@ -60,7 +60,7 @@ def exceeds_grid(share: Any) -> bool:
     """Whether a grid share (a fraction, an array of them or a quantity) is above 1
     anywhere: the fleet would draw more than the whole grid."""
     if isinstance(share, pint.Quantity):
-        share = share.to("").magnitude
+        share = magnitude_in(share, "")
     return bool(np.any(np.asarray(share, dtype=np.float64) > WHOLE_GRID))
 
 
@@ -80,7 +80,7 @@ def grid_share_warning(grid_id: str, basis: str, share: Any, where: str = "") ->
     """
     if not exceeds_grid(share):
         return None
-    magnitude = share.to("").magnitude if isinstance(share, pint.Quantity) else share
+    magnitude = magnitude_in(share, "") if isinstance(share, pint.Quantity) else share
     largest = float(np.max(np.asarray(magnitude, dtype=np.float64)))
     up_to = "up to " if np.size(magnitude) > 1 or where else ""
     basis_label = basis.replace("_", "-")
@@ -171,7 +171,7 @@ class Conversion:
     @property
     def dies(self) -> pint.Quantity:
         """Compute dies of the whole fleet."""
-        return ureg.Quantity(sum(q.magnitude for q in self.dies_by_chip.values()), "")
+        return quantity(sum(q.magnitude for q in self.dies_by_chip.values()), "")
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict of SI numbers whose keys name their unit (``--format json``)."""
@@ -229,8 +229,8 @@ class Conversion:
         return notebook_html(self)
 
 
-def _si(quantity: pint.Quantity, unit: str) -> Any:
-    return _jsonable(quantity.to(unit).magnitude)
+def _si(value: pint.Quantity, unit: str) -> Any:
+    return _jsonable(magnitude_in(value, unit))
 
 
 def _jsonable(value: Any) -> Any:
@@ -287,8 +287,28 @@ def resolve_mix(chip: str | None, mix: Any, profiles: ProfileSet) -> dict[str, A
     return shares
 
 
+def _share_warnings(grid_fractions: Mapping[str, Mapping[str, Any]]) -> tuple[str, ...]:
+    """:meth:`GridShare.warnings` of each grid, from its shares as plain fractions (no unit
+    conversion for each check)."""
+    notes = (
+        grid_share_warning(grid_id, basis, share)
+        for grid_id, fractions in grid_fractions.items()
+        for basis, share in fractions.items()
+        if share is not None
+    )
+    return tuple(note for note in notes if note is not None)
+
+
+def _full(values: Any, shape: tuple[int, ...]) -> Any:
+    """``values`` broadcast to ``shape`` as a new array (as is where it already has that
+    shape: a fresh result of the chain)."""
+    if isinstance(values, np.ndarray) and values.shape == shape:
+        return values
+    return values * np.ones(shape)
+
+
 def _quantity_map(chips: tuple[str, ...], values: np.ndarray, unit: str) -> dict[str, Any]:
-    return {chip: ureg.Quantity(values[..., i], unit) for i, chip in enumerate(chips)}
+    return {chip: quantity(values[..., i], unit) for i, chip in enumerate(chips)}
 
 
 def check_options(
@@ -367,19 +387,19 @@ def _run(
     fleet = build_fleet(shares, profiles, method=method, provision=provision, precision=precision,
                         sparsity=sparsity)  # fmt: skip
     mix_shares = np.stack([np.broadcast_to(s, shape) for s in shares.values()], axis=-1)
-    mix_shares = mix_shares.astype(np.float64)
+    mix_shares = mix_shares.astype(np.float64, copy=False)
     chips = fleet.chips
     selected = select_grids(grids, known)
 
     # Overflow is refused by check_finite_outputs below, with the reason.
     with np.errstate(over="ignore", invalid="ignore"):
         if power_w is not None:
-            it_power = chain.it_power(power_w, pue, basis) * np.ones(shape)
-            facility = chain.facility_power(power_w, pue, basis) * np.ones(shape)
+            it_power = _full(chain.it_power(power_w, pue, basis), shape)
+            facility = _full(chain.facility_power(power_w, pue, basis), shape)
             counts = chain.accelerator_counts(it_power, mix_shares, fleet.sizing, mix_basis)
         else:
             counts = chain.accelerator_counts_for_total(total, mix_shares, fleet.sizing, mix_basis)
-            it_power = chain.it_power_for_counts(counts, fleet.sizing) * np.ones(shape)
+            it_power = _full(chain.it_power_for_counts(counts, fleet.sizing), shape)
             facility = it_power * pue
         u = np.asarray(utilization)[..., np.newaxis]
         average = chain.average_power(fleet.provisioned, fleet.idle, fleet.busy, u)
@@ -392,22 +412,33 @@ def _run(
         reference_peak = reference.peak_flops(precision, sparsity)
         h100e = peak / reference_peak[0].si if reference_peak else peak * np.nan
 
-        shares_out = {
-            grid.id: GridShare(
-                energy=ureg.Quantity(chain.grid_energy_share(average_total, grid.energy.si), ""),
-                capacity=None
+        # Each grid's shares as fractions, energy basis then capacity basis (None: no figure).
+        grid_fractions = {
+            grid.id: {
+                "energy": chain.grid_energy_share(average_total, grid.energy.si),
+                "capacity": None
                 if grid.capacity is None
-                else ureg.Quantity(chain.grid_capacity_share(facility, grid.capacity.si), ""),
-            )
+                else chain.grid_capacity_share(facility, grid.capacity.si),
+            }
             for grid in selected
         }
+        shares_out = {
+            grid_id: GridShare(
+                energy=quantity(fractions["energy"], ""),
+                capacity=None
+                if fractions["capacity"] is None
+                else quantity(fractions["capacity"], ""),
+            )
+            for grid_id, fractions in grid_fractions.items()
+        }
         flop_per_year = chain.yearly_amount(delivered)
+        annual_energy_j = chain.annual_energy(average_total)
         check_finite_outputs(
             {
                 "accelerators": counts, "IT power": it_power, "facility power": facility,
                 "average facility power": average_by_chip, "peak FLOP/s": peak_by_chip,
                 "FLOP per year": flop_per_year,
-                "annual energy": chain.annual_energy(average_total),
+                "annual energy": annual_energy_j,
             },
             "convert",
         )  # fmt: skip
@@ -432,25 +463,24 @@ def _run(
         "cooling": cooling,
         "grids": [g.id for g in selected],
     }
-    annual_energy_j = chain.annual_energy(average_total)
     return Conversion(
         inputs=inputs,
         chips=chips,
         mix=dict(inputs["mix"]),
-        accelerators=ureg.Quantity(np.sum(counts, axis=-1), ""),
+        accelerators=quantity(np.sum(counts, axis=-1), ""),
         accelerators_by_chip=_quantity_map(chips, counts, ""),
         systems_by_chip=_quantity_map(chips, counts / fleet.per_system, ""),
         power_per_accelerator=_quantity_map(chips, fleet.provisioned, "W"),
-        it_power=ureg.Quantity(it_power, "W"),
-        facility_power=ureg.Quantity(facility, "W"),
-        average_facility_power=ureg.Quantity(average_total, "W"),
+        it_power=quantity(it_power, "W"),
+        facility_power=quantity(facility, "W"),
+        average_facility_power=quantity(average_total, "W"),
         average_facility_power_by_chip=_quantity_map(chips, average_by_chip, "W"),
-        annual_energy=ureg.Quantity(chain.annual_energy(average_total), "J").to("TWh"),
-        peak_flops=ureg.Quantity(peak, "FLOP/s"),
+        annual_energy=quantity(annual_energy_j, "J").to(units_of("TWh")),
+        peak_flops=quantity(peak, "FLOP/s"),
         peak_flops_by_chip=_quantity_map(chips, peak_by_chip, "FLOP/s"),
-        delivered_flops=ureg.Quantity(delivered, "FLOP/s"),
-        flop_per_year=ureg.Quantity(flop_per_year, "FLOP"),
-        h100_equivalents=ureg.Quantity(h100e, ""),
+        delivered_flops=quantity(delivered, "FLOP/s"),
+        flop_per_year=quantity(flop_per_year, "FLOP"),
+        h100_equivalents=quantity(h100e, ""),
         precision_by_chip=dict(zip(chips, fleet.precision_used, strict=True)),
         grid_share=shares_out,
         assumptions=(
@@ -458,7 +488,7 @@ def _run(
             *replaced_data_notes(selected, reference, chips),
             *place.notes(),
         ),
-        warnings=tuple(note for g, share in shares_out.items() for note in share.warnings(g)),
+        warnings=_share_warnings(grid_fractions),
         dies_by_chip=_quantity_map(chips, counts * fleet.dies, ""),
         site=place,
         environment=environment(annual_energy_j, pue, place),

@@ -29,7 +29,7 @@ from capacity.errors import InputError
 from capacity.figures import Figure, cached_reading, read_figure
 from capacity.grids import SITE_FIELDS, Grid, GridSet, known_grids, named_grids
 from capacity.tomlread import TableReader
-from capacity.units import ureg
+from capacity.units import magnitude_in, quantity, units_of
 
 __all__ = [
     "COOLING_FILE",
@@ -37,6 +37,8 @@ __all__ = [
     "Environment",
     "Site",
     "annual_emissions",
+    "annual_generation_water",
+    "annual_site_water",
     "annual_water",
     "cooling_wue",
     "environment",
@@ -69,8 +71,21 @@ def annual_water(annual_energy: Any, pue: Any, wue: Any, water_intensity: Any) -
     >>> round(annual_water(1e6 * kwh, 1.25, 0.4e-3 / kwh, 2e-3 / kwh))  # m³ for 1 GWh
     2320
     """
-    energy = np.asarray(annual_energy)
-    return wue * energy / np.asarray(pue) + water_intensity * energy
+    return annual_site_water(annual_energy, pue, wue) + annual_generation_water(
+        annual_energy, water_intensity
+    )
+
+
+def annual_site_water(annual_energy: Any, pue: Any, wue: Any) -> Any:
+    """Water consumed on site in a year: ``WUE × E_year / PUE``, the first term of
+    :func:`annual_water`. [m³/year]"""
+    return wue * np.asarray(annual_energy) / np.asarray(pue)
+
+
+def annual_generation_water(annual_energy: Any, water_intensity: Any) -> Any:
+    """Water consumed at the power plants in a year: ``WI × E_year``, the second term of
+    :func:`annual_water`. [m³/year]"""
+    return water_intensity * np.asarray(annual_energy)
 
 
 @dataclass(frozen=True)
@@ -126,9 +141,11 @@ class Site:
                 None
                 if figure is None
                 else {
-                    "value": float(figure.value.to(unit).magnitude),
-                    "low": None if figure.low is None else float(figure.low.to(unit).magnitude),
-                    "high": None if figure.high is None else float(figure.high.to(unit).magnitude),
+                    "value": float(magnitude_in(figure.value, unit)),
+                    "low": None if figure.low is None else float(magnitude_in(figure.low, unit)),
+                    "high": None
+                    if figure.high is None
+                    else float(magnitude_in(figure.high, unit)),
                     "confidence": figure.confidence,
                     "source": figure.source,
                     "from": self.origin.get(name, self.region),
@@ -138,7 +155,7 @@ class Site:
 
 
 def _shown(figure: Figure, unit: str) -> str:
-    return f"{figure.value.to(unit).magnitude:.4g} {unit}"
+    return f"{magnitude_in(figure.value, unit):.4g} {unit}"
 
 
 @cache
@@ -260,32 +277,32 @@ class Environment:
         }
 
 
-def _number(quantity: pint.Quantity | None, unit: str) -> Any:
-    if quantity is None:
+def _number(value: pint.Quantity | None, unit: str) -> Any:
+    if value is None:
         return None
-    magnitude = np.asarray(quantity.to(unit).magnitude, dtype=np.float64)
+    magnitude = np.asarray(magnitude_in(value, unit), dtype=np.float64)
     if magnitude.ndim:
         return [x if math.isfinite(x) else None for x in magnitude.ravel().tolist()]
-    value = float(magnitude)
-    return value if math.isfinite(value) else None
+    number = float(magnitude)
+    return number if math.isfinite(number) else None
 
 
 def environment(annual_energy_j: Any, pue: Any, place: Site) -> Environment:
     """Emissions and water of a fleet drawing ``annual_energy_j`` (J per year) at ``pue``."""
     per_year = "m**3/year"
-    site_water = ureg.Quantity(annual_water(annual_energy_j, pue, place.wue.si, 0.0), per_year)
+    site_water = quantity(annual_site_water(annual_energy_j, pue, place.wue.si), per_year)
     generation = None
     total = None
     if place.water_intensity is not None:
-        generation = ureg.Quantity(
-            annual_water(annual_energy_j, pue, 0.0, place.water_intensity.si), per_year
+        generation = quantity(
+            annual_generation_water(annual_energy_j, place.water_intensity.si), per_year
         )
         total = site_water + generation
     emissions = None
     if place.carbon_intensity is not None:
-        emissions = ureg.Quantity(
+        emissions = quantity(
             annual_emissions(annual_energy_j, place.carbon_intensity.si), "kgCO2e/year"
-        ).to("tCO2e/year")
+        ).to(units_of("tCO2e/year"))
     return Environment(
         region=place.region, emissions=emissions, water=total,
         site_water=site_water, generation_water=generation,

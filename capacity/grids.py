@@ -16,7 +16,7 @@ of the same shape (:func:`load_grids`, ``--grid-file`` or ``CAPACITY_GRIDS``) or
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import ItemsView, Iterable, Iterator, Mapping, ValuesView
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
@@ -237,6 +237,13 @@ class GridSet(Mapping[str, Grid]):
     def __iter__(self) -> Iterator[str]:
         return iter(self._grids)
 
+    # Mapping's own views look up each id again through __getitem__.
+    def values(self) -> ValuesView[Grid]:
+        return self._grids.values()
+
+    def items(self) -> ItemsView[str, Grid]:
+        return self._grids.items()
+
     def __len__(self) -> int:
         return len(self._grids)
 
@@ -279,10 +286,29 @@ def load_grids(
     """The built-in grids, then those in ``$CAPACITY_GRIDS`` files, then ``files``."""
     given = paths_argument(files, "files")
     use_environment = flag(use_environment, "use_environment")
+    user_files = user_paths(given, GRIDS_ENV, use_environment, "files")
+    if not user_files:
+        return _builtin_grid_set()
     grids: list[Grid] = list(_builtin_grids())
-    for file in user_paths(given, GRIDS_ENV, use_environment, "files"):
+    for file in user_files:
         grids += _read_grid_file(file)
     return GridSet(grids)
+
+
+def _builtin_grid_set() -> GridSet:
+    """The built-in grids alone, as one set while :func:`_builtin_grids` gives the same ones (a
+    set is never changed)."""
+    grids = _builtin_grids()
+    for made_from, made in _last_builtin_set:
+        if made_from is grids:
+            return made
+    made = GridSet(grids)
+    _last_builtin_set[:] = [(grids, made)]
+    return made
+
+
+# The last set of built-in grids made, after the tuple it was made from.
+_last_builtin_set: list[tuple[tuple[Grid, ...], GridSet]] = []
 
 
 def known_grids(grid_set: GridSet | None) -> GridSet:

@@ -463,10 +463,29 @@ def load_profiles(
     """
     given = paths_argument(directories, "directories")
     use_environment = flag(use_environment, "use_environment")
+    user_directories = user_paths(given, PROFILES_ENV, use_environment, "directories")
+    if not user_directories:
+        return _builtin_profile_set()
     sources: list[Profile] = list(_builtin_profiles())
-    for directory in user_paths(given, PROFILES_ENV, use_environment, "directories"):
+    for directory in user_directories:
         sources += _user_profiles(directory)
     return ProfileSet(sources)
+
+
+def _builtin_profile_set() -> ProfileSet:
+    """The built-in profiles alone, as one set while :func:`_builtin_profiles` gives the
+    same ones (a set is never changed)."""
+    profiles = _builtin_profiles()
+    for made_from, made in _last_builtin_set:
+        if made_from is profiles:
+            return made
+    made = ProfileSet(profiles)
+    _last_builtin_set[:] = [(profiles, made)]
+    return made
+
+
+# The last set of built-in profiles made, after the tuple it was made from.
+_last_builtin_set: list[tuple[tuple[Profile, ...], ProfileSet]] = []
 
 
 def profile_set(

@@ -33,12 +33,15 @@ __all__ = [
     "Quantity",
     "describe_dimension",
     "format_count",
+    "magnitude_in",
     "parse_count",
     "parse_quantity",
+    "quantity",
     "quantity_from_reference",
     "quantity_from_text",
     "quantity_reference",
     "to_si",
+    "units_of",
     "ureg",
 ]
 
@@ -157,9 +160,9 @@ def _article(dimension: str) -> str:
     return ("an " if dimension[0] in "aeiou" else "a ") + dimension
 
 
+@functools.cache
 def _dimensionality(dimension: str) -> Any:
-    unit = DIMENSIONS[dimension][0]
-    return ureg.Quantity(1, unit).dimensionality
+    return units_of(DIMENSIONS[dimension][0]).dimensionality
 
 
 _NAMED_DIMENSIONS: dict[str, str] = {
@@ -228,6 +231,11 @@ def parse_quantity(value: Any, dimension: str, name: str) -> pint.Quantity:
     name : str
         The argument's name, quoted in error messages.
     """
+    return _quantity_and_si(value, dimension, name)[0]
+
+
+def _quantity_and_si(value: Any, dimension: str, name: str) -> tuple[pint.Quantity, Any]:
+    """:func:`parse_quantity`'s quantity, and its magnitude in the model's SI unit."""
     example = DIMENSIONS[dimension][1]
     if isinstance(value, str):
         quantity = quantity_from_text(value, name, hint=example)
@@ -239,7 +247,7 @@ def parse_quantity(value: Any, dimension: str, name: str) -> pint.Quantity:
             f"use capacity.units.ureg or pass a string such as {example!r}"
         )
     elif dimension == "dimensionless" and _is_real(value):
-        quantity = ureg.Quantity(value, "")
+        quantity = ureg.Quantity(value, ureg.dimensionless)
     elif _is_real(value):
         raise UnitError(
             f"{name}: needs {_article(dimension)} with a unit, such as {example!r}; got {value!r}"
@@ -260,8 +268,7 @@ def parse_quantity(value: Any, dimension: str, name: str) -> pint.Quantity:
             )
             message += _FLOP_AMOUNT_HINT.format(suggestion=written or "989.5 TFLOP/s")
         raise UnitError(message)
-    _check_finite(quantity, dimension, name, value)
-    return quantity
+    return quantity, _checked_si(quantity, dimension, name, value)
 
 
 def _is_real(value: Any) -> bool:
@@ -290,7 +297,7 @@ def quantity_from_text(text: str, name: str, hint: str = "30 GW") -> pint.Quanti
     if unit_text == "%":
         unit_text = "percent"
     try:
-        units = _units(unit_text)
+        units = units_of(unit_text)
     except (pint.errors.UndefinedUnitError, pint.errors.DefinitionSyntaxError) as error:
         flop_hint = ""
         if re.search(r"flops\b", text, re.IGNORECASE):
@@ -304,27 +311,46 @@ def quantity_from_text(text: str, name: str, hint: str = "30 GW") -> pint.Quanti
 
 
 @functools.lru_cache(maxsize=512)
-def _units(unit_text: str) -> Any:
+def units_of(unit_text: str) -> Any:
+    """The unit ``unit_text`` names, parsed once: pint parses a compound unit ("FLOP/s") or
+    "" again at every use, which costs more than the arithmetic of a small call."""
     return ureg.parse_units(unit_text) if unit_text else ureg.dimensionless
 
 
-def _check_finite(quantity: pint.Quantity, dimension: str, name: str, written: Any) -> None:
-    """Every element finite, in the unit written and in the model's SI unit."""
+def quantity(magnitude: Any, unit_text: str) -> pint.Quantity:
+    """``ureg.Quantity(magnitude, unit_text)``, with the unit parsed once (:func:`units_of`).
+
+    >>> quantity(2.5, "FLOP/s")
+    <Quantity(2.5, 'FLOP / second')>
+    """
+    return ureg.Quantity(magnitude, units_of(unit_text))
+
+
+def magnitude_in(value: pint.Quantity, unit_text: str) -> Any:
+    """The magnitude of ``value`` in ``unit_text`` (``value.to(unit_text).magnitude``, with
+    the unit parsed once)."""
+    return value.to(units_of(unit_text)).magnitude
+
+
+def _checked_si(quantity: pint.Quantity, dimension: str, name: str, written: Any) -> Any:
+    """The magnitude of ``quantity`` in the model's SI unit, once every element is checked
+    finite, in the unit written and in that unit."""
     magnitude = np.asarray(quantity.magnitude, dtype=np.float64)
     with np.errstate(over="ignore", invalid="ignore"):  # an overflow is refused just below
-        si = np.asarray(quantity.to(DIMENSIONS[dimension][0]).magnitude, dtype=np.float64)
+        in_si = magnitude_in(quantity, DIMENSIONS[dimension][0])
+    si = np.asarray(in_si, dtype=np.float64)
     if not (np.all(np.isfinite(magnitude)) and np.all(np.isfinite(si))):
         shown = written if isinstance(written, str) else quantity
         if not np.all(np.isfinite(magnitude)):
             raise UnitError(f"{name}: must be finite, got {shown!s}")
         unit = DIMENSIONS[dimension][0] or "plain numbers"
         raise UnitError(f"{name}: {shown!s} is too large to represent in {unit}")
+    return in_si
 
 
 def to_si(value: Any, dimension: str, name: str) -> Any:
     """The magnitude of ``value`` in the model's SI unit for ``dimension`` (float or array)."""
-    quantity = parse_quantity(value, dimension, name)
-    magnitude = quantity.to(DIMENSIONS[dimension][0]).magnitude
+    magnitude = _quantity_and_si(value, dimension, name)[1]
     if isinstance(magnitude, np.ndarray):
         return magnitude.astype(np.float64)
     return float(magnitude)

@@ -58,16 +58,22 @@ def kernels_state(kind: str) -> str:
         for name in KERNELS[kind][1]:
             if getattr(getattr(module, name, None), "signatures", None):
                 return "loaded"
-    # Found once a process for each cache folder: each look stats every kernel source.
-    where = (kind, diskcache.cache_dir(), os.environ.get("NUMBA_CACHE_DIR", ""))
-    if where in _found_cached or diskcache.load(f"numba-{kind}", _key(kind)):
-        _found_cached.add(where)
-        return "cached"
-    return "cold"
+    # Looked up once a process for each setting of the caches: each look stats every kernel
+    # source (kernels that compile here meanwhile are "loaded", found above).
+    where = (kind, *(os.environ.get(name, "") for name in _CACHE_SETTINGS))
+    state = _looked_up.get(where)
+    if state is None:
+        state = "cached" if diskcache.load(f"numba-{kind}", _key(kind)) else "cold"
+        _looked_up[where] = state
+    return state
 
 
 _noted: set[str] = set()
-_found_cached: set[tuple[str, Path | None, str]] = set()
+# The environment variables that name the caches (capacity's, numba's, the user's).
+_CACHE_SETTINGS = (
+    diskcache.NO_CACHE_ENV, diskcache.CACHE_DIR_ENV, "XDG_CACHE_HOME", "HOME", "NUMBA_CACHE_DIR",
+)  # fmt: skip
+_looked_up: dict[tuple[str, ...], str] = {}
 
 
 def note_compiled(kind: str) -> None:

@@ -25,7 +25,7 @@ def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv(diskcache.CACHE_DIR_ENV, str(tmp_path))
     monkeypatch.delenv(diskcache.NO_CACHE_ENV, raising=False)
     monkeypatch.setattr(choice, "_noted", set())
-    monkeypatch.setattr(choice, "_found_cached", set())
+    monkeypatch.setattr(choice, "_looked_up", {})
     return tmp_path
 
 
@@ -109,3 +109,16 @@ def test_the_common_montecarlo_kernel_equals_the_general_one(
         assert summary is not None and other is not None
         assert (summary.minimum, summary.maximum) == (other.minimum, other.maximum)
         np.testing.assert_allclose(summary.mean, other.mean, rtol=1e-12)
+
+
+def test_the_state_is_looked_up_once_a_process(
+    cache: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A small sweep on auto pays for no disk look-up after the first (each stats every
+    kernel source), whether the kernels are cached or not."""
+    monkeypatch.delitem(sys.modules, "capacity.kernels.cpu", raising=False)
+    looks = []
+    load = diskcache.load
+    monkeypatch.setattr(diskcache, "load", lambda *a, **k: looks.append(a) or load(*a, **k))
+    states = {choice.kernels_state("sweep") for _ in range(3)}
+    assert states == {"cold"} and len(looks) == 1

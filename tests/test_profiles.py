@@ -197,6 +197,15 @@ def test_builtin_files_are_the_package_data() -> None:
     assert sorted(p.stem for p in BUILTIN.glob("*.toml")) == sorted(IDS)
 
 
+def test_the_built_in_sets_are_made_once_a_process() -> None:
+    """A small call pays for no new set of the built-in profiles or grids (each checks
+    every alias, or looks up every grid again)."""
+    from capacity.grids import load_grids
+
+    assert load_profiles(use_environment=False) is load_profiles(use_environment=False)
+    assert load_grids(use_environment=False) is load_grids(use_environment=False)
+
+
 @pytest.mark.parametrize(
     ("note", "summary"),
     [

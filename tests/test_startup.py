@@ -102,3 +102,15 @@ def test_the_help_lists_each_command_by_its_docstring(name: str) -> None:
     function = getattr(__import__(entry.module, fromlist=["_"]), entry.function)
     assert entry.summary == (inspect.getdoc(function) or "").split("\n\n")[0]
     assert load_command(name).name == name
+
+
+def test_tables_print_emoji_codes_as_written() -> None:
+    """A note holding ":100:" stays text (rich would draw an emoji, after loading its table
+    of emoji codes, a cost of every command that prints a table)."""
+    import io
+
+    from capacity.cli.format import TextConsole
+
+    buffer = io.StringIO()
+    TextConsole(file=buffer, width=40).print("source: table :100: of 2024")
+    assert buffer.getvalue() == "source: table :100: of 2024\n"

@@ -122,7 +122,14 @@ def echo(text: str, *, err: bool = False, nl: bool = True) -> None:
 class TextConsole(Console):
     """A rich Console that lays out ASCII look-alikes ("≥" as ">=") of the characters its
     stream cannot encode, so that tables keep their columns on an ASCII-only terminal, and
-    that never cuts a number in a table (:func:`keep_numbers_whole`)."""
+    that never cuts a number in a table (:func:`keep_numbers_whole`).
+
+    Emoji codes stay as written (``emoji=False``): a source or note that holds ":100:" is
+    printed as it is, and rich's table of emoji codes is never loaded.
+    """
+
+    def __init__(self, *arguments: Any, emoji: bool = False, **options: Any) -> None:
+        super().__init__(*arguments, emoji=emoji, **options)
 
     def render_str(self, text: str, **options: Any) -> Text:
         if not takes_unicode(self.file):

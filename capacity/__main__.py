@@ -2,4 +2,6 @@
 
 from capacity.cli.app import main
 
-main()
+# Guarded: the worker processes of a local Dask cluster import this module again.
+if __name__ == "__main__":
+    main()

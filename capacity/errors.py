@@ -9,6 +9,8 @@ import signal
 
 __all__ = [
     "CapacityError",
+    "ClusterError",
+    "DatasetError",
     "InputError",
     "MissingExtraError",
     "OutputError",
@@ -53,6 +55,16 @@ class ProfileError(CapacityError):
 class OutputError(CapacityError):
     """An output that cannot be written: a file the system refuses (the message names it and
     the reason, such as a full disk) or a number that the format cannot hold (NaN, inf)."""
+
+
+class ClusterError(CapacityError):
+    """A Dask cluster that cannot be reached or used: no scheduler at the address, the
+    ``distributed`` extra not installed, workers lost over and over."""
+
+
+class DatasetError(CapacityError):
+    """A sweep's Parquet dataset that is not complete: no manifest (the run that wrote it
+    failed or was stopped), or a part that the manifest lists missing or changed."""
 
 
 class MissingExtraError(CapacityError, ImportError):

@@ -28,6 +28,7 @@ FLOP/s). Quantiles are accurate to one histogram bin (``quantile_resolution``).
 
 from __future__ import annotations
 
+import contextlib
 import math
 import os
 import time
@@ -51,6 +52,15 @@ from capacity.checks import (
 )
 from capacity.convert import check_options, exceeds_grid, grid_share_warning, resolve_mix
 from capacity.defaults import DEFAULTS, MAX_BINS, MAX_SAMPLES, MAX_SEED, RANGES
+from capacity.distributed import (
+    backend_request,
+    chunk_ranges,
+    cluster_argument,
+    connected,
+    kernel_backend,
+    kernel_turn,
+    run_chunks,
+)
 from capacity.distributions import (
     COUNT,
     Distribution,
@@ -228,6 +238,8 @@ class MonteCarloResult:
     assumptions: tuple[str, ...]
     compute_seconds: float
     seconds: float
+    cluster: Mapping[str, Any] | None = None
+    """Where the chunks ran when a Dask scheduler ran them (:mod:`capacity.distributed`)."""
 
     @property
     def top(self) -> str:
@@ -265,6 +277,7 @@ class MonteCarloResult:
             "backend_detail": self.backend_detail,
             "passes": self.passes,
             "compute_seconds": self.compute_seconds,
+            "cluster": None if self.cluster is None else dict(self.cluster),
             "inputs": [vars(i) for i in self.inputs],
             "groups": {
                 group: {
@@ -386,6 +399,7 @@ def montecarlo(
     sparsity: str = DEFAULTS.sparsity,
     region: str | None = None,
     cooling: str = DEFAULTS.cooling,
+    scheduler: Any = None,
 ) -> MonteCarloResult:
     """Convert a power (or a number of accelerators) whose inputs are uncertain.
 
@@ -429,6 +443,11 @@ def montecarlo(
     progress : callable, optional
         Called as ``progress(samples_done, samples_total)`` before the first chunk of each
         pass (0 done) and after each chunk; a second pass over the samples counts from 0.
+    scheduler : str or distributed.Client, optional
+        Run the chunks on a Dask cluster (the ``[distributed]`` extra): a scheduler's
+        address ("tcp://10.0.0.5:8786") or a ``Client``. Each chunk is a task and each
+        worker runs its best backend; sample ``i`` is drawn from its index, so the result
+        equals the in-process run's with the same chunk size, on any number of workers.
 
     Returns
     -------
@@ -467,7 +486,7 @@ def montecarlo(
         bins=bins, power_uncertainty=power_uncertainty, flops_uncertainty=flops_uncertainty,
         provision=provision, precision=precision, method=method, mix_basis=mix_basis,
         grids=grids, profiles=label_profiles, grid_set=grid_set, chunk_samples=chunk_samples,
-        progress=progress, sparsity=sparsity,
+        progress=progress, sparsity=sparsity, scheduler=scheduler,
     )  # fmt: skip
 
 
@@ -504,6 +523,7 @@ def simulate(
     chunk_samples: int | None = None,
     progress: Callable[[int, int], None] | None = None,
     sparsity: str = DEFAULTS.sparsity,
+    scheduler: Any = None,
 ) -> MonteCarloResult:
     """Run several scenarios on the same samples, each reduced on its own and in total.
 
@@ -535,9 +555,12 @@ def simulate(
         raise InputError(f"scenario names must be unique and not 'total': {names}")
     check_options(basis="facility", provision=provision, precision=precision, method=method,
                   mix_basis=mix_basis, sparsity=sparsity)  # fmt: skip
+    scheduler = cluster_argument(scheduler)
     profiles = profile_set(profiles, overrides)
     known = known_grids(grid_set)
     selected_grids = select_grids(grids, known)
+    # On a cluster each worker resolves the backend for itself; here it is only checked.
+    request = backend_request(backend) if scheduler is not None else None
 
     builder = _ProblemBuilder(seed, profiles, provision, precision, method, mix_basis,
                               sparsity, known, grids)  # fmt: skip
@@ -546,7 +569,12 @@ def simulate(
     problem = builder.problem()
     # What the NumPy reference's time grows with: draws and outputs a sample (kernels.choice).
     work = n_samples * (problem.table.shape[0] + N_SCENARIO_QUANTITIES * problem.groups)
-    runner = resolve_backend(backend, "montecarlo", work)
+    # On a cluster, the backend auto picks for a large run here sets only the chunk size.
+    runner = (
+        resolve_backend(backend, "montecarlo", work)
+        if request is None
+        else resolve_backend("auto")
+    )
     groups = tuple(names) + (("total",) if len(scenarios) > 1 else ())
 
     pilot_n = min(n_samples, PILOT_SAMPLES)
@@ -564,19 +592,24 @@ def simulate(
     )
     spec = _pilot_spec(pilot, bins)
 
-    # Compile (or load the cached) kernels on a few samples before the timed loop.
-    runner.reduce_samples(problem, spec, 0, min(n_samples, 256))
+    if request is None:
+        # Compile (or load the cached) kernels on a few samples before the timed loop.
+        runner.reduce_samples(problem, spec, 0, min(n_samples, 256))
     compute_started = time.perf_counter()
     chunk = chunk_samples or runner.chunk_samples(problem)
-    partial = _reduce_all(runner, problem, spec, n_samples, chunk, progress)
-    passes = [(partial, spec)]
-    if _needs_exact_range(partial, spec, qs):
-        exact = SampleSpec(
-            partial.minimum, partial.maximum, bins, spec.center,
-            _logarithmic(partial.minimum, partial.maximum),
-        )  # fmt: skip
-        passes.append((_reduce_all(runner, problem, exact, n_samples, chunk, progress), exact))
+    with contextlib.ExitStack() as stack:
+        client = None if scheduler is None else stack.enter_context(connected(scheduler))
+        where: _Where = _Where(runner if request is None else request, client)
+        partial = _reduce_all(where, problem, spec, n_samples, chunk, progress)
+        passes = [(partial, spec)]
+        if _needs_exact_range(partial, spec, qs):
+            exact = SampleSpec(
+                partial.minimum, partial.maximum, bins, spec.center,
+                _logarithmic(partial.minimum, partial.maximum),
+            )  # fmt: skip
+            passes.append((_reduce_all(where, problem, exact, n_samples, chunk, progress), exact))
     compute_seconds = time.perf_counter() - compute_started
+    cluster = where.cluster
 
     missing = builder.missing_prices
     unsited = builder.missing_environment
@@ -612,8 +645,8 @@ def simulate(
     return MonteCarloResult(
         samples=n_samples,
         seed=int(seed),
-        backend=getattr(runner, "name", "custom"),
-        backend_detail=getattr(runner, "detail", ""),
+        backend=getattr(runner, "name", "custom") if cluster is None else cluster.backend,
+        backend_detail=getattr(runner, "detail", "") if cluster is None else cluster.detail,
         groups=groups,
         quantiles=qs,
         summaries=summaries,
@@ -643,6 +676,7 @@ def simulate(
         assumptions=(*builder.assumptions(), *replaced_data_notes(selected_grids)),
         compute_seconds=compute_seconds,
         seconds=time.perf_counter() - started,
+        cluster=None if cluster is None else cluster.to_dict(),
     )
 
 
@@ -1022,18 +1056,50 @@ def _logarithmic(low: np.ndarray, high: np.ndarray) -> np.ndarray:
         return (low > 0) & (high > LOG_BINS_RATIO * low)
 
 
+@dataclass
+class _Where:
+    """Where the chunks run: ``backend`` in this process, or a cluster's ``client`` whose
+    workers each resolve ``backend`` (a name) for themselves; ``cluster`` says where they
+    ran once a pass has run there."""
+
+    backend: Any
+    client: Any = None
+    cluster: Any = None
+
+
+def _sample_task(
+    job: tuple[MonteCarloProblem, SampleSpec, Any], start: int, stop: int, index: int
+) -> tuple[SamplePartial, tuple[str, str]]:
+    """One chunk of samples, on a worker: its partial and the backend that ran it."""
+    problem, spec, request = job
+    runner = kernel_backend(request)
+    with kernel_turn():
+        partial = runner.reduce_samples(problem, spec, start, stop)
+    return partial, (runner.name, runner.detail)
+
+
 def _reduce_all(
-    runner: Backend, problem: MonteCarloProblem, spec: SampleSpec, samples: int, chunk: int,
+    where: _Where, problem: MonteCarloProblem, spec: SampleSpec, samples: int, chunk: int,
     progress: Callable[[int, int], None] | None,
 ) -> SamplePartial:  # fmt: skip
+    """Every sample reduced, chunk by chunk, merged in the chunks' order wherever they ran."""
     partial = SamplePartial.empty(problem.groups, spec.bins)
+    ranges = chunk_ranges(samples, chunk)
+
+    def consume(index: int, chunk_partial: SamplePartial) -> None:
+        nonlocal partial
+        partial = partial.merge(chunk_partial)
+        if progress is not None:
+            progress(ranges[index][1], samples)
+
     if progress is not None:
         progress(0, samples)
-    for start in range(0, samples, chunk):
-        stop = min(start + chunk, samples)
-        partial = partial.merge(runner.reduce_samples(problem, spec, start, stop))
-        if progress is not None:
-            progress(stop, samples)
+    if where.client is None:
+        for index, (start, stop) in enumerate(ranges):
+            consume(index, where.backend.reduce_samples(problem, spec, start, stop))
+    else:
+        job = (problem, spec, where.backend)
+        where.cluster = run_chunks(where.client, _sample_task, job, ranges, consume)
     return partial
 
 

@@ -580,11 +580,13 @@ def simulate_portfolio(
     overrides: Mapping[str, Any] | None = None,
     grid_set: GridSet | None = None,
     progress: Callable[[int, int], None] | None = None,
+    scheduler: Any = None,
 ) -> MonteCarloResult:
     """Monte Carlo over every deal's uncertain inputs, at full deployment.
 
     Each deal is one scenario of :func:`capacity.montecarlo.simulate` (groups: the deal
-    names, then ``"total"`` when there is more than one deal); the parameters are its own.
+    names, then ``"total"`` when there is more than one deal); the parameters are its own,
+    ``scheduler`` included (a Dask cluster's address or client runs the chunks there).
     """
     from capacity.montecarlo import simulate
 
@@ -599,4 +601,5 @@ def simulate_portfolio(
         overrides=overrides,
         grid_set=grid_set,
         progress=progress,
+        scheduler=scheduler,
     )

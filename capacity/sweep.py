@@ -52,14 +52,24 @@ from capacity.convert import (
     grid_share_warning,
     resolve_mix,
 )
+from capacity.dataset import PartInfo, check_dataset_destination, dataset_writer, write_part
 from capacity.defaults import DEFAULTS, MAX_BINS, RANGES
+from capacity.distributed import (
+    backend_request,
+    chunk_ranges,
+    cluster_argument,
+    connected,
+    kernel_backend,
+    kernel_turn,
+    run_chunks,
+)
 from capacity.environment import Site, site
 from capacity.errors import InputError
 from capacity.extras import import_extra
 from capacity.fleet import build_fleet, fleet_assumptions, replaced_data_notes
 from capacity.grids import Grid, GridSet, known_grids, select_grids
 from capacity.inputs import check_finite_outputs
-from capacity.kernels.backends import Backend, output_buffers, resolve_backend
+from capacity.kernels.backends import Backend, NumpyBackend, output_buffers, resolve_backend
 from capacity.kernels.factorized import (
     FactorizedReduction,
     choose_implementation,
@@ -82,6 +92,7 @@ from capacity.objectives import (
 from capacity.profiles import ProfileSet, profile_set
 from capacity.streaming import (
     CSV_SUFFIXES,
+    PARQUET_SUFFIXES,
     CsvSink,
     ParquetSink,
     atomic_destination,
@@ -184,11 +195,14 @@ class SweepResult:
     data: Mapping[str, np.ndarray] | None = field(default=None, repr=False)
     """Every output at every point (flat, point-major), for materialized sweeps."""
     out: Path | None = None
-    """The file written (Parquet or CSV), for streamed sweeps."""
+    """The file (Parquet or CSV) or the dataset folder written, for sweeps with ``out``."""
     reduction: str = "enumerated"
     """How the points were reduced: ``factorized`` (exact quantiles) or ``enumerated``."""
     reduction_detail: str = ""
     """Why that reduction ran, and how, in words."""
+    cluster: Mapping[str, Any] | None = None
+    """Where the chunks ran when a Dask scheduler ran them: its address, the number of
+    workers and threads, and each backend the workers ran (:mod:`capacity.distributed`)."""
     point_bounds: tuple[tuple[int, float, float], ...] = ()
     """Each point constraint as (quantity index, lower, upper) on the kernel's quantity
     (:data:`capacity.kernels.point.QUANTITIES`), for charts of the feasible region."""
@@ -396,6 +410,7 @@ class SweepResult:
             "unmet_constraints": list(self.unmet),
             "best": None if self.best is None else self.best.to_dict(),
             "out": None if self.out is None else str(self.out),
+            "cluster": None if self.cluster is None else dict(self.cluster),
             "assumptions": list(self.assumptions),
             "warnings": list(self.warnings),
         }
@@ -619,39 +634,71 @@ def point_columns(
 ) -> dict[str, np.ndarray]:
     """The columns of points ``start`` to ``stop`` of a sweep: its inputs, each chip's share
     and count, and every output, named with their unit and basis."""
-    shape = (result.power.size, result.pue.size, result.utilization.size, result.mixes.shape[0])
-    basis, n = result.inputs["basis"], stop - start
-    ip, iq, iu, im = np.unravel_index(np.arange(start, stop, dtype=np.int64), shape)
-    power, pue = result.power[ip], result.pue[iq]
-    columns: dict[str, np.ndarray] = {
-        "power_w": power,
-        "pue": pue,
-        "utilization": result.utilization[iu],
-        "mix": im,
-    }
-    for k, chip in enumerate(result.chips):
-        columns[f"share_{chip}"] = result.mixes[im, k]
-    counts = outputs["accelerators_by_chip"][:n]
-    for k, chip in enumerate(result.chips):
-        columns[f"accelerators_{chip}"] = counts[:, k]
-    average = outputs["average_facility_power"][:n]
-    columns |= {
-        "accelerators": outputs["accelerators"][:n],
-        "peak_flop_per_s": outputs["peak_flops"][:n],
-        "delivered_flop_per_s": outputs["delivered_flops"][:n],
-        "average_facility_power_w": average,
-        "facility_power_w": chain.facility_power(power, pue, basis),
-        "it_power_w": chain.it_power(power, pue, basis),
-        "annual_energy_twh": chain.annual_energy(average) / JOULES_PER_TWH,
-    }
-    for grid in result.grids:
-        share = chain.grid_energy_share(average, grid.energy.si)
-        columns[f"grid_share_energy_basis_{grid.id}"] = share
-    for grid in result.grids:
-        if grid.capacity is not None:
-            share = chain.grid_capacity_share(columns["facility_power_w"], grid.capacity.si)
-            columns[f"grid_share_capacity_basis_{grid.id}"] = share
-    return columns
+    return _ColumnPlan.of(result).columns(start, stop, outputs)
+
+
+@dataclass(frozen=True, eq=False)
+class _ColumnPlan:
+    """What a table of points needs besides the kernels' outputs, in plain numbers, so that
+    it travels to a cluster's workers (quantities in capacity's own units would not unpickle
+    there)."""
+
+    power: np.ndarray
+    pue: np.ndarray
+    utilization: np.ndarray
+    mixes: np.ndarray
+    chips: tuple[str, ...]
+    basis: str
+    grids: tuple[tuple[str, float, float | None], ...]
+    """Each grid's id, annual energy [J] and capacity [W] (None where unknown)."""
+
+    @classmethod
+    def of(cls, sweep: SweepResult | SweepPlan) -> _ColumnPlan:
+        grids = tuple(
+            (g.id, float(g.energy.si), None if g.capacity is None else float(g.capacity.si))
+            for g in sweep.grids
+        )
+        return cls(sweep.power, sweep.pue, sweep.utilization, sweep.mixes, tuple(sweep.chips),
+                   sweep.inputs["basis"], grids)  # fmt: skip
+
+    def columns(
+        self, start: int, stop: int, outputs: Mapping[str, np.ndarray]
+    ) -> dict[str, np.ndarray]:
+        """The columns of points ``start`` to ``stop`` (see :func:`point_columns`)."""
+        shape = (self.power.size, self.pue.size, self.utilization.size, self.mixes.shape[0])
+        basis, n = self.basis, stop - start
+        ip, iq, iu, im = np.unravel_index(np.arange(start, stop, dtype=np.int64), shape)
+        power, pue = self.power[ip], self.pue[iq]
+        columns: dict[str, np.ndarray] = {
+            "power_w": power,
+            "pue": pue,
+            "utilization": self.utilization[iu],
+            "mix": im,
+        }
+        for k, chip in enumerate(self.chips):
+            columns[f"share_{chip}"] = self.mixes[im, k]
+        counts = outputs["accelerators_by_chip"][:n]
+        for k, chip in enumerate(self.chips):
+            columns[f"accelerators_{chip}"] = counts[:, k]
+        average = outputs["average_facility_power"][:n]
+        columns |= {
+            "accelerators": outputs["accelerators"][:n],
+            "peak_flop_per_s": outputs["peak_flops"][:n],
+            "delivered_flop_per_s": outputs["delivered_flops"][:n],
+            "average_facility_power_w": average,
+            "facility_power_w": chain.facility_power(power, pue, basis),
+            "it_power_w": chain.it_power(power, pue, basis),
+            "annual_energy_twh": chain.annual_energy(average) / JOULES_PER_TWH,
+        }
+        for grid_id, energy, _ in self.grids:
+            columns[f"grid_share_energy_basis_{grid_id}"] = chain.grid_energy_share(
+                average, energy
+            )
+        for grid_id, _, capacity in self.grids:
+            if capacity is not None:
+                share = chain.grid_capacity_share(columns["facility_power_w"], capacity)
+                columns[f"grid_share_capacity_basis_{grid_id}"] = share
+        return columns
 
 
 @dataclass(frozen=True, eq=False)
@@ -841,6 +888,7 @@ def sweep(
     sparsity: str = DEFAULTS.sparsity,
     region: str | None = None,
     cooling: str = DEFAULTS.cooling,
+    scheduler: Any = None,
 ) -> SweepResult:
     """Evaluate the chain at every point of power × PUE × utilization × mix.
 
@@ -888,11 +936,15 @@ def sweep(
         "average-power<=20GW", "vendor-share<=0.6" (no vendor above 60 % of IT power),
         "chip-share:h100>=0.1".
     out : str or Path, optional
-        Stream every point to this Parquet (.parquet) or CSV (.csv) file, one row per point,
-        written atomically; column names say their unit and basis.
+        Write every point to disk, one row per point, column names saying their unit and
+        basis: a name ending in ``.parquet`` or ``.csv`` is one file, streamed and renamed
+        into place when complete; a name without suffix is a folder holding a partitioned
+        Parquet dataset, one file per chunk and a manifest written last
+        (:mod:`capacity.dataset`; ``capacity summarize`` reads it back).
     chunk_points : int, optional
         Points per chunk (default: the backend's). Each chunk is computed and merged
-        independently; progress is reported per chunk.
+        independently, in order; progress is reported per chunk. The same chunk size gives
+        the same result to the last bit in one process and on any cluster.
     bins : int
         Histogram bins per output for enumerated quantiles (accurate to one bin,
         ``resolution``).
@@ -904,6 +956,12 @@ def sweep(
     progress : callable, optional
         Called as ``progress(points_done, points_total)`` once before the first chunk (0
         done, the kernels compiled) and after each chunk: the calls time the chunks.
+    scheduler : str or distributed.Client, optional
+        Run the chunks on a Dask cluster (the ``[distributed]`` extra): a scheduler's
+        address ("tcp://10.0.0.5:8786") or a ``Client``. Each chunk is a task; each worker
+        runs its best backend for ``backend``; the result is the same as in one process
+        (:mod:`capacity.distributed`). With ``out``, the workers write a dataset folder
+        that they and this process share.
 
     Returns
     -------
@@ -929,43 +987,184 @@ def sweep(
     if memory_limit is not None:
         _memory_limit(memory_limit)
     callback(progress, "progress")
+    scheduler = cluster_argument(scheduler)
     if reduce and out is not None:
         raise InputError("reduce keeps no points and out writes every point: choose one")
+    as_dataset = out is not None and _is_dataset(out)
+    if scheduler is not None and out is not None and not as_dataset:
+        raise InputError(
+            f"out: with a scheduler every worker writes its own chunks, so out is a dataset "
+            f"folder (a name without .parquet, e.g. 'sweep'), not the file {str(out)!r}"
+        )
+    # On a cluster each worker resolves the backend for itself; here it is only checked.
+    request = backend_request(backend) if scheduler is not None else None
     plan = plan_sweep(
         power, chips=chips, pue=pue, utilization=utilization, mixes=mixes, mix_step=mix_step,
         mfu=mfu, precision=precision, basis=basis, provision=provision, method=method,
-        mix_basis=mix_basis, backend=backend, objective=objective, constraints=constraints,
-        bins=bins, grids=grids, profiles=profiles, grid_set=grid_set, overrides=overrides,
-        sparsity=sparsity, region=region, cooling=cooling,
+        mix_basis=mix_basis, backend=NumpyBackend() if request is not None else backend,
+        objective=objective, constraints=constraints, bins=bins, grids=grids,
+        profiles=profiles, grid_set=grid_set, overrides=overrides, sparsity=sparsity,
+        region=region, cooling=cooling,
     )  # fmt: skip
     problem, spec, runner = plan.problem, plan.spec, plan.backend
     points = problem.points
-    chunk = chunk_points or runner.default_chunk_points
+    if request is not None:
+        plan.inputs["backend_requested"] = request if isinstance(request, str) else request.name
+        chunk = chunk_points or resolve_backend("auto").default_chunk_points
+    else:
+        chunk = chunk_points or runner.default_chunk_points
     materialize = not reduce and out is None
     destination = None
     if materialize:
         _check_fits(points, problem.chips, _memory_limit(memory_limit))
     elif out is not None:
         columns = 4 + 2 * problem.chips + 8 + 2 * len(plan.grids)
-        destination = check_destination(out, points * columns * 8.0)
+        check = check_dataset_destination if as_dataset else check_destination
+        destination = check(out, points * columns * 8.0)
     inputs = {**plan.inputs, "reduce": bool(reduce), "reduction_requested": reduction}
     chosen, detail = _choose_reduction(reduction, bool(reduce), plan)
-    enumerated = chosen == "enumerated"
+    if request is not None and reduction == "auto" and chosen == "factorized":
+        chosen, detail = (
+            "enumerated",
+            (
+                "enumerated at every point, in chunks on the cluster (a scheduler was given); "
+                "reduction='factorized' reduces here without visiting a point"
+            ),
+        )
+    # A factorized reduced sweep visits no point, so it has no chunk for a cluster to run.
+    factorized_here = chosen == "factorized" and bool(reduce)
+    if factorized_here and request is not None:
+        detail += "; in this process, since it visits no point (no chunk went to the cluster)"
+    auto = (request if request is not None else backend) == "auto"
 
+    with contextlib.ExitStack() as stack:
+        writer = None
+        if as_dataset and destination is not None:
+            writer = stack.enter_context(dataset_writer(destination))
+        parts: list[PartInfo] = []
+        cluster = None
+        if (request is None and writer is None) or factorized_here:
+            run = _run_here(
+                plan, runner, chunk, materialize, destination, inputs, progress,
+                _Reduction(chosen, detail, auto, levels),
+            )  # fmt: skip
+            total, data, compute_seconds, summaries, detail = run
+            backend_name, backend_detail = runner.name, runner.detail
+        else:
+            job = _ChunkJob(
+                problem=problem, spec=spec, backend=runner if request is None else request,
+                mode="write" if writer is not None else "keep" if materialize else "reduce",
+                columns=_ColumnPlan.of(plan),
+                staging=None if writer is None else str(writer.staging),
+            )  # fmt: skip
+            total, data, parts, cluster, compute_seconds = _run_tasks(
+                job, chunk, materialize, scheduler, progress
+            )
+            backend_name = runner.name if cluster is None else cluster.backend
+            backend_detail = runner.detail if cluster is None else cluster.detail
+            factorized = None
+            if chosen == "factorized":  # the points are kept or written; the statistics exact
+                implementation, why = choose_implementation(problem, backend_name, auto)
+                warm_up(implementation)
+                factorized = reduce_factorized(problem, spec, implementation)
+                total = factorized.partial
+                detail += f", in {implementation} on the CPU ({why}); rows: {factorized.grouping}"
+            summaries = _summaries(plan, total, factorized)
+            for summary in summaries.values():
+                summary.quantiles(levels)
+        # Before a dataset is committed: an overflow leaves no dataset behind.
+        check_finite_outputs(
+            {name: (s.minimum, s.maximum, s.mean) for name, s in summaries.items()}, "sweep"
+        )
+        best = None
+        if plan.objective is not None and total.best_index >= 0:
+            best = _best_point(plan, plan.objective, total)
+        result = SweepResult(
+            backend=backend_name,
+            backend_detail=backend_detail,
+            chips=plan.chips,
+            power=problem.power,
+            pue=problem.pue,
+            utilization=problem.utilization,
+            mixes=problem.mixes,
+            inputs=inputs,
+            summary=summaries,
+            feasible_points=total.feasible,
+            unmet=tuple(_unmet(plan, total)),
+            best=best,
+            objective=None if plan.objective is None else plan.objective.text,
+            constraints=tuple(c.text for c in plan.constraints),
+            grids=plan.grids,
+            assumptions=plan.assumptions,
+            seconds=time.perf_counter() - started,
+            compute_seconds=compute_seconds,
+            quantile_levels=levels,
+            data=data,
+            out=destination,
+            reduction=chosen,
+            reduction_detail=detail,
+            cluster=None if cluster is None else cluster.to_dict(),
+            point_bounds=tuple(
+                (c.measure.quantity, *c.quantity_bounds)
+                for c in plan.constraints
+                if isinstance(c, Constraint)
+            ),
+            feasible_mix=spec.feasible_mix.astype(bool),
+        )
+        if writer is not None:
+            writer.commit(parts, _manifest(result, chunk))
+    return result
+
+
+def _is_dataset(out: str | Path) -> bool:
+    """Whether ``out`` names a dataset folder rather than one Parquet or CSV file."""
+    path = Path(out).expanduser()
+    if path.suffix.lower() in PARQUET_SUFFIXES + CSV_SUFFIXES:
+        return False
+    if path.suffix:
+        raise InputError(
+            f"out: {str(out)!r} must end in .parquet or .csv (one file) or have no suffix (a "
+            "folder holding a Parquet dataset, one file per chunk): pandas.read_parquet, "
+            "polars, DuckDB and R's arrow read both"
+        )
+    return True
+
+
+@dataclass(frozen=True)
+class _Reduction:
+    """How a sweep in this process reduces: ``chosen`` (``factorized`` or ``enumerated``),
+    why in words, whether the backend was ``auto``, and the quantile levels to find."""
+
+    chosen: str
+    detail: str
+    auto: bool
+    levels: tuple[float, ...]
+
+
+def _run_here(
+    plan: SweepPlan, runner: Backend, chunk: int, materialize: bool, destination: Path | None,
+    inputs: Mapping[str, Any], progress: Callable[[int, int], None] | None,
+    reduction: _Reduction,
+) -> tuple[Partial, dict[str, np.ndarray] | None, float, dict[str, Any], str]:  # fmt: skip
+    """The chunks in this process: merged partial, the points kept (materialized sweeps),
+    the seconds the work took, the summaries and the reduction's detail. With
+    ``destination``, every point streams to it. A factorized reduced sweep visits no point."""
+    problem, spec = plan.problem, plan.spec
+    enumerated, detail, auto = reduction.chosen == "enumerated", reduction.detail, reduction.auto
+    reduce = not materialize and destination is None
+    points = problem.points
     data = output_buffers(points, problem.chips) if materialize else None
-    total = Partial.empty(bins)
+    total = Partial.empty(spec.bins)
     factorized = None
     # The factorized work runs on the CPU, in NumPy or numba (see choose_implementation).
-    implementation, why = choose_implementation(
-        problem, runner.name, isinstance(backend, str) and backend == "auto"
-    )
+    implementation, why = choose_implementation(problem, runner.name, auto)
     # An empty chunk compiles (or loads) the kernels, so compute_seconds times only the work.
     if enumerated:
         runner.reduce(problem, spec, 0, 0)
     else:
         detail += f", in {implementation} on the CPU ({why})"
         warm_up(implementation)
-    if not reduce:
+    if destination is not None or materialize:
         runner.materialize(problem, 0, 0, output_buffers(0, problem.chips))
     loop_started = time.perf_counter()
     with contextlib.ExitStack() as stack:
@@ -988,16 +1187,16 @@ def sweep(
             factorized = reduce_factorized(problem, spec, implementation)
             total = factorized.partial
             detail += f"; rows: {factorized.grouping}"
+        columns = _ColumnPlan.of(plan)
         # A factorized reduced sweep visits no point; the others compute every point.
-        visited = range(0, points, chunk) if enumerated or not reduce else range(0)
-        for start in visited:
-            stop = min(start + chunk, points)
+        visited = chunk_ranges(points, chunk) if enumerated or not reduce else []
+        for start, stop in visited:
             if data is not None:
                 views = {name: data[name][start:stop] for name in OUTPUTS}
                 runner.materialize(problem, start, stop, views)
             elif sink is not None and buffers is not None:
                 runner.materialize(problem, start, stop, buffers)
-                sink.write(point_columns(plan, start, stop, buffers))
+                sink.write(columns.columns(start, stop, buffers))
             if enumerated:
                 total = total.merge(runner.reduce(problem, spec, start, stop))
             if progress is not None:
@@ -1007,46 +1206,102 @@ def sweep(
         # Before a streamed file is committed: an overflow leaves no file behind.
         summaries = _summaries(plan, total, factorized)
         for summary in summaries.values():
-            summary.quantiles(levels)  # exact ones are found (and kept) now: part of the work
+            summary.quantiles(reduction.levels)  # exact ones found (and kept) now: the work
         check_finite_outputs(
             {name: (s.minimum, s.maximum, s.mean) for name, s in summaries.items()}, "sweep"
         )
+    return total, data, time.perf_counter() - loop_started, summaries, detail
 
-    compute_seconds = time.perf_counter() - loop_started
-    best = None
-    if plan.objective is not None and total.best_index >= 0:
-        best = _best_point(plan, plan.objective, total)
-    return SweepResult(
-        backend=runner.name,
-        backend_detail=runner.detail,
-        chips=plan.chips,
-        power=problem.power,
-        pue=problem.pue,
-        utilization=problem.utilization,
-        mixes=problem.mixes,
-        inputs=inputs,
-        summary=summaries,
-        feasible_points=total.feasible,
-        unmet=tuple(_unmet(plan, total)),
-        best=best,
-        objective=None if plan.objective is None else plan.objective.text,
-        constraints=tuple(c.text for c in plan.constraints),
-        grids=plan.grids,
-        assumptions=plan.assumptions,
-        seconds=time.perf_counter() - started,
-        compute_seconds=compute_seconds,
-        quantile_levels=levels,
-        data=data,
-        out=destination,
-        reduction=chosen,
-        reduction_detail=detail,
-        point_bounds=tuple(
-            (c.measure.quantity, *c.quantity_bounds)
-            for c in plan.constraints
-            if isinstance(c, Constraint)
-        ),
-        feasible_mix=spec.feasible_mix.astype(bool),
-    )
+
+@dataclass(frozen=True, eq=False)
+class _ChunkJob:
+    """Everything a chunk's task needs, wherever it runs: ``mode`` "reduce" returns the
+    chunk's partial, "keep" also its points, "write" also writes them as a dataset part
+    into ``staging``."""
+
+    problem: SweepProblem
+    spec: ReduceSpec
+    backend: str | Backend
+    mode: str
+    columns: _ColumnPlan
+    staging: str | None = None
+
+
+def _chunk_task(
+    job: _ChunkJob, start: int, stop: int, index: int
+) -> tuple[tuple[Partial, Any], tuple[str, str]]:
+    """One chunk, on a worker or here: its partial and what ``job.mode`` adds (the points,
+    or the part written), and the backend that ran it."""
+    runner = kernel_backend(job.backend)
+    problem = job.problem
+    extra: Any = None
+    with kernel_turn():
+        partial = runner.reduce(problem, job.spec, start, stop)
+        if job.mode != "reduce":
+            buffers = output_buffers(stop - start, problem.chips)
+            runner.materialize(problem, start, stop, buffers)
+            extra = buffers
+            if job.mode == "write" and job.staging is not None:
+                columns = job.columns.columns(start, stop, buffers)
+                extra = write_part(job.staging, index, start, columns)
+    return (partial, extra), (runner.name, runner.detail)
+
+
+def _run_tasks(
+    job: _ChunkJob, chunk: int, materialize: bool, scheduler: Any,
+    progress: Callable[[int, int], None] | None,
+) -> tuple[Partial, dict[str, np.ndarray] | None, list[PartInfo], Any, float]:  # fmt: skip
+    """The chunks as tasks: on the cluster of ``scheduler``, or one by one here (a dataset
+    written in this process). Results merge in chunk order either way."""
+    problem = job.problem
+    points = problem.points
+    ranges = chunk_ranges(points, chunk)
+    data = output_buffers(points, problem.chips) if materialize else None
+    parts: list[PartInfo] = []
+    total = Partial.empty(job.spec.bins)
+
+    def consume(index: int, result: tuple[Partial, Any]) -> None:
+        nonlocal total
+        partial, extra = result
+        start, stop = ranges[index]
+        if data is not None:
+            for name in OUTPUTS:
+                data[name][start:stop] = extra[name]
+        elif isinstance(extra, PartInfo):
+            parts.append(extra)
+        total = total.merge(partial)
+        if progress is not None:
+            progress(stop, points)
+
+    cluster = None
+    loop_started = time.perf_counter()
+    if progress is not None:
+        progress(0, points)
+    if scheduler is None:
+        for index, (start, stop) in enumerate(ranges):
+            consume(index, _chunk_task(job, start, stop, index)[0])
+    else:
+        with connected(scheduler) as client:
+            cluster = run_chunks(client, _chunk_task, job, ranges, consume)
+    return total, data, parts, cluster, time.perf_counter() - loop_started
+
+
+def _manifest(result: SweepResult, chunk: int) -> dict[str, Any]:
+    """A dataset's manifest: what the sweep was, where it ran and what it found."""
+    from capacity import __version__
+
+    names = point_columns(result, 0, 0, output_buffers(0, len(result.chips)))
+    units = {name: column_unit(name) for name in names}
+    return {
+        "capacity": __version__,
+        "points": result.points,
+        "chunk_points": chunk,
+        "shape": list(result.shape),
+        "chips": list(result.chips),
+        "columns": list(units),
+        "units": units,
+        "sweep": result.to_dict(),
+    }
 
 
 def _choose_reduction(requested: str, reduce: bool, plan: SweepPlan) -> tuple[str, str]:

@@ -46,6 +46,12 @@ __all__ = [
 ]
 
 FORCE_CPU_ENV = "CAPACITY_FORCE_CPU"
+# Blocks the numba kernels cut a chunk into: a function of the chunk's length alone, never of
+# the threads, so that a chunk's sums are the same whichever machine computes it (a worker
+# of a cluster or this process). Enough blocks for balance on a machine of 64 cores; each
+# block holds its own histograms (sweeps: 6 × bins int32; Monte Carlo: groups × 8 × bins).
+SWEEP_BLOCKS = 256
+SAMPLE_BLOCKS = 64
 
 
 class Backend(Protocol):
@@ -118,8 +124,8 @@ class NumbaBackend:
         self.detail = f"numba CPU kernels, {self.threads} threads"
 
     def _blocks(self, points: int) -> int:
-        # Several blocks a thread for balance; at most 2**30 points a block (int32 histograms).
-        return max(1, min(16 * self.threads, points // 4096), -(-points // (1 << 30)))
+        # At most 2**30 points a block (int32 histograms).
+        return max(1, min(SWEEP_BLOCKS, points // 4096), -(-points // (1 << 30)))
 
     def materialize(
         self, problem: SweepProblem, start: int, stop: int, out: dict[str, np.ndarray]
@@ -161,7 +167,7 @@ class NumbaBackend:
         from capacity.kernels import montecarlo_cpu
 
         n = stop - start
-        blocks = max(1, min(4 * self.threads, n // 4096))
+        blocks = max(1, min(SAMPLE_BLOCKS, n // 4096))
         minimum, maximum, total, squares, histogram = montecarlo_cpu.reduce_samples(
             start, stop, blocks, problem.table, problem.keys, problem.pool,
             problem.scenario_inputs, problem.chip_inputs, problem.shares, problem.provisioned,

@@ -8,8 +8,8 @@ A block writes into arrays given to it, so that the compiled functions allocate 
 (each NumPy function used inside one would compile with it); the reduce kernel keeps one
 partial result per block and returns them for :class:`~.partial.Partial` to merge.
 
-numba's disk cache is keyed on this file alone, not on the point formula it compiles from
-:mod:`.point`: a change there must come with a change here, or stale kernels load.
+numba's disk cache of these kernels is keyed on every kernel source file (:mod:`.numba_cache`),
+so a change to a function they compile in from another file recompiles them.
 """
 
 from __future__ import annotations

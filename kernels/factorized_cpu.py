@@ -11,8 +11,8 @@ best point, merged on the host by the engine's rule (larger value, then lower fl
 A selection's rounds run here in Python, each a sample (compiled) and a count or two (in
 blocks).
 
-numba's disk cache is keyed on this file alone, not on :func:`~.point.pair_factor`, which it
-inlines: a change there must come with a change here.
+numba's disk cache of these kernels is keyed on every kernel source file (:mod:`.numba_cache`),
+so a change to a function they compile in from another file recompiles them.
 """
 
 from __future__ import annotations

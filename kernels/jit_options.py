@@ -4,6 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from capacity.kernels import numba_cache
+
+# Every kernel module imports these options before it compiles anything: the disk cache is
+# then keyed on every kernel source (see numba_cache).
+numba_cache.install()
+
 # CPU: compiled once and cached on disk; NumPy semantics for division (no ZeroDivisionError
 # checks in the hot loop); no fastmath, so that results agree with the NumPy reference to
 # rounding. The kernels run one block of points a call, serially and without the GIL, on

@@ -15,8 +15,8 @@ inputs are all fixed, uniform or triangular (the common case, and the one compil
 and :func:`reduce_block` for any distribution (normal, lognormal and samples too), so that
 a run compiles the samplers it uses.
 
-numba's disk cache is keyed on this file alone, not on the scalar cores it compiles (among
-them :func:`~.point.point_quantities`): a change there must come with a change here.
+numba's disk cache of these kernels is keyed on every kernel source file (:mod:`.numba_cache`),
+so a change to a function they compile in from another file recompiles them.
 """
 
 from __future__ import annotations

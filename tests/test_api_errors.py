@@ -230,6 +230,7 @@ HOSTILE: dict[str, dict[str, Any]] = {
     "energy": {"None": None, "True": True, "plain number": 5, "power": "5 GW", "dict": {}},
     "quantity or None": {"True": True, "plain number": 5, "mass": "5 kg", "dict": {}},
     "year or None": {"True": True, "text": "2024", "float": 2024.0, "zero": 0, "huge": 10**30},
+    "scheduler": {"True": True, "number": 5, "dict": {}, "empty": "", "object": Opaque()},
 }
 
 PORTFOLIO = load_portfolio(PORTFOLIO_FILE)
@@ -305,6 +306,7 @@ MONTE_CARLO_OPTIONS = {
     "overrides": "mapping or None",
     "chunk_samples": "count or None",
     "progress": "callback",
+    "scheduler": "scheduler",
     "sparsity": "choice",
 }
 SWEEP_OPTIONS = {
@@ -368,6 +370,7 @@ PARAMETERS: dict[str, dict[str, str]] = {
         "quantiles": "quantiles",
         "progress": "callback",
         "memory_limit": "memory limit",
+        "scheduler": "scheduler",
     },
     "plan_sweep": SWEEP_OPTIONS,
     "montecarlo": {
@@ -394,6 +397,7 @@ PARAMETERS: dict[str, dict[str, str]] = {
         "overrides": "mapping or None",
         "grid_set": "grid set",
         "progress": "callback",
+        "scheduler": "scheduler",
     },
     "evaluate_portfolio": {
         "portfolio": "text",

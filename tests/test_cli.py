@@ -189,7 +189,18 @@ def test_malformed_grid_file_names_file_and_field(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     "module",
-    ["app", "check", "chips", "convert", "costs", "montecarlo", "portfolio", "sweep", "options"],
+    [
+        "app",
+        "check",
+        "chips",
+        "convert",
+        "costs",
+        "montecarlo",
+        "portfolio",
+        "sweep",
+        "summarize",
+        "options",
+    ],
 )
 def test_each_command_module_imports_on_its_own(module: str) -> None:
     """No import cycle between a command and the app that registers every command."""

@@ -120,7 +120,8 @@ def test_convert_shows_the_defaults_the_api_used() -> None:
 
 
 @pytest.mark.parametrize(
-    "module", ["check", "chips", "convert", "costs", "montecarlo", "portfolio", "sweep"]
+    "module",
+    ["check", "chips", "convert", "costs", "montecarlo", "portfolio", "summarize", "sweep"],
 )
 def test_no_command_module_imports_the_app(module: str) -> None:
     """The app registers the commands; a command module never imports the app."""

@@ -9,12 +9,18 @@ from __future__ import annotations
 
 import importlib.util
 import re
+import shlex
 import sys
 import unicodedata
 from pathlib import Path
 from types import ModuleType
 
+import pyarrow.parquet as pq
 import pytest
+from typer.testing import CliRunner
+
+from capacity.cli.app import app
+from capacity.dataset import open_dataset
 
 ROOT = Path(__file__).resolve().parents[1]
 MODEL_PAGE = ROOT / "docs" / "model.md"
@@ -164,3 +170,40 @@ def test_outputs_are_tidied_and_cut(generate: ModuleType) -> None:
     assert generate.tidy(output) == "first\nsecond\nthird"
     assert generate.tidy(output, lines=1) == "first\n… (2 more lines)"
     assert generate.tidy(output, tail=2) == "… (1 lines before these)\nsecond\nthird"
+
+
+SNIPPET_DATASET = ROOT / "docs" / "snippets" / "sweep-dataset"
+SNIPPET_SWEEP = (
+    "capacity sweep 30GW --chips h100,b200 --mix-step 0.25 --pue 1.1:1.4:0.1 --objective "
+    "max-delivered-flops --grid us --backend numpy --chunk-points 8 --out "
+    "docs/snippets/sweep-dataset"
+)
+# What two runs of the same sweep write differently in its manifest: where to and how long
+# it took (and, at the top, when).
+RUN_RECORD = ("seconds", "compute_seconds", "out")
+
+
+@pytest.mark.skipif(not SNIPPET_DATASET.is_dir(), reason="docs/ is not in this tree")
+def test_the_dataset_the_summarize_page_reads_is_current(tmp_path: Path) -> None:
+    """The committed dataset is what its sweep writes with the model as it is now (the page
+    generator only reads it back)."""
+    page = (ROOT / "docs" / "commands" / "summarize.md").read_text(encoding="utf-8")
+    assert SNIPPET_SWEEP in " ".join(page.split())
+    arguments = [*shlex.split(SNIPPET_SWEEP)[1:-1], str(tmp_path / "d")]
+    done = CliRunner().invoke(app, arguments)
+    assert done.exit_code == 0, done.output
+    committed, written = open_dataset(SNIPPET_DATASET), open_dataset(tmp_path / "d")
+    manifests = []
+    for dataset in (committed, written):
+        manifest = dict(dataset.manifest)
+        manifest.pop("written")
+        manifest["sweep"] = {
+            key: value for key, value in manifest["sweep"].items() if key not in RUN_RECORD
+        }
+        manifests.append(manifest)
+    stale = (
+        f"{SNIPPET_DATASET.relative_to(ROOT)} is stale: remove it, run '{SNIPPET_SWEEP}', "
+        "then python docs/generate.py"
+    )
+    assert manifests[0] == manifests[1], stale
+    assert pq.read_table(SNIPPET_DATASET).equals(pq.read_table(tmp_path / "d")), stale

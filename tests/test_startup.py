@@ -19,7 +19,17 @@ import pytest
 import capacity
 from capacity.cli.app import COMMANDS, load_command
 
-HEAVY = ("numba", "llvmlite", "pydantic", "xarray", "pyarrow", "scipy", "pandas")
+HEAVY = (
+    "numba",
+    "llvmlite",
+    "pydantic",
+    "xarray",
+    "pyarrow",
+    "scipy",
+    "pandas",
+    "dask",
+    "distributed",
+)
 
 
 def modules_after(code: str) -> set[str]:

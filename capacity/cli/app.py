@@ -118,6 +118,13 @@ COMMANDS: dict[str, CommandEntry] = {
         "every figure with its source and confidence, and the command that made it.",
         group=True,
     ),
+    "summarize": CommandEntry(
+        "capacity.cli.summarize",
+        "summarize_command",
+        "Summarize a sweep's dataset: check that it is complete, then read every part for\n"
+        "min, max, mean and quantiles of each output, with the inputs, backend and assumptions\n"
+        "its manifest records.",
+    ),
 }
 
 

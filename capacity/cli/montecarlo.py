@@ -25,6 +25,7 @@ from capacity.cli.options import (
     COST_OPTIONS,
     BackendOption,
     ChipOptions,
+    ClusterOptions,
     DataOptions,
     ModelOptions,
     SeedOption,
@@ -151,6 +152,7 @@ def montecarlo_command(
         bool, typer.Option("--cdf", help="Draw the --plot chart as a CDF, not a histogram.")
     ] = False,
     data: DataOptions,
+    cluster: ClusterOptions,
     output: OutputOptions,
 ) -> None:
     """Convert a power (or a number of accelerators) whose inputs are uncertain: quantiles,
@@ -175,7 +177,7 @@ def montecarlo_command(
         }
     cost_overrides = costs.overrides()
 
-    with progress_bar("montecarlo", "samples") as progress:
+    with cluster.client() as scheduler, progress_bar("montecarlo", "samples") as progress:
         try:
             result = montecarlo(
                 **chips.given(),
@@ -187,6 +189,7 @@ def montecarlo_command(
                 grids=grid,
                 **data.api_options(),
                 progress=progress,
+                scheduler=scheduler,
                 **options,
             )
         except (ProfileError, InputError, UnitError) as error:

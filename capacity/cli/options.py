@@ -13,12 +13,13 @@ out: it passes on only those given, and the API's own defaults apply to the othe
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import functools
 import inspect
 import re
 import typing
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
@@ -26,7 +27,7 @@ import typer
 
 from capacity.chain import EPOCH_SYSTEM_OVERHEAD
 from capacity.defaults import DEFAULTS
-from capacity.errors import CapacityError, InputError
+from capacity.errors import CapacityError, ClusterError, InputError
 from capacity.grammar import read_number
 from capacity.grids import GridSet, load_grids
 from capacity.profiles import PRECISIONS, SPARSITIES, ProfileSet, load_profiles
@@ -233,6 +234,21 @@ LifetimeOption = Annotated[
 FacilityLifetimeOption = Annotated[
     str | None, typer.Option(help="Facility lifetime for annualized capex, e.g. 20year.")
 ]
+SchedulerOption = Annotated[
+    str | None,
+    typer.Option(
+        help="Run the chunks on the Dask cluster whose scheduler is at this address "
+        "(tcp://HOST:8786). Needs the distributed extra."
+    ),
+]
+WorkersOption = Annotated[
+    int | None,
+    typer.Option(
+        parser=integer_option,
+        help="Run the chunks on a local Dask cluster of N worker processes. Needs the "
+        "distributed extra.",
+    ),
+]
 CostParameterOption = Annotated[
     list[str] | None,
     typer.Option(
@@ -369,6 +385,44 @@ class UncertainCostOptions(CostOptions):
     price: UncertainPriceOption = None
     facility_capex: UncertainFacilityCapexOption = None
     electricity: UncertainElectricityOption = None
+
+
+@dataclasses.dataclass(frozen=True)
+class ClusterOptions(OptionGroup):
+    """Where the chunks run: a Dask cluster's scheduler, or a local cluster of N workers."""
+
+    scheduler: SchedulerOption = None
+    workers: WorkersOption = None
+
+    @contextlib.contextmanager
+    def client(self) -> Iterator[Any]:
+        """The API's ``scheduler`` argument for the block: None (this process), or a client
+        of the scheduler given or of a local cluster started for the block."""
+        from capacity import distributed
+
+        if self.scheduler is not None and self.workers is not None:
+            raise InputError("--scheduler and --workers: give one (a cluster, or a local one)")
+        if self.scheduler is None and self.workers is None:
+            yield None
+            return
+        option = "--scheduler" if self.workers is None else "--workers"
+        distributed.require_distributed(option)
+        if self.workers is not None:
+            if not 1 <= self.workers <= distributed.MAX_LOCAL_WORKERS:
+                raise InputError(
+                    f"--workers must be in [1, {distributed.MAX_LOCAL_WORKERS}], got "
+                    f"{self.workers}"
+                )
+            with distributed.local_cluster(self.workers) as client:
+                yield client
+            return
+        try:
+            with distributed.connected(self.scheduler) as client:
+                yield client
+        except ClusterError as error:
+            if not str(error).startswith("scheduler:"):
+                raise
+            raise ClusterError(f"--{error}") from None
 
 
 def expand_option_groups(command: Command) -> Command:

@@ -22,6 +22,7 @@ from capacity.cli.errors import remove_stale_output
 from capacity.cli.format import PLAIN_WIDTH, TextConsole, echo, human, to_json, wide_console
 from capacity.cli.options import (
     BackendOption,
+    ClusterOptions,
     DataOptions,
     SeedOption,
     check_format,
@@ -116,6 +117,7 @@ def portfolio_command(
         ),
     ] = None,
     data: DataOptions,
+    cluster: ClusterOptions,
     output: OutputOptions,
     allow_samples_outside: Annotated[
         bool,
@@ -148,7 +150,7 @@ def portfolio_command(
     )
     simulated = None
     if samples is not None:
-        with progress_bar("portfolio", "samples") as progress:
+        with cluster.client() as scheduler, progress_bar("portfolio", "samples") as progress:
             simulated = simulate_portfolio(
                 portfolio,
                 samples=samples,
@@ -158,6 +160,7 @@ def portfolio_command(
                 overrides=overrides,
                 grid_set=grid_set,
                 progress=progress,
+                scheduler=scheduler,
             )
     keys = ("section", "year", "entity", "statistic")
 

@@ -16,6 +16,7 @@ from capacity.cli.errors import remove_stale_output
 from capacity.cli.format import human, wide_console
 from capacity.cli.options import (
     BackendOption,
+    ClusterOptions,
     DataOptions,
     GridOption,
     MfuOption,
@@ -136,7 +137,9 @@ def sweep_command(
         str | None,
         typer.Option(
             help="Write every point to this file, one row per point, atomically: .parquet or "
-            ".csv (streamed in chunks), .json or .xlsx (held in memory)."
+            ".csv (streamed in chunks), .json or .xlsx (held in memory); a NAME without suffix "
+            "is a folder holding a Parquet dataset, one file per chunk and a manifest written "
+            "last (with --scheduler or --workers: written by the workers)."
         ),
     ] = None,
     chart: Annotated[
@@ -161,13 +164,16 @@ def sweep_command(
         ),
     ] = DEFAULTS.sweep_bins,
     data: DataOptions,
+    cluster: ClusterOptions,
     output: OutputOptions,
 ) -> None:
     """Sweep PUE × utilization × chip mix (× power): min, max, mean and quantiles of every
     output, the best point under constraints, every point to a file, or a heatmap."""
     if reduce and out is not None:
         raise InputError("--reduce keeps no points and --out writes every point: choose one")
-    streamed = out is not None and Path(out).suffix.lower() in STREAMED_SUFFIXES
+    # A name without suffix is a dataset folder, written chunk by chunk like a streamed file.
+    suffix = Path(out).suffix.lower() if out is not None else ""
+    streamed = out is not None and (suffix in STREAMED_SUFFIXES or not suffix)
     held = out is not None and not streamed
     if held:
         check_output_path(out, "--out")  # type: ignore[arg-type]
@@ -182,7 +188,11 @@ def sweep_command(
     if reduce and charted:
         raise InputError("--reduce keeps no points and a chart needs them: choose one")
     given = {"pue": pue, "utilization": utilization, "mfu": mfu, **model.given()}
-    with progress_bar("sweep", "points") as progress, _out_in_option_terms():
+    with (
+        _out_in_option_terms(),
+        cluster.client() as scheduler,
+        progress_bar("sweep", "points") as progress,
+    ):
         result = sweep(
             power,
             chips=chips,
@@ -200,6 +210,7 @@ def sweep_command(
             grids=grid,
             **data.api_options(),
             progress=progress,
+            scheduler=scheduler,
         )
     if held and out is not None:
         table = result.to_dataframe()
@@ -256,6 +267,13 @@ def _print_tables(result: SweepResult, written: Path | None = None) -> None:
     if result.out is not None or written is not None:
         console.print(f"every point written to {result.out or written}", highlight=False)
     console.print(f"reduction: {result.reduction_detail}", highlight=False)
+    if result.cluster is not None:
+        cluster = result.cluster
+        console.print(
+            f"chunks run on the Dask cluster at {cluster['scheduler']}: {cluster['workers']} "
+            f"workers, {cluster['threads']} threads",
+            highlight=False,
+        )
 
     exact = all(s.quantile_method == "exact" for s in result.summary.values())
     kind = "exact quantiles" if exact else "quantiles to within one histogram bin"

@@ -1,0 +1,1 @@
+from kernels.numba_cache import *

@@ -1064,11 +1064,10 @@ def sweep(
             backend_detail = runner.detail if cluster is None else cluster.detail
             factorized = None
             if chosen == "factorized":  # the points are kept or written; the statistics exact
-                implementation, why = choose_implementation(problem, backend_name, auto)
-                warm_up(implementation)
+                implementation, how = _factorized_implementation(problem, backend_name, auto)
                 factorized = reduce_factorized(problem, spec, implementation)
                 total = factorized.partial
-                detail += f", in {implementation} on the CPU ({why}); rows: {factorized.grouping}"
+                detail += f"{how}; rows: {factorized.grouping}"
             summaries = _summaries(plan, total, factorized)
             for summary in summaries.values():
                 summary.quantiles(levels)
@@ -1141,6 +1140,16 @@ class _Reduction:
     levels: tuple[float, ...]
 
 
+def _factorized_implementation(
+    problem: SweepProblem, backend_name: str, auto: bool
+) -> tuple[str, str]:
+    """``numpy`` or ``numba`` for the factorized reduction (it runs on the CPU; see
+    :func:`choose_implementation`), compiled or loaded now, and how and why in words."""
+    implementation, why = choose_implementation(problem, backend_name, auto)
+    warm_up(implementation)
+    return implementation, f", in {implementation} on the CPU ({why})"
+
+
 def _run_here(
     plan: SweepPlan, runner: Backend, chunk: int, materialize: bool, destination: Path | None,
     inputs: Mapping[str, Any], progress: Callable[[int, int], None] | None,
@@ -1156,14 +1165,13 @@ def _run_here(
     data = output_buffers(points, problem.chips) if materialize else None
     total = Partial.empty(spec.bins)
     factorized = None
-    # The factorized work runs on the CPU, in NumPy or numba (see choose_implementation).
-    implementation, why = choose_implementation(problem, runner.name, auto)
+    implementation = ""
     # An empty chunk compiles (or loads) the kernels, so compute_seconds times only the work.
     if enumerated:
         runner.reduce(problem, spec, 0, 0)
     else:
-        detail += f", in {implementation} on the CPU ({why})"
-        warm_up(implementation)
+        implementation, how = _factorized_implementation(problem, runner.name, auto)
+        detail += how
     if destination is not None or materialize:
         runner.materialize(problem, 0, 0, output_buffers(0, problem.chips))
     loop_started = time.perf_counter()

@@ -23,24 +23,19 @@ from __future__ import annotations
 import importlib.util
 import os
 import sys
-from pathlib import Path
 
 from capacity import diskcache
+from capacity.kernels.numba_cache import kernel_sources_stamp
 
 __all__ = ["AUTO_NUMPY_WORK", "KERNELS", "auto_prefers_numpy", "kernels_state", "note_compiled"]
 
-# Each kind of work: the modules of its CPU kernels (those whose source a change of which
-# recompiles them) and the block kernels that tell whether they are loaded.
-KERNELS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
-    "sweep": (("cpu", "point", "jit_options"), ("reduce_block", "materialize_block")),
-    "montecarlo": (
-        ("montecarlo_cpu", "cpu", "point", "compose", "random", "sampling", "scenario",
-         "jit_options"),
-        ("reduce_block", "reduce_block_common"),
-    ),
-    "factorized": (("factorized_cpu", "point", "jit_options"),
-                   ("_feasible_and_best_block", "_count_block")),
-}  # fmt: skip
+# Each kind of work: the block kernels that tell whether its kernels are loaded. Any change to
+# a kernel source recompiles them all (numba's cache is keyed on every one: numba_cache).
+KERNELS: dict[str, tuple[str, ...]] = {
+    "sweep": ("reduce_block", "materialize_block"),
+    "montecarlo": ("reduce_block", "reduce_block_common"),
+    "factorized": ("_feasible_and_best_block", "_count_block"),
+}
 _MODULES = {
     "sweep": "capacity.kernels.cpu",
     "montecarlo": "capacity.kernels.montecarlo_cpu",
@@ -65,7 +60,7 @@ def kernels_state(kind: str) -> str:
     (``sweep``, ``montecarlo`` or ``factorized``)."""
     module = sys.modules.get(_MODULES[kind])
     if module is not None:
-        for name in KERNELS[kind][1]:
+        for name in KERNELS[kind]:
             if getattr(getattr(module, name, None), "signatures", None):
                 return "loaded"
     # Looked up once a process for each setting of the caches: each look stats every kernel
@@ -120,12 +115,11 @@ def auto_prefers_numpy(kind: str, work: float) -> tuple[bool, str]:
 
 def _key(kind: str) -> tuple[object, ...]:
     """What the mark of ``kind`` holds for: the kernels' sources, numba's, numba's cache."""
-    folder = Path(__file__).resolve().parent
-    files = [folder / f"{name}.py" for name in KERNELS[kind][0]]
     spec = importlib.util.find_spec("numba")
     numba_file = spec.origin if spec is not None and spec.origin else ""
     return (
-        diskcache.file_stamps([*files, numba_file]),
+        kernel_sources_stamp(),
+        diskcache.file_stamps([numba_file]),
         os.environ.get("NUMBA_CACHE_DIR", ""),
         os.environ.get("NUMBA_OPT", ""),
     )

@@ -13,7 +13,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from numba.core import caching
+from capacity import diskcache
 
 __all__ = ["install", "kernel_sources_stamp"]
 
@@ -21,12 +21,10 @@ _FOLDER = Path(__file__).resolve().parent
 
 
 def kernel_sources_stamp() -> tuple[tuple[str, int, int], ...]:
-    """(name, modification time in ns, size) of every kernel source file, sorted by name."""
-    stamps = []
-    for path in sorted(_FOLDER.glob("*.py")):
-        status = path.stat()
-        stamps.append((path.name, status.st_mtime_ns, status.st_size))
-    return tuple(stamps)
+    """(path, size, modification time in ns) of every kernel source file, sorted by path.
+
+    It keys numba's cache of the kernels and :mod:`.choice`'s mark that they are compiled."""
+    return diskcache.file_stamps(sorted(_FOLDER.glob("*.py")))
 
 
 def _keyed_on_the_folder(base: type) -> type:
@@ -50,6 +48,8 @@ def _keyed_on_the_folder(base: type) -> type:
 
 def install() -> None:
     """Put the kernel-folder locators first, once a process (before any kernel compiles)."""
+    from numba.core import caching
+
     classes: list[type] = caching.CacheImpl._locator_classes
     if any(getattr(locator, "capacity_kernels", False) for locator in classes):
         return

@@ -184,6 +184,15 @@ RUN_RECORD = ("seconds", "compute_seconds", "out")
 
 
 @pytest.mark.skipif(not SNIPPET_DATASET.is_dir(), reason="docs/ is not in this tree")
+def test_progress_lines_are_left_out_of_the_pages(generate: ModuleType) -> None:
+    """Every line the progress reporter writes where stderr is no terminal is dropped."""
+    from tests.test_faults import _run_progress
+
+    lines = _run_progress(terminal=False, seconds_per_chunk=2.0, chunks=100)
+    assert lines.count("\n") > 2
+    assert generate._without_progress(lines + "error: kept\n") == "error: kept\n"
+
+
 def test_the_dataset_the_summarize_page_reads_is_current(tmp_path: Path) -> None:
     """The committed dataset is what its sweep writes with the model as it is now (the page
     generator only reads it back)."""

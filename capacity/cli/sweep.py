@@ -375,10 +375,11 @@ def _environment_rows(conversion: Any) -> list[tuple[str, str]]:
     if place is None or env is None:
         return []
     rows = []
-    if env.emissions is not None:
-        emissions = env.emissions.to("tCO2e/year").magnitude / 1e6
-        rows.append((f"emissions at {place.region}", f"{emissions:.4g} Mt CO2e/year"))
-    if env.water is not None:
-        water = env.water.to("m**3/year").magnitude / 1e6
-        rows.append((f"water at {place.region}", f"{water:.4g} million m³/year"))
+    for name, amount, unit in (
+        ("emissions", env.emissions, "kgCO2e"),
+        ("water", env.water, "m**3"),
+    ):
+        if amount is not None:
+            yearly = float(amount.to(f"{unit}/year").magnitude)
+            rows.append((f"{name} at {place.region}", _value(unit, name, yearly, ShareCells())))
     return rows

@@ -13,11 +13,13 @@ import os
 import subprocess
 import sys
 import types
+from pathlib import Path
 
 import pytest
 
 import capacity
 from capacity.cli.app import COMMANDS, load_command
+from capacity.cli.pintimports import HIDDEN_FROM_PINT
 
 HEAVY = (
     "numba",
@@ -32,8 +34,9 @@ HEAVY = (
 )
 
 
-def modules_after(code: str) -> set[str]:
-    """The top-level packages loaded by a fresh Python that runs ``code``."""
+def modules_after(code: str, pythonpath: str | None = None) -> set[str]:
+    """The top-level packages loaded by a fresh Python that runs ``code`` (with ``pythonpath``
+    ahead of the installed packages, when given)."""
     script = (
         "import atexit, json, sys\n"
         "def report():\n"
@@ -41,8 +44,11 @@ def modules_after(code: str) -> set[str]:
         "    sys.stderr.write('modules: ' + json.dumps(names) + '\\n')\n"
         f"atexit.register(report)\n{code}"
     )
+    env = {**os.environ, "COLUMNS": "100"}
+    if pythonpath is not None:
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [pythonpath, env.get("PYTHONPATH")]))
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
-                          check=False, env={**os.environ, "COLUMNS": "100"})  # fmt: skip
+                          check=False, env=env)  # fmt: skip
     line = [x for x in done.stderr.splitlines() if x.startswith("modules: ")][-1]
     return set(json.loads(line.removeprefix("modules: ")))
 
@@ -74,6 +80,20 @@ def test_a_command_loads_no_compiler(arguments: tuple[str, ...]) -> None:
     loaded = modules_after(command(*arguments))
     assert "pint" in loaded
     assert not loaded & set(HEAVY), loaded & set(HEAVY)
+
+
+def test_the_command_line_hides_dask_and_scipy_from_pint(tmp_path: Path) -> None:
+    """pint imports SciPy and looks for Dask whenever they are installed (on this machine or
+    not: stand-ins are put on the path); the command line never uses either, and a library
+    process keeps pint's support for both."""
+    for name in HIDDEN_FROM_PINT:
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "__init__.py").write_text("")
+    loaded = modules_after(command("convert", "30GW", "--chip", "h100"), str(tmp_path))
+    assert "pint" in loaded
+    assert not loaded & set(HIDDEN_FROM_PINT)
+    loaded = modules_after("import capacity, pint.compat", str(tmp_path))
+    assert "scipy" in loaded
 
 
 def test_every_public_name_resolves() -> None:

@@ -1,5 +1,5 @@
 """Command-line interface (typer): parse, call the public API, format."""
 
-from capacity.cli.pintdask import hide_dask_from_pint
+from capacity.cli.pintimports import hide_optional_imports_from_pint
 
-hide_dask_from_pint()
+hide_optional_imports_from_pint()

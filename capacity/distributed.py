@@ -200,8 +200,9 @@ class ClusterRun:
     def detail(self) -> str:
         ran = "; ".join(f"{name}: {detail}" for name, detail in sorted(self.backends.items()))
         return (
-            f"Dask cluster at {self.address}, {self.workers} workers "
-            f"({self.threads} threads); {ran}"
+            f"Dask cluster at {self.address}, {self.workers} worker"
+            f"{'' if self.workers == 1 else 's'} ({self.threads} thread"
+            f"{'' if self.threads == 1 else 's'}); {ran}"
         )
 
     def to_dict(self) -> dict[str, Any]:

@@ -121,7 +121,7 @@ class NumbaBackend:
         import numba
 
         self.threads = int(numba.get_num_threads())
-        self.detail = f"numba CPU kernels, {self.threads} threads"
+        self.detail = f"numba CPU kernels, {self.threads} thread" + "s" * (self.threads != 1)
 
     def _blocks(self, points: int) -> int:
         # At most 2**30 points a block (int32 histograms).

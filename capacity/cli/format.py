@@ -31,6 +31,7 @@ __all__ = [
     "MONEY_SCALES",
     "TextConsole",
     "check_finite",
+    "counted",
     "echo",
     "flatten",
     "human",
@@ -172,6 +173,12 @@ _WIDENINGS = 4
 # between its words.
 _NUMBER_CELL = re.compile(r"^[-+–<>~≈≥≤(]?\s?[0-9]")
 _LONGEST_NUMBER_CELL = 32
+
+
+def counted(count: int, noun: str, plural: str | None = None) -> str:
+    """``count`` with its thousands separated and ``noun`` in the number it takes:
+    "1 mix", "1,771 mixes"."""
+    return f"{count:,} {noun if count == 1 else plural or noun + 's'}"
 
 
 def keep_numbers_whole(table: Table) -> Table:

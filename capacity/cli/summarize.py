@@ -8,7 +8,7 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from capacity.cli.format import echo, human, to_json, wide_console
+from capacity.cli.format import counted, echo, human, to_json, wide_console
 from capacity.cli.options import FormatOption, check_format
 from capacity.dataset import SweepDataset, open_dataset
 from capacity.defaults import DEFAULTS
@@ -69,7 +69,8 @@ def _print_tables(written: SweepDataset, summaries: dict[str, OutputSummary]) ->
     manifest = written.manifest
     sweep = manifest.get("sweep", {})
     console.print(
-        f"[bold]{written.rows:,} points[/bold] in {len(manifest['parts']):,} parts of "
+        f"[bold]{counted(written.rows, 'point')}[/bold] in "
+        f"{counted(len(manifest['parts']), 'part')} of "
         f"{written.path}, written by capacity {manifest.get('capacity', '?')} on backend "
         f"[bold]{sweep.get('backend', '?')}[/bold]",
         highlight=False,

@@ -13,7 +13,7 @@ from rich.console import Console
 from rich.table import Table
 
 from capacity.cli.errors import remove_stale_output
-from capacity.cli.format import human, wide_console
+from capacity.cli.format import counted, human, wide_console
 from capacity.cli.options import (
     BackendOption,
     ClusterOptions,
@@ -249,8 +249,9 @@ def _print_tables(result: SweepResult, written: Path | None = None) -> None:
     n_power, n_pue, n_utilization, n_mix = result.shape
     rate = result.points / result.compute_seconds if result.compute_seconds > 0 else math.inf
     console.print(
-        f"[bold]{result.points:,} points[/bold] ({n_power} power × {n_pue} PUE × "
-        f"{n_utilization} utilization × {n_mix:,} mixes of {', '.join(result.chips)}) "
+        f"[bold]{counted(result.points, 'point')}[/bold] ({n_power} power × {n_pue} PUE × "
+        f"{n_utilization} utilization × {counted(n_mix, 'mix', 'mixes')} of "
+        f"{', '.join(result.chips)}) "
         f"on backend [bold]{result.backend}[/bold] ({result.backend_detail}) in "
         f"{result.compute_seconds:.3g} s ({rate / 1e6:,.3g} M points/s; "
         f"{result.seconds:.3g} s with set-up and compiling)",
@@ -270,8 +271,8 @@ def _print_tables(result: SweepResult, written: Path | None = None) -> None:
     if result.cluster is not None:
         cluster = result.cluster
         console.print(
-            f"chunks run on the Dask cluster at {cluster['scheduler']}: {cluster['workers']} "
-            f"workers, {cluster['threads']} threads",
+            f"chunks run on the Dask cluster at {cluster['scheduler']}: "
+            f"{counted(cluster['workers'], 'worker')}, {counted(cluster['threads'], 'thread')}",
             highlight=False,
         )
 

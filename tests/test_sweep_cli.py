@@ -98,7 +98,8 @@ def test_out_writes_every_point(tmp_path: Path) -> None:
     [
         (["--chips", "h100", "--backend", "cuda"], "usable CUDA device"),
         (["--chips", "h100", "--pue", "0.8:1.2:0.1"], "pue must be ≥ 1"),
-        (["--chips", "h100,mi355x"], "need mixes"),
+        (["--chips", "h100,mi355x"], "2 chips need --mix-step (every mix in steps"),
+        (["--chips", "h100,mi355x,nvidia-x"], "unknown chip 'nvidia-x'"),
         (["--chips", "h100,nvidia-x"], "known:"),
         (["--chips", "h100", "--reduce", "--out", "x.parquet"], "choose one"),
         (["--chips", "h100", "--format", "xml"], "--format must be one of table, json, csv"),

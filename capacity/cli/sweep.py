@@ -182,6 +182,7 @@ def sweep_command(
                 f"--out: {out!r} must end in {', '.join(EXPORT_SUFFIXES)}: the format follows "
                 "the suffix"
             )
+    _check_chips_have_mixes(chips, mix, mix_step, data)
     if out is not None:
         remove_stale_output(out)
     charted = output.plot is not None or isinstance(output, ReportOutput)
@@ -230,6 +231,26 @@ def sweep_command(
             "grid_set": data.grid_set(),
         },
     )
+
+
+def _check_chips_have_mixes(
+    chips: str | None, mix: list[str] | None, mix_step: float | None, data: DataOptions
+) -> None:
+    """Several chips without mixes, refused in the command's own terms (the API's error
+    names its arguments); an unknown chip is left to the sweep's own error first."""
+    if not chips or mix or mix_step is not None:
+        return
+    names = [c.strip() for c in chips.split(",") if c.strip()]
+    profiles = data.profile_set()
+    if any(name.lower() not in profiles for name in names):
+        return
+    distinct = {profiles.resolve(name) for name in names}
+    if len(distinct) > 1:
+        raise InputError(
+            f"--chips {chips}: {len(distinct)} chips need --mix-step (every mix in steps of a "
+            "share, e.g. --mix-step 0.25) or --mix ID=SHARE,ID=SHARE (repeatable); to see them "
+            f"side by side: capacity compare POWER --chips {chips}"
+        )
 
 
 @contextlib.contextmanager

@@ -98,9 +98,8 @@ def auto_prefers_numpy(kind: str, work: float) -> tuple[bool, str]:
         size = f"{work:,.0f} point" + ("" if work == 1 else "s")
         bound = f"{limit:,.0f}"
     elif kind == "factorized":
-        size, bound = f"{work:,.0f} rows or pairs on the factorized form's smaller side", (
-            f"{limit:,.0f}"
-        )  # fmt: skip
+        rows = "row or pair" if work == 1 else "rows or pairs"
+        size, bound = f"{work:,.0f} {rows} on the factorized form's smaller side", f"{limit:,.0f}"
     else:
         size, bound = f"work {work:.3g} (samples × (inputs + outputs))", f"{limit:.3g}"
     where = {

@@ -19,7 +19,7 @@ import pytest
 
 import capacity
 from capacity.cli.app import COMMANDS, load_command
-from capacity.cli.pintimports import HIDDEN_FROM_PINT
+from capacity.cli.imports import HIDDEN_FROM_PINT
 
 HEAVY = (
     "numba",
@@ -67,7 +67,41 @@ def test_import_capacity_loads_no_numerics() -> None:
 def test_the_help_loads_neither_numpy_nor_pint() -> None:
     loaded = modules_after(command("--help"))
     assert "typer" in loaded
-    assert not loaded & {"numpy", "pint", *HEAVY}
+    assert not loaded & {"numpy", "pint", "markdown_it", "pygments", *HEAVY}
+
+
+def run_python(code: str) -> str:
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          check=False, env={**os.environ, "COLUMNS": "100", "NO_COLOR": "1"})  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+@pytest.mark.parametrize("arguments", [("--help",), ("sweep", "--help")])
+def test_the_help_is_the_same_with_typers_markdown_and_traceback_put_off(
+    arguments: tuple[str, ...],
+) -> None:
+    """The help drawn with stand-ins for rich's Markdown and Traceback is the help drawn with
+    the real ones (imported first here, so the hook leaves them alone)."""
+    put_off = run_python(command(*arguments))
+    real = run_python("import rich.markdown, rich.traceback, typer.rich_utils\n"
+                      + command(*arguments))  # fmt: skip
+    assert "Usage: capacity" in put_off
+    assert put_off == real
+
+
+def test_the_stand_ins_become_the_real_classes_on_first_use() -> None:
+    code = (
+        "import capacity.cli, typer.rich_utils as r, rich.markdown, rich.traceback, sys\n"
+        "assert sys.modules['rich.markdown'].__file__.endswith('markdown.py')\n"
+        "assert type(r.Markdown('# x')) is rich.markdown.Markdown\n"
+        "assert isinstance(r.Markdown('# x'), r.Markdown)\n"
+        "try:\n    1 / 0\nexcept ZeroDivisionError as error:\n"
+        "    tb = r.Traceback.from_exception(type(error), error, error.__traceback__)\n"
+        "assert type(tb) is rich.traceback.Traceback\n"
+        "print(r.MARKUP_MODE_MARKDOWN)\n"
+    )
+    assert run_python(code).strip() == "markdown"
 
 
 @pytest.mark.parametrize(

@@ -1,5 +1,5 @@
 """Command-line interface (typer): parse, call the public API, format."""
 
-from capacity.cli.pintimports import hide_optional_imports_from_pint
+from capacity.cli.imports import install_import_hooks
 
-hide_optional_imports_from_pint()
+install_import_hooks()

@@ -104,6 +104,22 @@ def test_the_stand_ins_become_the_real_classes_on_first_use() -> None:
     assert run_python(code).strip() == "markdown"
 
 
+def test_a_stand_in_module_gives_the_real_modules_other_names() -> None:
+    """A typer that took more from rich.markdown than the class still gets it, and then the
+    real module is in place."""
+    code = (
+        "import sys, capacity.cli.imports as hooks\n"
+        "module = hooks._stand_in_module('rich.markdown', 'Markdown')\n"
+        "sys.modules['rich.markdown'] = module\n"
+        "from rich.markdown import Heading\n"
+        "real = sys.modules['rich.markdown']\n"
+        "assert real is not module and real.Heading is Heading\n"
+        "assert module.Markdown.real() is real.Markdown\n"
+        "print('ok')\n"
+    )
+    assert run_python(code).strip() == "ok"
+
+
 @pytest.mark.parametrize(
     "arguments",
     [("convert", "30GW", "--chip", "h100"), ("chips",), ("convert", "--help"),

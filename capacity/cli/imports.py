@@ -38,7 +38,7 @@ class _Deferred(type):
     _module: str
 
     def real(cls) -> Any:
-        return getattr(importlib.import_module(cls._module), cls.__name__)
+        return getattr(_import_real(cls._module), cls.__name__)
 
     def __call__(cls, *args: Any, **kwargs: Any) -> Any:
         return cls.real()(*args, **kwargs)
@@ -51,9 +51,25 @@ class _Deferred(type):
 
 
 def _stand_in_module(name: str, class_name: str) -> types.ModuleType:
+    """A module with a stand-in for ``class_name``; any other name is the real module's."""
     module = types.ModuleType(name, f"A stand-in for {name} while typer.rich_utils loads.")
     setattr(module, class_name, _Deferred(class_name, (), {"_module": name}))
+
+    def real_attribute(attribute: str) -> Any:
+        if attribute.startswith("__"):  # the import system's own probes (__path__, ...)
+            raise AttributeError(attribute)
+        return getattr(_import_real(name), attribute)
+
+    module.__getattr__ = real_attribute  # type: ignore[method-assign]
+    module.__stand_in__ = True  # type: ignore[attr-defined]
     return module
+
+
+def _import_real(name: str) -> types.ModuleType:
+    """The module ``name`` itself, imported now if a stand-in holds its place."""
+    if getattr(sys.modules.get(name), "__stand_in__", False):
+        del sys.modules[name]
+    return importlib.import_module(name)
 
 
 class _Loading:

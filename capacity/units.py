@@ -205,6 +205,11 @@ def quantity_from_reference(reference: tuple[Any, ...]) -> pint.Quantity:
 
 @functools.lru_cache(maxsize=256)
 def _units_container(units: tuple[tuple[str, Any], ...]) -> Any:
+    # The registry defines a prefixed unit ("kilowatt") when it first reads its name; a
+    # quantity rebuilt from the cache skips that reading, and formatting it (``~P``) would
+    # then fail to find the unit's symbol.
+    for name, _ in units:
+        ureg.get_name(name)
     return pint.util.UnitsContainer(dict(units))
 
 

@@ -184,3 +184,58 @@ def _copy_tree(source: Path, destination: Path) -> None:
         folder = Path(next(iter(spec.submodule_search_locations)))
         if not (destination / name).exists():
             shutil.copytree(folder, destination / name, ignore=ignore)
+
+
+_FORMAT_EVERY_CACHED_QUANTITY = """
+import dataclasses
+import capacity.environment, capacity.grids, capacity.profiles
+from capacity.units import ureg
+
+def quantities(value, seen):
+    if id(value) in seen:
+        return
+    seen.add(id(value))
+    if isinstance(value, ureg.Quantity):
+        yield value
+    elif dataclasses.is_dataclass(value) and not isinstance(value, type):
+        for field in dataclasses.fields(value):
+            yield from quantities(getattr(value, field.name), seen)
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from quantities(item, seen)
+    elif isinstance(value, (list, tuple)):
+        for item in value:
+            yield from quantities(item, seen)
+
+found = set()
+loaded = [
+    list(capacity.profiles.load_profiles().values()),
+    list(capacity.grids.load_grids().values()),
+    capacity.environment._builtin_cooling(),
+]
+for quantity in quantities(loaded, set()):
+    found.update(f"{quantity.units:{spec}}" for spec in ("~P", "~D", "P", "~C"))
+print(len(found))
+"""
+
+
+def test_quantities_from_a_warm_cache_format_in_a_new_process(tmp_path: Path) -> None:
+    """The registry defines a prefixed unit ("kilowatt") when it first reads the name; a
+    process that takes the profiles, grids and cooling figures from the cache reads none, yet
+    every unit in them must format (``capacity show h100 --format csv`` once failed with KeyError)."""
+    environment = {**os.environ, diskcache.CACHE_DIR_ENV: str(tmp_path / "cache")}
+    environment.pop(diskcache.NO_CACHE_ENV, None)
+
+    def run(*argv: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(argv, env=environment, capture_output=True, text=True,
+                              check=False, cwd=tmp_path)  # fmt: skip
+
+    cold = run(sys.executable, "-c", _FORMAT_EVERY_CACHED_QUANTITY)
+    assert cold.returncode == 0, cold.stderr
+    assert (tmp_path / "cache" / "profiles.pickle").exists()
+    warm = run(sys.executable, "-c", _FORMAT_EVERY_CACHED_QUANTITY)
+    assert warm.returncode == 0, warm.stderr
+    assert int(warm.stdout) == int(cold.stdout) > 10
+    shown = run(sys.executable, "-m", "capacity", "show", "h100", "--format", "csv")
+    assert shown.returncode == 0, shown.stderr
+    assert "h100-sxm,tdp,700.0,W," in shown.stdout

@@ -206,6 +206,30 @@ def _number_cells(text: str) -> set[str]:
 
 
 @pytest.mark.parametrize("command", list(EVERY_COMMAND))
+def test_a_tables_laid_out_width_is_its_rendered_width(
+    command: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The width the console widens to, from rich's column layout, is the width of the
+    widest line rich renders, for every table of every command on narrow and wide
+    terminals."""
+    laid_out = TextConsole._rendered_width
+    checked: list[int] = []
+
+    def checking(console: TextConsole, table: Table) -> int:
+        width = laid_out(console, table)
+        assert width == console._widest_rendered_line(table), (console.width, table.title)
+        checked.append(width)
+        return width
+
+    monkeypatch.setattr(TextConsole, "_rendered_width", checking)
+    for columns in ("40", "100", "300"):
+        done = runner.invoke(app, EVERY_COMMAND[command],
+                             env={"FORCE_COLOR": "1", "COLUMNS": columns})  # fmt: skip
+        assert done.exit_code == 0, done.output
+    assert checked
+
+
+@pytest.mark.parametrize("command", list(EVERY_COMMAND))
 @pytest.mark.parametrize("columns", ["60", "100"])
 def test_a_terminal_narrower_than_a_table_gets_every_number_whole(
     command: str, columns: str

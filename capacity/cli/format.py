@@ -159,7 +159,20 @@ class TextConsole(Console):
             self.width = width
 
     def _rendered_width(self, table: Table) -> int:
-        """The width of the widest line of ``table`` rendered at this console's width."""
+        """The width of ``table`` rendered at this console's width: its columns' widths and
+        borders, as rich lays them out before it renders (titles and captions wrap within
+        them). Rendering the table to measure it would take as long as printing it."""
+        if not table.columns:
+            return 0
+        options = self.options
+        max_width = options.max_width if table.width is None else table.width
+        extra = table._extra_width
+        widths = table._calculate_column_widths(self, options.update_width(max_width - extra))
+        return sum(widths) + extra
+
+    def _widest_rendered_line(self, table: Table) -> int:
+        """The width of the widest line of ``table`` as rendered: what
+        :meth:`_rendered_width` stands for (the tests check one against the other)."""
         lines = Segment.split_lines(self.render(table, self.options))
         return max((Segment.get_line_length(line) for line in lines), default=0)
 

@@ -211,3 +211,21 @@ def test_each_command_module_imports_on_its_own(module: str) -> None:
         [sys.executable, "-c", f"import capacity.cli.{module}"], capture_output=True, text=True
     )
     assert done.returncode == 0, done.stderr
+
+
+@pytest.mark.parametrize("group", [[], ["report"]], ids=["capacity", "capacity report"])
+def test_each_command_summary_is_one_line_on_a_wide_terminal(group: list[str]) -> None:
+    """The commands' list rewraps each summary to the terminal and keeps none of its source's
+    line breaks: on a wide terminal each is one line."""
+    import inspect
+
+    from capacity.cli.app import COMMANDS, _function
+    from capacity.cli.report import REPORTED
+
+    result = runner.invoke(app, [*group, "--help"], env={"COLUMNS": "400"})
+    assert result.exit_code == 0, result.output
+    names = REPORTED if group else list(COMMANDS)
+    for name in names:
+        summary = (inspect.getdoc(_function(name)) or "").split("\n\n")[0]
+        one_line = " ".join(summary.split())
+        assert any(one_line in line for line in result.stdout.splitlines()), (name, one_line)

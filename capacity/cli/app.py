@@ -162,8 +162,10 @@ class LazyCommands(PlainConversions, TyperGroup):
     def __init__(self, **attributes: Any) -> None:
         super().__init__(**attributes)
         given = dict(self.commands)
+        markup = self.rich_markup_mode
+        # One line each: typer's list keeps a summary's line breaks where rich wraps it.
         self.commands = {
-            name: _Summary(name, help=entry.summary, rich_markup_mode=self.rich_markup_mode)
+            name: _Summary(name, help=" ".join(entry.summary.split()), rich_markup_mode=markup)
             for name, entry in COMMANDS.items()
         }
         self.commands.update(given)

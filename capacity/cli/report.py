@@ -90,7 +90,10 @@ def report_group(command_function: Callable[[str], Callable[..., Any]]) -> typer
         add_completion=False,
     )
     for name in REPORTED:
-        group.command(name=name)(
-            reports_errors(expand_option_groups(as_report(command_function(name))))
+        function = command_function(name)
+        # One line in the group's list: typer keeps a docstring's line breaks there.
+        summary = " ".join((inspect.getdoc(function) or "").split("\n\n")[0].split())
+        group.command(name=name, short_help=summary)(
+            reports_errors(expand_option_groups(as_report(function)))
         )
     return group

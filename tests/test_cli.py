@@ -229,3 +229,29 @@ def test_each_command_summary_is_one_line_on_a_wide_terminal(group: list[str]) -
         summary = (inspect.getdoc(_function(name)) or "").split("\n\n")[0]
         one_line = " ".join(summary.split())
         assert any(one_line in line for line in result.stdout.splitlines()), (name, one_line)
+
+
+@pytest.mark.parametrize("command", [
+    ["sweep", "1GW", "--chips", "my-chip", "--backend", "numpy"],
+    ["report", "sweep", "1GW", "--chips", "h100,my-chip", "--mix-step", "0.5", "--backend",
+     "numpy", "--out", "REPORT"],
+])  # fmt: skip
+def test_a_command_reads_the_users_profiles_once(
+    command: list[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The checks, the run and the report of one command share one reading of --profiles."""
+    import capacity.cli.options as options
+
+    (tmp_path / "my-chip.toml").write_text(_valid_profile())
+    command = [str(tmp_path / "r.html") if word == "REPORT" else word for word in command]
+    reads: list[object] = []
+
+    def counted_load(*args: object, **kwargs: object) -> object:
+        reads.append(args)
+        return load_profiles(*args, **kwargs)  # type: ignore[arg-type]
+
+    load_profiles = options.load_profiles
+    monkeypatch.setattr(options, "load_profiles", counted_load)
+    result = run(*command, "--profiles", str(tmp_path))
+    assert result.exit_code == 0, result.output
+    assert len(reads) == 1

@@ -332,11 +332,20 @@ class DataOptions(OptionGroup):
     profiles: ProfilesOption = None
 
     def profile_set(self) -> ProfileSet:
-        """The built-in profiles, ``$CAPACITY_PROFILES`` and ``--profiles``."""
-        return load_profiles(self.profiles)
+        """The built-in profiles, ``$CAPACITY_PROFILES`` and ``--profiles``, read once a
+        command however often it asks (a set is never changed)."""
+        return self._profiles
 
     def grid_set(self) -> GridSet:
-        """The built-in grids, ``$CAPACITY_GRIDS`` and ``--grid-file``."""
+        """The built-in grids, ``$CAPACITY_GRIDS`` and ``--grid-file``, read once a command."""
+        return self._grids
+
+    @functools.cached_property
+    def _profiles(self) -> ProfileSet:
+        return load_profiles(self.profiles)
+
+    @functools.cached_property
+    def _grids(self) -> GridSet:
         return load_grids(self.grid_file)
 
     def overrides(self) -> dict[str, str]:

@@ -242,7 +242,7 @@ def _check_chips_have_mixes(
         return
     names = [c.strip() for c in chips.split(",") if c.strip()]
     profiles = data.profile_set()
-    if any(name.lower() not in profiles for name in names):
+    if any(name not in profiles for name in names):
         return
     distinct = {profiles.resolve(name) for name in names}
     if len(distinct) > 1:

@@ -2,7 +2,9 @@
 cores it compiled as of main at d219ed2: ten outputs), frozen here for the benchmark suite
 to time against the current kernel in the same run (``benchmarks/run.py``'s Monte Carlo
 case, ``benchmarks/first_run.py``). Not used by the package; never edited (its numbers are
-the baseline).
+the baseline). Even the cores that are still the same as the package's are copied, not
+imported: numba keys this file's cached kernels on this file alone, so a core changed later in
+the package could be loaded stale from the cache, and the baseline would no longer be frozen.
 
 The scalar cores compiled with numba, in parallel blocks of consecutive samples (numba's
 ``parallel=True``), each block walked in batches of :data:`BATCH` samples.

@@ -49,7 +49,8 @@ FORCE_CPU_ENV = "CAPACITY_FORCE_CPU"
 # Blocks the numba kernels cut a chunk into: a function of the chunk's length alone, never of
 # the threads, so that a chunk's sums are the same whichever machine computes it (a worker
 # of a cluster or this process). Enough blocks for balance on a machine of 64 cores; each
-# block holds its own histograms (sweeps: 6 × bins int32; Monte Carlo: groups × 8 × bins).
+# block holds its own histograms (sweeps: POINT_QUANTITIES × bins int32; Monte Carlo:
+# groups × N_SCENARIO_QUANTITIES × bins).
 SWEEP_BLOCKS = 256
 SAMPLE_BLOCKS = 64
 

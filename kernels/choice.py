@@ -12,10 +12,10 @@ for work below a size that depends on the state of the kernels:
   are now);
 - ``cold``: never compiled here.
 
-The sizes are in units of work (points of a sweep; samples × (inputs + 8 × groups) of a
-Monte Carlo run, what the NumPy reference's time grows with), measured with
-``benchmarks/first_run.py``. The choice, with its reason, is in every result's
-``backend_detail``.
+The sizes are in units of work (points of a sweep; samples × (inputs +
+N_SCENARIO_QUANTITIES × groups) of a Monte Carlo run, what the NumPy reference's time grows
+with), measured with ``benchmarks/first_run.py``. The choice, with its reason, is in every
+result's ``backend_detail``.
 """
 
 from __future__ import annotations
@@ -86,8 +86,9 @@ def note_compiled(kind: str) -> None:
     if kind in _noted:
         return
     _noted.add(kind)
-    if diskcache.load(f"numba-{kind}", _key(kind)) is None:
-        diskcache.store(f"numba-{kind}", _key(kind), True)
+    key = _key(kind)
+    if diskcache.load(f"numba-{kind}", key) is None:
+        diskcache.store(f"numba-{kind}", key, True)
 
 
 def auto_prefers_numpy(kind: str, work: float) -> tuple[bool, str]:

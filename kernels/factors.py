@@ -56,7 +56,6 @@ __all__ = [
 # time: sorted pair factors take 16 bytes a pair, the range tables 16 × log2(rows) a row.
 MAX_PAIRS = 1 << 25
 MAX_ROWS = 1 << 20
-KEY_NAMES = {IT_POWER_KEY: "IT power", FACILITY_POWER_KEY: "facility power"}
 
 
 class NotFactorizable(Exception):

@@ -43,9 +43,6 @@ __all__ = [
 # the batch's inputs and outputs (8 bytes each) fit in about 48 kB.
 BATCH_RANGE = (64, 256)
 BATCH_BYTES = 48 * 1024
-# numba's on-disk cache is keyed by this file, not by the globals it reads: a change to
-# N_SCENARIO_QUANTITIES (ten since costs by component, carbon and water) must come with an edit
-# here so that stale compiled kernels are not reused.
 # Distribution kinds with a loop of their own (the rest go through the general ``draw``).
 _FIXED, _UNIFORM, _TRIANGULAR = 0, 1, 2
 COMMON_KINDS = (_FIXED, _UNIFORM, _TRIANGULAR)

@@ -356,9 +356,9 @@ def _checked_si(quantity: pint.Quantity, dimension: str, name: str, written: Any
 def to_si(value: Any, dimension: str, name: str) -> Any:
     """The magnitude of ``value`` in the model's SI unit for ``dimension`` (float or array)."""
     magnitude = _quantity_and_si(value, dimension, name)[1]
-    if isinstance(magnitude, np.ndarray):
-        return magnitude.astype(np.float64)
-    return float(magnitude)
+    if np.ndim(magnitude):
+        return np.asarray(magnitude, dtype=np.float64)
+    return float(magnitude)  # the registry keeps even a scalar's magnitude as a 0-d array
 
 
 def parse_count(value: Any, name: str = "count") -> float | None:

@@ -165,3 +165,14 @@ def test_a_sweep_of_a_few_mixes_says_so_and_points_to_compare() -> None:
     assert "GkgCO2e" not in result.stdout and "**" not in result.stdout
     follow = runner.invoke(app, ["compare", "1GW", "--mix", "h100-sxm=1", "--mix", "gb300=1"])
     assert follow.exit_code == 0, follow.output
+
+
+def test_library_documents_are_json_ready() -> None:
+    """``to_dict()`` of a comparison and of power shares goes through ``json.dumps`` as it is
+    (a scalar input once came back as a 0-d NumPy array)."""
+    for document in (
+        capacity.compare("1 GW", chips="h100,gb300").to_dict(),
+        capacity.power_shares("1 GW").to_dict(),
+        capacity.convert("1 GW", chip="h100").to_dict(),
+    ):
+        assert json.loads(json.dumps(document)) == document

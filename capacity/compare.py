@@ -133,7 +133,6 @@ def _column_rows(conversion: Conversion, costs: Costs | None) -> list[dict[str, 
     """A column's totals as tidy rows: the conversion's, then its costs'."""
     document = conversion.to_dict()
     extra: dict[str, Any] = {
-        "h100_equivalents": float(conversion.h100_equivalents.to("").magnitude),
         "systems": math.fsum(float(q.magnitude) for q in conversion.systems_by_chip.values()),
     }
     if len(conversion.chips) == 1:

@@ -25,6 +25,7 @@ from capacity.fleet import build_fleet, fleet_assumptions, replaced_data_notes
 from capacity.grids import Grid, GridSet, known_grids, select_grids
 from capacity.inputs import bounded_number, check_finite_outputs
 from capacity.profiles import PRECISIONS, SPARSITIES, ProfileSet, profile_set
+from capacity.tables import plain
 from capacity.units import magnitude_in, parse_count, quantity, to_si, units_of
 
 __all__ = [
@@ -176,7 +177,7 @@ class Conversion:
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict of SI numbers whose keys name their unit (``--format json``)."""
         return {
-            "inputs": _jsonable(dict(self.inputs)),
+            "inputs": plain(dict(self.inputs)),
             "accelerators": _si(self.accelerators, ""),
             "accelerators_by_chip": {k: _si(v, "") for k, v in self.accelerators_by_chip.items()},
             "systems_by_chip": {k: _si(v, "") for k, v in self.systems_by_chip.items()},
@@ -208,9 +209,7 @@ class Conversion:
         """
         from capacity.tables import document_rows, frame, wide_frame
 
-        document = self.to_dict()
-        document.setdefault("h100_equivalents", _si(self.h100_equivalents, ""))
-        rows = document_rows(document)
+        rows = document_rows(self.to_dict())
         if wide:
             keys = ("entity", "point") if any("point" in row for row in rows) else ("entity",)
             return wide_frame(rows, keys)
@@ -230,19 +229,7 @@ class Conversion:
 
 
 def _si(value: pint.Quantity, unit: str) -> Any:
-    return _jsonable(magnitude_in(value, unit))
-
-
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {k: _jsonable(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_jsonable(v) for v in value]
-    if isinstance(value, np.ndarray):
-        return value.tolist() if value.ndim else float(value)
-    if isinstance(value, np.floating | np.integer):
-        return value.item()
-    return value
+    return plain(magnitude_in(value, unit))
 
 
 def parse_mix(mix: str | Mapping[str, Any]) -> dict[str, Any]:

@@ -46,7 +46,14 @@ import numpy as np
 
 from capacity.errors import DatasetError, InputError, OutputError
 from capacity.extras import import_extra
-from capacity.streaming import _file_kind, _host, _is_stale, _reason, atomic_destination
+from capacity.streaming import (
+    _check_free_space,
+    _file_kind,
+    _host,
+    _is_stale,
+    _reason,
+    atomic_destination,
+)
 from capacity.summary import OutputSummary
 
 __all__ = [
@@ -190,16 +197,8 @@ def check_dataset_destination(
     the free space."""
     import_extra("pyarrow.parquet", "parquet", f"{label}: writing a Parquet dataset")
     folder = _dataset_folder(path, label)
-    try:
-        free = shutil.disk_usage(folder if folder.is_dir() else folder.parent).free
-    except OSError as error:
-        raise OutputError(f"{label}: cannot use {str(folder)!r}: {_reason(error)}") from error
-    if estimated_bytes > free:
-        raise InputError(
-            f"{label}: the sweep needs up to {estimated_bytes / 1e9:.3g} GB uncompressed and "
-            f"{str(folder.parent)!r} has {free / 1e9:.3g} GB free; use reduce, a coarser grid or "
-            "another disk"
-        )
+    disk = folder if folder.is_dir() else folder.parent
+    _check_free_space(folder, disk, estimated_bytes, label)
     return folder
 
 

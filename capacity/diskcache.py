@@ -1,10 +1,10 @@
 """A cache on disk for what is slow to build and depends only on files.
 
-The unit registry's parsed definitions and the parsed built-in profiles take longer to build
-than a command takes to run; each is kept here between runs as one entry, valid for one key:
-the paths, sizes and modification times of the files it was built from (the data files and
-the modules that read them) with the versions of Python and of the libraries involved. A
-file that changes changes the key, and the entry is built again.
+The unit registry's parsed definitions and the parsed built-in data files (profiles, grids,
+cooling) take longer to build than a command takes to run; each is kept here between runs as
+one entry, valid for one key: the paths, sizes and modification times of the files it was
+built from (the data files and the modules that read them) with the versions of Python and of
+the libraries involved. A file that changes changes the key, and the entry is built again.
 
 The cache only ever saves time, never changes a result or stops a run:
 

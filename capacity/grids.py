@@ -295,20 +295,10 @@ def load_grids(
     return GridSet(grids)
 
 
+@cache
 def _builtin_grid_set() -> GridSet:
-    """The built-in grids alone, as one set while :func:`_builtin_grids` gives the same ones (a
-    set is never changed)."""
-    grids = _builtin_grids()
-    for made_from, made in _last_builtin_set:
-        if made_from is grids:
-            return made
-    made = GridSet(grids)
-    _last_builtin_set[:] = [(grids, made)]
-    return made
-
-
-# The last set of built-in grids made, after the tuple it was made from.
-_last_builtin_set: list[tuple[tuple[Grid, ...], GridSet]] = []
+    """The built-in grids alone, as one set (a set is never changed)."""
+    return GridSet(_builtin_grids())
 
 
 def known_grids(grid_set: GridSet | None) -> GridSet:

@@ -67,12 +67,6 @@ SWEEP_OUTPUTS = {
 }
 # Bins of a Monte Carlo histogram as drawn (the run's finer bins are merged).
 HISTOGRAM_BINS = 60
-MONTE_CARLO_LABELS = {
-    "delivered_flops": "delivered compute", "peak_flops": "peak compute",
-    "average_facility_power": "average facility power", "facility_power": "facility power",
-    "it_power": "IT power", "annual_energy": "annual energy", "flop_per_year": "FLOP per year",
-    "annual_cost": "annual cost",
-}  # fmt: skip
 
 
 def _figure(width: float, height: float) -> Figure:
@@ -519,7 +513,7 @@ def plot_montecarlo(
     if summary is None:
         raise InputError(f"{output} of {group} is unavailable (a chip has no price)")
     unit = summary.unit
-    label = MONTE_CARLO_LABELS.get(output, output.replace("_", " "))
+    label = _output_label(output)
     if output.startswith("grid_share:"):
         label, unit = f"share of {output.partition(':')[2]} (energy basis)", "1"
     bars = [bar for bar in result.tornado.get(output, ()) if bar.swing > 0][:8]

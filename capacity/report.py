@@ -438,7 +438,7 @@ def _sweep(result: Any) -> _Content:
             summary,
             ("output",),
             "Exact quantiles."
-            if getattr(result, "reduction", None) == "factorized"
+            if result.reduction == "factorized"
             else "Quantiles to within one histogram bin.",
         )
     )
@@ -496,9 +496,7 @@ def _montecarlo(result: Any, chips: Sequence[str]) -> _Content:
             "Outputs",
             [r for r in result.tidy_rows() if r["entity"] == result.top],
             ("output",),
-            "Exact quantiles."
-            if getattr(result, "reduction", None) == "factorized"
-            else "Quantiles to within one histogram bin.",
+            "Quantiles to within one histogram bin.",
         )
     )
     tornado = [bar for bar in result.tornado.get("delivered_flops", ()) if bar.swing > 0]

@@ -134,17 +134,23 @@ def check_destination(path: str | Path, estimated_bytes: float, label: str = "ou
         )
     if path.suffix.lower() in PARQUET_SUFFIXES:
         import_extra("pyarrow.parquet", "parquet", f"{label}: writing Parquet")
+    _check_free_space(path, path.parent, estimated_bytes, label)
+    return path
+
+
+def _check_free_space(target: Path, disk: Path, estimated_bytes: float, label: str) -> None:
+    """Refuse ``target`` (a file or a dataset folder) where ``disk``'s free space is short of
+    ``estimated_bytes``."""
     try:
-        free = shutil.disk_usage(path.parent).free
+        free = shutil.disk_usage(disk).free
     except OSError as error:
-        raise OutputError(f"{label}: cannot use {str(path)!r}: {_reason(error)}") from error
+        raise OutputError(f"{label}: cannot use {str(target)!r}: {_reason(error)}") from error
     if estimated_bytes > free:
         raise InputError(
             f"{label}: the sweep needs up to {estimated_bytes / 1e9:.3g} GB uncompressed and "
-            f"{str(path.parent)!r} has {free / 1e9:.3g} GB free; use reduce, a coarser grid or "
-            "another disk"
+            f"{str(target.parent)!r} has {free / 1e9:.3g} GB free; use reduce, a coarser grid "
+            "or another disk"
         )
-    return path
 
 
 @contextlib.contextmanager

@@ -92,7 +92,7 @@ from capacity.objectives import (
 from capacity.profiles import ProfileSet, profile_set
 from capacity.streaming import (
     CSV_SUFFIXES,
-    PARQUET_SUFFIXES,
+    STREAMED_SUFFIXES,
     CsvSink,
     ParquetSink,
     atomic_destination,
@@ -1056,6 +1056,7 @@ def sweep(
                 mode="write" if writer is not None else "keep" if materialize else "reduce",
                 columns=_ColumnPlan.of(plan),
                 staging=None if writer is None else str(writer.staging),
+                enumerate=chosen != "factorized",
             )  # fmt: skip
             total, data, parts, cluster, compute_seconds = _run_tasks(
                 job, chunk, materialize, scheduler, progress
@@ -1118,7 +1119,7 @@ def sweep(
 def _is_dataset(out: str | Path) -> bool:
     """Whether ``out`` names a dataset folder rather than one Parquet or CSV file."""
     path = Path(out).expanduser()
-    if path.suffix.lower() in PARQUET_SUFFIXES + CSV_SUFFIXES:
+    if path.suffix.lower() in STREAMED_SUFFIXES:
         return False
     if path.suffix:
         raise InputError(
@@ -1225,7 +1226,8 @@ def _run_here(
 class _ChunkJob:
     """Everything a chunk's task needs, wherever it runs: ``mode`` "reduce" returns the
     chunk's partial, "keep" also its points, "write" also writes them as a dataset part
-    into ``staging``."""
+    into ``staging``. ``enumerate`` False leaves the partial empty (the statistics are
+    factorized, from no point)."""
 
     problem: SweepProblem
     spec: ReduceSpec
@@ -1233,6 +1235,7 @@ class _ChunkJob:
     mode: str
     columns: _ColumnPlan
     staging: str | None = None
+    enumerate: bool = True
 
 
 def _chunk_task(
@@ -1244,7 +1247,10 @@ def _chunk_task(
     problem = job.problem
     extra: Any = None
     with kernel_turn():
-        partial = runner.reduce(problem, job.spec, start, stop)
+        if job.enumerate:
+            partial = runner.reduce(problem, job.spec, start, stop)
+        else:
+            partial = Partial.empty(job.spec.bins)
         if job.mode != "reduce":
             buffers = output_buffers(stop - start, problem.chips)
             runner.materialize(problem, start, stop, buffers)

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import math
 import re
+import sys
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -26,6 +27,7 @@ __all__ = [
     "document_rows",
     "frame",
     "label_of",
+    "plain",
     "unit_of",
     "wide_frame",
     "wide_rows",
@@ -150,6 +152,22 @@ def label_of(output: str) -> str:
             output = output[: -len(suffix)]
             break
     return output.replace("_", " ")
+
+
+def plain(document: Any) -> Any:
+    """``document`` with NumPy numbers and arrays as Python numbers and lists, as JSON takes
+    them (pint's magnitudes are 0-d arrays: :data:`capacity.ureg` forces arrays, as
+    pint-xarray needs)."""
+    if isinstance(document, dict):
+        return {key: plain(value) for key, value in document.items()}
+    if isinstance(document, list | tuple):
+        return [plain(value) for value in document]
+    np = sys.modules.get("numpy")  # a document holds NumPy values only where NumPy is loaded
+    if np is not None and isinstance(document, np.ndarray):
+        return document.item() if document.ndim == 0 else plain(document.tolist())
+    if np is not None and isinstance(document, np.generic):
+        return document.item()
+    return document
 
 
 def _plain_numbers(document: Mapping[str, Any]) -> dict[str, Any]:

@@ -22,6 +22,7 @@ from rich.table import Table
 from rich.text import Text
 
 from capacity.errors import OutputError
+from capacity.tables import plain
 
 if TYPE_CHECKING:
     import pint
@@ -268,21 +269,6 @@ def not_finite(value: float) -> str:
     if math.isnan(value):
         return "NaN (undefined)"
     return f"{value} (overflow)"
-
-
-def plain(document: Any) -> Any:
-    """``document`` with NumPy numbers and arrays as Python numbers and lists (pint's
-    magnitudes are 0-d arrays: :data:`capacity.ureg` forces arrays, as pint-xarray needs)."""
-    if isinstance(document, dict):
-        return {key: plain(value) for key, value in document.items()}
-    if isinstance(document, list | tuple):
-        return [plain(value) for value in document]
-    np = sys.modules.get("numpy")  # a document holds NumPy values only where NumPy is loaded
-    if np is not None and isinstance(document, np.ndarray):
-        return document.item() if document.ndim == 0 else plain(document.tolist())
-    if np is not None and isinstance(document, np.generic):
-        return document.item()
-    return document
 
 
 def check_finite(document: Any, where: str = "") -> None:

@@ -1386,6 +1386,8 @@ def _best_point(plan: SweepPlan, goal: Objective, total: Partial) -> BestPoint:
     power = ureg.Quantity(float(problem.power[ip]), "W")
     options = {k: plan.inputs[k] for k in ("basis", "provision", "precision", "method",
                                             "mix_basis", "mfu", "sparsity")}  # fmt: skip
+    if plan.site is not None:  # the sweep's site, whose emissions and water it measured
+        options |= {"region": plan.site.region, "cooling": plan.site.cooling}
     conversion = convert(
         power, mix={c: s for c, s in mix.items() if s > 0}, pue=float(problem.pue[iq]),
         utilization=float(problem.utilization[iu]), grids=list(plan.grids),

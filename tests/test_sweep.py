@@ -359,3 +359,19 @@ def test_simplex_enumeration() -> None:
     assert simplex_mix_count(6, 0.05) == 53130
     with pytest.raises(InputError, match="mixes"):
         simplex_mixes(12, 0.01)
+
+
+@pytest.mark.parametrize("grids", [None, ["texas"], ["world", "norway"]])
+def test_the_best_points_conversion_is_at_the_sweeps_site(grids: list[str] | None) -> None:
+    """The best point's emissions and water are those the sweep measured at that point: at the
+    sweep's site region (the default one too), not at the first reference grid."""
+    import capacity
+
+    result = capacity.sweep("30GW", chips="h100", pue=1.2, utilization=0.8, grids=grids,
+                            objective="max-delivered-flops", backend="numpy")  # fmt: skip
+    assert result.points == 1 and result.best is not None
+    environment = result.best.conversion.environment
+    assert environment is not None
+    assert environment.region == result.inputs["region"]
+    emissions = environment.emissions.to("kgCO2e/year").magnitude
+    assert emissions == pytest.approx(result.summary["emissions"].minimum, rel=1e-12)

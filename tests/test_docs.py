@@ -216,3 +216,26 @@ def test_the_dataset_the_summarize_page_reads_is_current(tmp_path: Path) -> None
     )
     assert manifests[0] == manifests[1], stale
     assert pq.read_table(SNIPPET_DATASET).equals(pq.read_table(tmp_path / "d")), stale
+
+
+def test_the_readmes_examples_say_what_the_commands_give() -> None:
+    """The README's prose figures for its first two examples, rounded as written there, are
+    those of the model now (they went stale once when the cluster overhead changed)."""
+    import capacity
+
+    readme = (ROOT / "README.md").read_text()
+    converted = capacity.convert("30GW", chip="h100").to_dict()
+    systems = sum(converted["systems_by_chip"].values())
+    average_w = converted["average_facility_power_w"]
+    share = converted["grid_share"]["global-datacenters"]["energy"]
+    assert (
+        f"That is {converted['accelerators'] / 1e6:.1f} million H100s in {systems / 1e6:.2f} "
+        f"million DGX H100 systems, {converted['delivered_flop_per_s'] / 1e21:.1f} ZFLOP/s "
+        f"delivered, an\naverage draw of {average_w / 1e9:.1f} GW "
+        f"({converted['annual_energy_twh']:.0f} TWh a year) and {share * 100:.1f} %"
+    ) in readme
+    (end,) = capacity.check_claim("30 GW = 4.5M h100").to_dict()["checks"][0]["ends"]
+    assert (
+        f"understates the model's by a factor of {end['ratio']:.2f}: it would take a PUE of "
+        f"{end['implied_pue']:.1f} to make it"
+    ) in readme

@@ -132,3 +132,32 @@ def test_best_point_shows_the_emissions_and_water_it_was_chosen_on() -> None:
     assert "emissions at texas" in best
     assert "Mt CO2e/year" in best
     assert "water at texas" in best
+
+
+@pytest.mark.parametrize("suffix", [".json", ".xlsx"])
+def test_a_sweep_too_large_for_a_json_or_xlsx_file_is_refused(
+    suffix: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import capacity.cli.sweep as sweep_command
+
+    monkeypatch.setattr(sweep_command, "HELD_EXPORT_POINTS", 10)
+    destination = tmp_path / f"points{suffix}"
+    result = run("sweep", "30GW", "--chips", "h100", "--pue", "1.1:1.5:0.1", "--utilization",
+                 "0.5:1:0.25", "--out", str(destination))  # fmt: skip
+    assert result.exit_code == 2, result.output
+    assert "15 points are more than the 10 a .json or .xlsx file takes" in result.stderr
+    assert "FILE.parquet, FILE.csv or a folder" in result.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_running_out_of_memory_is_one_line(monkeypatch: pytest.MonkeyPatch) -> None:
+    import capacity.cli.sweep as sweep_command
+
+    def out_of_memory(*args: object, **kwargs: object) -> None:
+        raise MemoryError("Unable to allocate 80 GiB")
+
+    monkeypatch.setattr(sweep_command, "sweep", out_of_memory)
+    result = run("sweep", "30GW", "--chips", "h100")
+    assert result.exit_code == 2
+    assert result.stderr.startswith("error: out of memory;")
+    assert "Traceback" not in result.output

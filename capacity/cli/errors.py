@@ -1,8 +1,8 @@
 """How a command ends when something goes wrong: one line on stderr and an exit code.
 
-- A :class:`CapacityError` (bad input, a file that cannot be written) and any other error
-  of the operating system (a file that cannot be read) are one ``error:`` line on stderr and
-  exit code 2, never a traceback.
+- A :class:`CapacityError` (bad input, a file that cannot be written), any other error of
+  the operating system (a file that cannot be read) and running out of memory are one
+  ``error:`` line on stderr and exit code 2, never a traceback.
 - Ctrl-C, SIGTERM and SIGHUP unwind through the clean-up of partial outputs, then say so in
   one line and exit with 128 + the signal's number (130 for Ctrl-C).
 - A reader that closes the pipe early (``capacity chips | head -1``) ends the command
@@ -78,6 +78,12 @@ def ended(error: BaseException, exit: Callable[[int], BaseException]) -> NoRetur
         raise exit(EXIT_BAD_INPUT) from None
     if isinstance(error, OSError):
         say(f"error: {os_error_text(error)}")
+        raise exit(EXIT_BAD_INPUT) from None
+    if isinstance(error, MemoryError):  # NumPy's _ArrayMemoryError is one too
+        say(
+            "error: out of memory; ask for less (fewer points or samples, or --reduce), or "
+            "write a sweep's points with --out FILE.parquet or FILE.csv, in chunks"
+        )
         raise exit(EXIT_BAD_INPUT) from None
     if isinstance(error, Terminated):
         say(f"stopped by {error}")

@@ -155,19 +155,22 @@ def export(
                      "spreadsheets open too)")  # fmt: skip
     elif suffix == ".parquet":
         import_extra("pyarrow.parquet", "parquet", f"{label}: writing Parquet")
-    table = wide_frame(rows, keys, column) if wide else frame(rows)
+
+    def table() -> Any:  # built only for the formats that need it
+        made = wide_frame(rows, keys, column) if wide else frame(rows)
+        made.attrs = {}
+        return made
+
     with atomic_destination(destination, label) as temporary:
         if suffix == ".csv":
             temporary.write_text(csv_text(rows, wide, keys, column), encoding="utf-8")
         elif suffix == ".json":
-            text = to_json(document if document is not None else _records(table), False)
+            text = to_json(document if document is not None else _records(table()), False)
             temporary.write_text(text + "\n", encoding="utf-8")
         elif suffix == ".parquet":
-            table.attrs = {}
-            table.to_parquet(temporary, index=False)
+            table().to_parquet(temporary, index=False)
         else:
-            table.attrs = {}
-            table.to_excel(temporary, index=False, engine="openpyxl")
+            table().to_excel(temporary, index=False, engine="openpyxl")
     return destination
 
 

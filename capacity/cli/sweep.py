@@ -49,6 +49,9 @@ _LABELS = {
 
 # A sweep of up to this many mixes points to ``capacity compare`` for them side by side.
 _MIXES_SIDE_BY_SIDE = 8
+# Points a sweep writes to .json or .xlsx at most: those files are built whole in memory (a
+# few kB a point on the way), and a spreadsheet holds 1,048,576 rows.
+HELD_EXPORT_POINTS = 1_000_000
 KG_PER_MEGATONNE = 1e9
 
 
@@ -214,9 +217,19 @@ def sweep_command(
             scheduler=scheduler,
         )
     if held and out is not None:
+        if result.points > HELD_EXPORT_POINTS:
+            raise InputError(
+                f"--out {out}: {result.points:,} points are more than the "
+                f"{HELD_EXPORT_POINTS:,} a .json or .xlsx file takes (each is built whole in "
+                "memory; a spreadsheet holds 1,048,576 rows); write them with --out "
+                "FILE.parquet, FILE.csv or a folder, in chunks"
+            )
         table = result.to_dataframe()
-        every_point = {**result.to_dict(), "every_point": table.to_dict(orient="list")}
-        export(Path(out), table.to_dict(orient="records"), keys=(), document=every_point)
+        if Path(out).suffix.lower() == ".json":
+            every_point = {**result.to_dict(), "every_point": table.to_dict(orient="list")}
+            export(Path(out), (), keys=(), document=every_point)
+        else:
+            export(Path(out), table.to_dict(orient="records"), keys=())
     deliver(
         result,
         output,

@@ -22,7 +22,8 @@ from rich.console import Console
 from typer.testing import CliRunner
 
 from capacity.cli.app import app
-from capacity.cli.format import human, to_csv, to_json
+from capacity.cli.format import human, to_json
+from capacity.cli.output import csv_text
 from capacity.cli.progress import progress_bar
 from capacity.errors import OutputError, Terminated
 from capacity.streaming import (
@@ -263,8 +264,8 @@ def test_an_ascii_only_stream_gets_look_alikes() -> None:
 def test_json_and_csv_never_hold_a_non_finite_number() -> None:
     with pytest.raises(OutputError, match=r"internal: totals\.peak_flop_per_s is inf"):
         to_json({"totals": {"peak_flop_per_s": math.inf}})
-    with pytest.raises(OutputError, match=r"internal: deals\[1\]\.power_w is nan"):
-        to_csv({"deals": [{"power_w": 1.0}, {"power_w": math.nan}]})
+    with pytest.raises(OutputError, match=r"internal: \[1\]\.power_w is inf"):
+        csv_text([{"power_w": 1.0}, {"power_w": math.inf}])
     assert human(math.inf, "FLOP/s") == "inf (overflow)"
     assert human(math.nan, "W") == "NaN (undefined)"
 

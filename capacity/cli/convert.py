@@ -8,7 +8,7 @@ import numpy as np
 import typer
 from rich.table import Table
 
-from capacity.cli.format import human, print_table, scientific, wide_console
+from capacity.cli.format import human, scientific, wide_console
 from capacity.cli.options import (
     ChipOptions,
     DataOptions,
@@ -131,7 +131,7 @@ def _print_power_only(result: PowerShares) -> None:
         totals.add_row(f"average draw (load factor {result.load_factor:g})",
                        human(result.average_facility_power, "W"))  # fmt: skip
         totals.add_row("annual energy", f"{result.annual_energy.to('TWh').magnitude:.4g} TWh")
-    print_table(console, totals)
+    console.print(totals)
     grids = Table(title="Grid share")
     energy = ("energy basis (load factor "
               f"{result.load_factor:g})" if result.load_factor is not None
@@ -145,7 +145,7 @@ def _print_power_only(result: PowerShares) -> None:
             shares(share.capacity) if share.capacity is not None else "– (no capacity figure)",
             shares(share.energy) if share.energy is not None else "– (give --load-factor)",
         )
-    print_table(console, grids)
+    console.print(grids)
     shares.footnote(console)
     console.print(f"Not shown: {NEEDS_A_CHIP}.", markup=False, highlight=False, soft_wrap=True)
 
@@ -224,7 +224,7 @@ def _print_table(result: Conversion, given: dict[str, Any]) -> None:
         rows.insert(0, ("basis", label("basis")))
     for name, value in rows:
         inputs.add_row(name, value)
-    print_table(console, inputs)
+    console.print(inputs)
 
     chips = Table(title="By chip (counts rounded down)")
     for column in ("chip", "share", "W/accel (IT)", "accelerators", "systems", "peak FLOP/s",
@@ -243,7 +243,7 @@ def _print_table(result: Conversion, given: dict[str, Any]) -> None:
             human(result.peak_flops_by_chip[chip], "FLOP/s") + flag,
             human(result.average_facility_power_by_chip[chip], "W"),
         )
-    print_table(console, chips)
+    console.print(chips)
 
     totals = Table(title="Totals", show_header=False)
     totals.add_column("quantity")
@@ -264,7 +264,7 @@ def _print_table(result: Conversion, given: dict[str, Any]) -> None:
         ("H100-equivalents (peak, same precision)", human(result.h100_equivalents)),
     ):
         totals.add_row(name, value)
-    print_table(console, totals)
+    console.print(totals)
     _print_environment(console, result)
 
     grids = Table(title="Grid share")
@@ -273,7 +273,7 @@ def _print_table(result: Conversion, given: dict[str, Any]) -> None:
     shares = ShareCells()
     for grid_id, share in result.grid_share.items():
         grids.add_row(grid_id, shares(share.energy), shares(share.capacity))
-    print_table(console, grids)
+    console.print(grids)
     shares.footnote(console)
 
     if result.assumptions:

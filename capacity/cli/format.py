@@ -8,7 +8,6 @@ terminal, ``PYTHONIOENCODING=ascii``): tables and text use ASCII look-alikes ("â
 from __future__ import annotations
 
 import codecs
-import io
 import math
 import re
 import sys
@@ -34,16 +33,13 @@ __all__ = [
     "check_finite",
     "counted",
     "echo",
-    "flatten",
     "human",
     "keep_numbers_whole",
     "money",
     "not_finite",
     "percent",
-    "print_table",
     "scientific",
     "takes_unicode",
-    "to_csv",
     "to_json",
     "use_lookalikes",
     "wide_console",
@@ -221,12 +217,6 @@ def _plain(cell: Any) -> str:
     return str(cell) if isinstance(cell, str) else ""
 
 
-def print_table(console: Console, table: Table) -> None:
-    """Print ``table`` without cutting a number (:func:`keep_numbers_whole`)."""
-    keep_numbers_whole(table)
-    console.print(table)
-
-
 _PREFIXES = ["", "k", "M", "G", "T", "P", "E", "Z", "Y"]
 
 
@@ -300,45 +290,6 @@ def to_json(document: Any, ascii_only: bool | None = None) -> str:
     import json  # here: a command that prints a table never loads it
 
     return json.dumps(document, indent=2, ensure_ascii=ascii_only, allow_nan=False)
-
-
-def flatten(document: Any, prefix: str = "") -> list[tuple[str, str, Any]]:
-    """(quantity, key, value) rows of a nested dict: lists of strings become one row each."""
-    rows: list[tuple[str, str, Any]] = []
-    for name, value in document.items():
-        if isinstance(value, dict):
-            for key, inner in value.items():
-                if isinstance(inner, dict):
-                    for sub, leaf in inner.items():
-                        rows.append((f"{name}_{key}", sub, _cell(leaf)))
-                else:
-                    rows.append((name, key, _cell(inner)))
-        elif isinstance(value, list) and all(isinstance(v, str) for v in value):
-            rows.extend((name, "", item) for item in value)
-        else:
-            rows.append((name, "", _cell(value)))
-    return rows
-
-
-def _cell(value: Any) -> Any:
-    if value is None:
-        return ""
-    if isinstance(value, list):
-        return " ".join(str(v) for v in value)
-    return value
-
-
-def to_csv(document: dict[str, Any]) -> str:
-    """Long-format CSV (quantity, key, value) of a result's JSON document."""
-    import csv  # here: a command that prints a table never loads it
-
-    document = plain(document)
-    check_finite(document)
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(["quantity", "key", "value"])
-    writer.writerows(flatten(document))
-    return buffer.getvalue()
 
 
 # Width of output that is not a terminal: wide enough that no line wraps, so that piped

@@ -244,3 +244,10 @@ def test_a_terminal_narrower_than_a_table_gets_every_number_whole(
     assert "\x1b[" in terminal.stdout  # laid out for a terminal
     shown = _ANSI.sub("", terminal.stdout)
     assert [cell for cell in _number_cells(piped.stdout) if cell not in shown] == []
+
+
+@pytest.mark.parametrize("command", list(EVERY_COMMAND))
+def test_wide_without_csv_is_refused_by_every_command(command: str) -> None:
+    result = runner.invoke(app, [*EVERY_COMMAND[command], "--wide"])
+    assert result.exit_code == 2, result.output
+    assert "--wide shapes CSV: give it with --format csv" in result.stderr

@@ -86,7 +86,7 @@ def check_command(
 ) -> None:
     """Check a claim that a power amounts to a number of accelerators or a share of a grid,
     and say what would make it true."""
-    check_format(output_format, ("table", "json", "csv"))
+    check_format(output_format, ("table", "json", "csv"), wide)
     options = {
         "pue": pue, "utilization": utilization, "basis": basis, "provision": provision,
         "method": method,

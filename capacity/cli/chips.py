@@ -90,7 +90,7 @@ def chips(
     wide: WideOption = False,
 ) -> None:
     """List every hardware profile with its key figures and how sure they are."""
-    check_format(output_format, ("table", "json", "csv"))
+    check_format(output_format, ("table", "json", "csv"), wide)
     known = load_profiles(profiles)
     if output_format == "json":
         echo(to_json({profile_id: _chip_row(known[profile_id]) for profile_id in known}))
@@ -144,7 +144,7 @@ def show(
     wide: WideOption = False,
 ) -> None:
     """Every field of one profile with its unit, confidence and source."""
-    check_format(output_format, ("table", "json", "csv"))
+    check_format(output_format, ("table", "json", "csv"), wide)
     profile = load_profiles(profiles)[chip]
     figures = profile.figures()
     if output_format == "csv":
@@ -202,7 +202,7 @@ def grids(
 ) -> None:
     """List the grids and regions: annual generation, capacity, carbon and water intensity of
     generation and industrial electricity price, each with its year, grade and source."""
-    check_format(output_format, ("table", "json", "csv"))
+    check_format(output_format, ("table", "json", "csv"), wide)
     if kind is not None and kind not in GRID_KINDS:
         raise InputError(f"--kind must be one of {', '.join(GRID_KINDS)}; got {kind!r}")
     known = load_grids(grid_files)

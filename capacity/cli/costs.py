@@ -62,7 +62,7 @@ def costs_command(
     of a power (or a number of accelerators), per GW and per accelerator: every default
     shown with its value, confidence and source. The site region (--grid) sets the
     electricity price."""
-    check_format(output_format, ("table", "json", "csv"))
+    check_format(output_format, ("table", "json", "csv"), wide)
     given = {**inputs.given(), **model.given()}
     profile_set = load_profiles(profiles)
     overrides = parse_overrides(set_)

@@ -479,9 +479,12 @@ def expand_option_groups(command: Command) -> Command:
 # --- reading options ----------------------------------------------------------------------
 
 
-def check_format(output_format: str, allowed: tuple[str, ...]) -> None:
+def check_format(output_format: str, allowed: tuple[str, ...], wide: bool = False) -> None:
+    """Refuse a ``--format`` outside ``allowed``, and ``--wide`` with any format but CSV."""
     if output_format not in allowed:
         raise InputError(f"--format must be one of {', '.join(allowed)}; got {output_format!r}")
+    if wide and output_format != "csv":
+        raise InputError("--wide shapes CSV: give it with --format csv (or --out FILE.csv)")
 
 
 def parse_overrides(settings: list[str] | None) -> dict[str, str]:

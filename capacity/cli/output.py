@@ -113,9 +113,7 @@ def deliver(
         write_report(result, output.report, command=output.command, **extra)
         return
     if output.output_format != NOTHING:
-        check_format(output.output_format, ("table", "json", "csv"))
-    if output.wide and output.output_format not in ("csv", NOTHING):
-        raise InputError("--wide shapes CSV: give it with --format csv (or --out FILE.csv)")
+        check_format(output.output_format, ("table", "json", "csv"), output.wide)
     if output.plot is not None:
         if figure is None:
             raise InputError("--plot: this command draws no chart")
